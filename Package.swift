@@ -1,0 +1,50 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "mizan",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mizan", targets: ["mizan"]),
+        .executable(name: "mizan-testserver", targets: ["mizan-testserver"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "MizanCore", swiftSettings: strict),
+        .target(name: "MizanText", dependencies: ["MizanCore"], swiftSettings: strict),
+        .target(name: "MizanMetrics", dependencies: ["MizanCore", "MizanText"], swiftSettings: strict),
+        .target(name: "MizanTransport", dependencies: ["CCurl"], swiftSettings: strict),
+        .target(name: "MizanEndpoints",
+                dependencies: ["MizanCore", "MizanTransport", .product(name: "Yams", package: "Yams")],
+                swiftSettings: strict),
+        .target(name: "MizanSuites",
+                dependencies: ["MizanCore", "MizanMetrics", .product(name: "Yams", package: "Yams")],
+                swiftSettings: strict),
+        .target(name: "MizanStore", dependencies: ["MizanCore", "CSQLite"], swiftSettings: strict),
+        .target(name: "MizanRunner",
+                dependencies: ["MizanCore", "MizanMetrics", "MizanTransport", "MizanEndpoints",
+                               "MizanSuites", "MizanStore"],
+                swiftSettings: strict),
+        .target(name: "MizanReport", dependencies: ["MizanCore", "MizanStore", "MizanText"], swiftSettings: strict),
+        .target(name: "MizanTestSupport", dependencies: [], swiftSettings: strict),
+        .executableTarget(name: "mizan",
+                          dependencies: ["MizanCore", "MizanRunner", "MizanReport", "MizanMetrics",
+                                         "MizanSuites", "MizanStore", "MizanEndpoints",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: strict),
+        .executableTarget(name: "mizan-testserver", dependencies: ["MizanTestSupport"], swiftSettings: strict),
+        .testTarget(name: "MizanTests",
+                    dependencies: ["MizanCore", "MizanText", "MizanMetrics", "MizanTransport", "MizanEndpoints",
+                                   "MizanSuites", "MizanStore", "MizanRunner", "MizanReport", "MizanTestSupport"],
+                    resources: [.copy("Fixtures")],
+                    swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

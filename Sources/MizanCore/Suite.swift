@@ -1,0 +1,127 @@
+/// What kind of answers a suite asks for.
+public enum TaskKind: String, Sendable, Codable, CaseIterable {
+    /// Free text output scored against references.
+    case generation
+    /// The model picks one of the item's `choices`.
+    case multipleChoice = "multiple-choice"
+}
+
+/// One metric as configured in a suite: its name and its options (e.g. `normalize: l1`).
+public struct MetricSpec: Sendable, Hashable, Codable {
+    /// Registered metric name, e.g. `exact`, `chrf++`.
+    public var name: String
+    /// Metric options from the suite file.
+    public var options: [String: JSONValue]
+
+    public init(name: String, options: [String: JSONValue] = [:]) {
+        self.name = name
+        self.options = options
+    }
+}
+
+/// Decoding settings sent with every request of a suite.
+public struct GenerationSettings: Sendable, Hashable, Codable {
+    /// Upper bound on generated tokens.
+    public var maxTokens: Int?
+    /// Sampling temperature; 0 means greedy.
+    public var temperature: Double?
+    /// Nucleus sampling mass.
+    public var topP: Double?
+    /// Stop sequences.
+    public var stop: [String]
+    /// Sampling seed passed to servers that accept one.
+    public var seed: Int?
+
+    public init(maxTokens: Int? = nil, temperature: Double? = nil, topP: Double? = nil,
+                stop: [String] = [], seed: Int? = nil) {
+        self.maxTokens = maxTokens
+        self.temperature = temperature
+        self.topP = topP
+        self.stop = stop
+        self.seed = seed
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case maxTokens = "max_tokens", temperature, topP = "top_p", stop, seed
+    }
+}
+
+/// One item of a suite, as read from `items.jsonl`.
+public struct SuiteItem: Sendable, Hashable, Codable {
+    /// Unique id within the suite.
+    public var id: String
+    /// The text placed into `{{input}}`.
+    public var input: String
+    /// Accepted answers (empty for multiple choice, which uses `choices` + `answer`).
+    public var references: [String]
+    /// Options for multiple choice, in label order.
+    public var choices: [String]?
+    /// Zero-based index of the correct choice.
+    public var answerIndex: Int?
+    /// Language tag overriding the suite's.
+    public var lang: LanguageTag?
+    /// Every field of the JSON line (for template placeholders and external metrics).
+    public var fields: [String: JSONValue]
+    /// 1-based line number in `items.jsonl`.
+    public var line: Int
+
+    public init(id: String, input: String, references: [String] = [], choices: [String]? = nil,
+                answerIndex: Int? = nil, lang: LanguageTag? = nil, fields: [String: JSONValue] = [:], line: Int = 0) {
+        self.id = id
+        self.input = input
+        self.references = references
+        self.choices = choices
+        self.answerIndex = answerIndex
+        self.lang = lang
+        self.fields = fields
+        self.line = line
+    }
+}
+
+/// A loaded, validated prompt suite.
+public struct Suite: Sendable, Hashable {
+    /// Suite id (the folder name by convention).
+    public var id: String
+    /// Semantic version of the suite content.
+    public var version: String
+    /// Default language tag for items.
+    public var language: LanguageTag
+    /// Generation or multiple choice.
+    public var task: TaskKind
+    /// User-turn template with `{{field}}` placeholders.
+    public var template: String
+    /// Optional system prompt (chat endpoints only; prepended for completions).
+    public var system: String?
+    /// Metrics to compute on each item.
+    public var metrics: [MetricSpec]
+    /// Decoding settings.
+    public var generation: GenerationSettings
+    /// Free-form descriptive fields (description, licence, authors, status).
+    public var info: [String: String]
+    /// The items in file order.
+    public var items: [SuiteItem]
+    /// SHA-256 over everything that shapes requests and scores.
+    public var contentHash: String
+    /// Folder the suite was loaded from.
+    public var path: String
+
+    public init(id: String, version: String, language: LanguageTag, task: TaskKind, template: String,
+                system: String?, metrics: [MetricSpec], generation: GenerationSettings,
+                info: [String: String] = [:], items: [SuiteItem], contentHash: String, path: String) {
+        self.id = id
+        self.version = version
+        self.language = language
+        self.task = task
+        self.template = template
+        self.system = system
+        self.metrics = metrics
+        self.generation = generation
+        self.info = info
+        self.items = items
+        self.contentHash = contentHash
+        self.path = path
+    }
+
+    /// The language an item is in: its own `lang`, else the suite's.
+    public func language(of item: SuiteItem) -> LanguageTag { item.lang ?? language }
+}

@@ -1,0 +1,62 @@
+import MizanCore
+import MizanText
+
+/// A problem with a metric's configuration (unknown name, bad option).
+public struct MetricConfigError: Error, Sendable, CustomStringConvertible {
+    /// Field at fault, e.g. `metrics[1].pattern`.
+    public var field: String
+    /// What is wrong and what to do.
+    public var message: String
+    public init(field: String, message: String) {
+        self.field = field
+        self.message = message
+    }
+    public var description: String { message }
+}
+
+/// Maps metric names used in suites to implementations.
+public enum MetricRegistry {
+    /// Builds a metric from its suite configuration.
+    public typealias Factory = @Sendable (MetricSpec) throws -> any Metric
+
+    /// Every metric name a suite may use.
+    public static let factories: [String: Factory] = [
+        "exact": { try ExactMatch(spec: $0) },
+        "contains": { try ContainsMatch(spec: $0) },
+        "regex": { try RegexMatch(spec: $0) },
+        "choice": { try ChoiceAccuracy(spec: $0) },
+    ]
+
+    /// Sorted list of known metric names.
+    public static var names: [String] { factories.keys.sorted() }
+
+    /// Builds the metric for `spec`, or throws a `MetricConfigError` naming the remedy.
+    public static func make(_ spec: MetricSpec) throws -> any Metric {
+        guard let factory = factories[spec.name] else {
+            throw MetricConfigError(field: "metrics",
+                                    message: "unknown metric '\(spec.name)'; use one of: \(names.joined(separator: ", "))")
+        }
+        return try factory(spec)
+    }
+}
+
+extension MetricSpec {
+    /// Reads the `normalize` option, defaulting as given; throws on an unknown level.
+    public func normalizationLevel(default level: NormalizationLevel) throws -> NormalizationLevel {
+        guard let raw = options["normalize"] else { return level }
+        guard let s = raw.stringValue, let parsed = NormalizationLevel(rawValue: s) else {
+            throw MetricConfigError(field: "normalize",
+                                    message: "metric '\(name)': normalize must be one of none, l0, l1")
+        }
+        return parsed
+    }
+
+    /// Reads a string option.
+    public func stringOption(_ key: String) -> String? { options[key]?.stringValue }
+
+    /// Reads a boolean option.
+    public func boolOption(_ key: String, default value: Bool) -> Bool {
+        if case .bool(let b)? = options[key] { return b }
+        return value
+    }
+}
