@@ -1,0 +1,129 @@
+import Foundation
+import MizanCore
+import MizanTransport
+import MizanYAML
+
+/// The `mizan.yaml` configuration file: named endpoints and defaults. See README "Configuration".
+public struct MizanConfig: Sendable {
+    /// Endpoints by name.
+    public var endpoints: [String: EndpointConfig]
+    /// Default store path or URL (`store:`), if set.
+    public var store: String?
+    /// File the configuration came from, if any.
+    public var file: String?
+
+    public init(endpoints: [String: EndpointConfig] = [:], store: String? = nil, file: String? = nil) {
+        self.endpoints = endpoints
+        self.store = store
+        self.file = file
+    }
+
+    /// Loads the configuration from `explicit`, else `$MIZAN_CONFIG`, else `./mizan.yaml` if present.
+    public static func locate(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> MizanConfig {
+        if let path = explicit ?? environment["MIZAN_CONFIG"] {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw UsageError("config file '\(path)' does not exist; pass an existing file with --config or unset MIZAN_CONFIG")
+            }
+            return try load(path: path)
+        }
+        if FileManager.default.fileExists(atPath: "mizan.yaml") { return try load(path: "mizan.yaml") }
+        return MizanConfig()
+    }
+
+    static let endpointKeys: Set<String> = ["url", "kind", "model", "api_key_env", "headers", "stream", "concurrency",
+                                             "timeouts", "tls", "proxy", "params"]
+
+    /// Parses a configuration file; errors name the file, line and key.
+    public static func load(path: String) throws -> MizanConfig {
+        let root = try YAMLValue.load(path: path)
+        if let bad = root.unknownKeys(allowed: ["endpoints", "store"]).first {
+            throw bad.error("unknown key '\(bad.path)'", remedy: "use 'endpoints' or 'store' (see README, Configuration)")
+        }
+        var config = MizanConfig(file: path)
+        config.store = try root["store"]?.string()
+        for (name, node) in try root["endpoints"]?.mapping() ?? [] {
+            config.endpoints[name] = try endpoint(name: name, node)
+        }
+        return config
+    }
+
+    static func endpoint(name: String, _ node: YAMLValue) throws -> EndpointConfig {
+        if let bad = node.unknownKeys(allowed: endpointKeys).first {
+            throw bad.error("unknown endpoint key '\(bad.path)'",
+                            remedy: "use one of: \(endpointKeys.sorted().joined(separator: ", "))")
+        }
+        guard let urlNode = node["url"] else {
+            throw node.error("endpoint '\(name)' has no url", remedy: "add e.g. `url: http://127.0.0.1:8080/v1`")
+        }
+        let url = try urlNode.string()
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+            throw urlNode.error("url must start with http:// or https://", remedy: "write the endpoint's full URL")
+        }
+        var e = EndpointConfig(name: name, url: url)
+        if let k = node["kind"] {
+            guard let kind = EndpointKind(rawValue: try k.string()) else {
+                throw k.error("unknown kind '\(try k.string())'",
+                              remedy: "use one of: \(EndpointKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            e.kind = kind
+        }
+        if let m = node["model"] { e.model = try m.string() }
+        if let k = node["api_key_env"] { e.apiKeyEnv = try k.string() }
+        if let s = node["stream"] { e.stream = try s.bool() }
+        if let c = node["concurrency"] {
+            e.concurrency = try c.int()
+            guard e.concurrency >= 1 else { throw c.error("concurrency must be at least 1", remedy: "write a positive integer") }
+        }
+        for (key, value) in try node["headers"]?.mapping() ?? [] {
+            if let env = value["env"] { e.headers[key] = .environment(try env.string()) } else { e.headers[key] = .literal(try value.string()) }
+        }
+        if let t = node["timeouts"] {
+            if let bad = t.unknownKeys(allowed: ["connect", "total", "stall"]).first {
+                throw bad.error("unknown timeout '\(bad.path)'", remedy: "use connect, total or stall (seconds)")
+            }
+            if let v = t["connect"] { e.timeouts.connect = try v.double() }
+            if let v = t["total"] { e.timeouts.total = try v.double() }
+            if let v = t["stall"] { e.timeouts.stall = try v.double() }
+        }
+        if let t = node["tls"] {
+            if let bad = t.unknownKeys(allowed: ["ca_bundle", "client_cert", "client_key", "insecure"]).first {
+                throw bad.error("unknown tls key '\(bad.path)'", remedy: "use ca_bundle, client_cert, client_key or insecure")
+            }
+            e.tls.caBundle = try t["ca_bundle"]?.string()
+            e.tls.clientCert = try t["client_cert"]?.string()
+            e.tls.clientKey = try t["client_key"]?.string()
+            e.tls.insecure = try t["insecure"]?.bool() ?? false
+        }
+        if let p = node["proxy"] {
+            let v = try p.string()
+            switch v {
+            case "direct", "none": e.proxy = .direct
+            case "env", "environment": e.proxy = .environment
+            default: e.proxy = .url(v)
+            }
+        }
+        if let p = node["params"], case .object(let o) = p.json() { e.params = o }
+        return e
+    }
+
+    /// Resolves `--endpoint` (a configured name or an ad-hoc URL) with command-line overrides.
+    public func resolve(endpoint: String, kind: EndpointKind?, model: String?, concurrency: Int?) throws -> EndpointConfig {
+        var e: EndpointConfig
+        if let named = endpoints[endpoint] {
+            e = named
+        } else if endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") {
+            e = EndpointConfig(name: endpoint, url: endpoint)
+            if endpoint.contains(":11434") || endpoint.hasSuffix("/api/chat") { e.kind = .ollama }
+            if endpoint.hasSuffix("/completions") && !endpoint.hasSuffix("/chat/completions") { e.kind = .openaiCompletions }
+        } else {
+            let known = endpoints.keys.sorted()
+            throw UsageError("unknown endpoint '\(endpoint)'; "
+                + (known.isEmpty ? "no config file defines endpoints" : "configured: \(known.joined(separator: ", "))")
+                + " — pass a configured name or a URL such as http://127.0.0.1:8080/v1")
+        }
+        if let kind { e.kind = kind }
+        if let model { e.model = model }
+        if let concurrency { e.concurrency = max(1, concurrency) }
+        return e
+    }
+}

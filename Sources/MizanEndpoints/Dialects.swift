@@ -1,0 +1,152 @@
+import Foundation
+import MizanCore
+import MizanTransport
+
+/// A prompt ready to send: an optional system message and the user turn.
+public struct RenderedPrompt: Sendable, Hashable {
+    /// System message (chat kinds), or text placed before the prompt (completions).
+    public var system: String?
+    /// The user turn or raw prompt.
+    public var user: String
+
+    public init(system: String? = nil, user: String) {
+        self.system = system
+        self.user = user
+    }
+}
+
+/// Builds request bodies and parses responses for each endpoint kind.
+enum Dialect {
+    static func body(for prompt: RenderedPrompt, settings: GenerationSettings, config: EndpointConfig) -> [String: Any] {
+        var body: [String: Any] = ["model": config.model]
+        switch config.kind {
+        case .openaiChat, .ollama:
+            var messages: [[String: String]] = []
+            if let s = prompt.system { messages.append(["role": "system", "content": s]) }
+            messages.append(["role": "user", "content": prompt.user])
+            body["messages"] = messages
+        case .openaiCompletions:
+            body["prompt"] = prompt.system.map { $0 + "\n\n" + prompt.user } ?? prompt.user
+        }
+        switch config.kind {
+        case .openaiChat, .openaiCompletions:
+            if let m = settings.maxTokens { body["max_tokens"] = m }
+            if let t = settings.temperature { body["temperature"] = t }
+            if let p = settings.topP { body["top_p"] = p }
+            if !settings.stop.isEmpty { body["stop"] = settings.stop }
+            if let s = settings.seed { body["seed"] = s }
+            body["stream"] = config.stream
+            if config.stream { body["stream_options"] = ["include_usage": true] }
+        case .ollama:
+            var options: [String: Any] = [:]
+            if let m = settings.maxTokens { options["num_predict"] = m }
+            if let t = settings.temperature { options["temperature"] = t }
+            if let p = settings.topP { options["top_p"] = p }
+            if !settings.stop.isEmpty { options["stop"] = settings.stop }
+            if let s = settings.seed { options["seed"] = s }
+            body["options"] = options
+            body["stream"] = config.stream
+        }
+        for (k, v) in config.params { body[k] = v.foundationValue }
+        return body
+    }
+
+    /// Parses a 2xx response body into text, usage and finish reason.
+    static func parse(_ response: HTTPResponse, config: EndpointConfig) -> ModelResponse {
+        var result = ModelResponse(text: nil, httpStatus: response.status, latency: response.latency)
+        result.rawBody = String(decoding: response.body.prefix(1 << 20), as: UTF8.self)
+        do {
+            if config.stream {
+                try parseStream(response, kind: config.kind, into: &result)
+            } else {
+                guard let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
+                    throw EndpointFailure(kind: .malformedBody, message: "response is not a JSON object")
+                }
+                try apply(json, kind: config.kind, streaming: false, into: &result)
+            }
+            if result.text == nil {
+                throw EndpointFailure(kind: .malformedBody, message: "response has no generated text where \(config.kind.rawValue) puts it")
+            }
+        } catch let f as EndpointFailure {
+            result.failure = f
+            result.text = nil
+        } catch {
+            result.failure = EndpointFailure(kind: .malformedBody, message: "response body is not valid JSON (\(response.body.count) bytes)")
+            result.text = nil
+        }
+        return result
+    }
+
+    /// Folds one JSON object (whole response, SSE event or NDJSON line) into `result`. Returns true if it carried text.
+    @discardableResult
+    static func apply(_ json: [String: Any], kind: EndpointKind, streaming: Bool, into result: inout ModelResponse) throws -> Bool {
+        if let err = json["error"] {
+            let message = (err as? [String: Any])?["message"] as? String ?? String(describing: err)
+            throw EndpointFailure(kind: .malformedBody, message: "endpoint reported an error: \(message.prefix(200))")
+        }
+        var piece: String?
+        switch kind {
+        case .openaiChat, .openaiCompletions:
+            if let choice = (json["choices"] as? [[String: Any]])?.first {
+                if kind == .openaiChat {
+                    let message = (streaming ? choice["delta"] : choice["message"]) as? [String: Any]
+                    piece = message?["content"] as? String
+                } else {
+                    piece = choice["text"] as? String
+                }
+                if let f = choice["finish_reason"] as? String { result.finishReason = f }
+            }
+            if let usage = json["usage"] as? [String: Any] {
+                if let p = usage["prompt_tokens"] as? Int { result.usage.promptTokens = p }
+                if let c = usage["completion_tokens"] as? Int { result.usage.completionTokens = c }
+            }
+        case .ollama:
+            piece = (json["message"] as? [String: Any])?["content"] as? String
+            if let r = json["done_reason"] as? String { result.finishReason = r }
+            if let p = json["prompt_eval_count"] as? Int { result.usage.promptTokens = p }
+            if let c = json["eval_count"] as? Int { result.usage.completionTokens = c }
+        }
+        guard let piece else { return false }
+        result.text = (result.text ?? "") + piece
+        return !piece.isEmpty
+    }
+
+    static func parseStream(_ response: HTTPResponse, kind: EndpointKind, into result: inout ModelResponse) throws {
+        let body = response.body
+        var finished = false
+        var lineStart = 0
+        var sawEvent = false
+        for i in 0...body.count {
+            guard i == body.count || body[i] == UInt8(ascii: "\n") else { continue }
+            var line = body[lineStart..<i]
+            let offset = lineStart
+            lineStart = i + 1
+            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+            if line.isEmpty { continue }
+            var payload: ArraySlice<UInt8>
+            if kind == .ollama {
+                payload = line
+            } else {
+                guard line.starts(with: Array("data:".utf8)) else { continue } // comments, event:, id:
+                payload = line.dropFirst(5)
+                while payload.first == UInt8(ascii: " ") { payload = payload.dropFirst() }
+                if payload.elementsEqual("[DONE]".utf8) { finished = true; continue }
+            }
+            guard let json = try JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any] else {
+                throw EndpointFailure(kind: .malformedBody, message: "stream event is not a JSON object")
+            }
+            sawEvent = true
+            if result.text == nil { result.text = "" }
+            if try apply(json, kind: kind, streaming: true, into: &result), result.timeToFirstToken == nil {
+                result.timeToFirstToken = response.arrivalTime(ofByte: offset)
+            }
+            if kind == .ollama, json["done"] as? Bool == true { finished = true }
+        }
+        if !sawEvent {
+            throw EndpointFailure(kind: .malformedBody, message: "streaming response carried no events")
+        }
+        if !finished {
+            throw EndpointFailure(kind: .transfer, message: "stream ended before its final event (no [DONE] / done:true)")
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import MizanCore
+import MizanTransport
+
+/// Sends prompts to one endpoint through the libcurl engine and turns every outcome, good or bad,
+/// into a `ModelResponse`. Endpoint failures become `failure` on the response, never an exception.
+public struct ModelClient: Sendable {
+    /// The endpoint this client talks to.
+    public let config: EndpointConfig
+    private let engine: CurlEngine
+    private let authorization: String?
+    private let resolvedHeaders: [(String, String)]
+
+    /// Creates a client; reads the API key and secret headers from the environment now, so a
+    /// missing variable fails before any request is sent.
+    public init(config: EndpointConfig, engine: CurlEngine = .shared,
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.config = config
+        self.engine = engine
+        if let name = config.apiKeyEnv {
+            guard let key = environment[name], !key.isEmpty else {
+                throw UsageError("endpoint '\(config.name)' reads its API key from $\(name), which is not set; export \(name)=… (the key is never stored)")
+            }
+            authorization = "Bearer \(key)"
+        } else {
+            authorization = nil
+        }
+        var headers: [(String, String)] = [("Content-Type", "application/json")]
+        if let authorization { headers.append(("Authorization", authorization)) }
+        for (name, value) in config.headers.sorted(by: { $0.key < $1.key }) {
+            switch value {
+            case .literal(let v): headers.append((name, v))
+            case .environment(let env):
+                guard let v = environment[env] else {
+                    throw UsageError("endpoint '\(config.name)': header \(name) reads $\(env), which is not set; export it")
+                }
+                headers.append((name, v))
+            }
+        }
+        resolvedHeaders = headers
+    }
+
+    /// The exact JSON body that would be sent for `prompt` (canonical, for hashing and caching).
+    public func requestBody(_ prompt: RenderedPrompt, settings: GenerationSettings) -> [UInt8] {
+        let body = Dialect.body(for: prompt, settings: settings, config: config)
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return [UInt8](data)
+    }
+
+    /// Sends one generation request. Throws only `CancellationError`; everything else is recorded.
+    public func generate(_ prompt: RenderedPrompt, settings: GenerationSettings) async throws -> ModelResponse {
+        let request = HTTPRequest(url: config.generationURL, method: "POST", headers: resolvedHeaders,
+                                  body: requestBody(prompt, settings: settings), timeouts: config.timeouts,
+                                  tls: config.tls, proxy: config.proxy)
+        let response: HTTPResponse
+        do {
+            response = try await engine.send(request)
+        } catch let e as TransportError {
+            if e.kind == .cancelled { throw CancellationError() }
+            return ModelResponse(text: nil, httpStatus: 0, latency: e.elapsed,
+                                 failure: EndpointFailure(kind: ModelClient.kind(of: e.kind), message: e.message))
+        }
+        guard (200..<300).contains(response.status) else {
+            let snippet = String(decoding: response.body.prefix(300), as: UTF8.self)
+            var failure = EndpointFailure(kind: .httpStatus, message: "HTTP \(response.status): \(snippet)")
+            if let retry = response.headers["retry-after"] { failure.message += " (Retry-After: \(retry))" }
+            return ModelResponse(text: nil, httpStatus: response.status, latency: response.latency, failure: failure,
+                                 rawBody: snippet)
+        }
+        return Dialect.parse(response, config: config)
+    }
+
+    static func kind(of k: TransportError.Kind) -> EndpointErrorKind {
+        switch k {
+        case .connect, .setup: return .connect
+        case .timeout: return .timeout
+        case .tls: return .tls
+        case .transfer: return .transfer
+        case .tooLarge: return .malformedBody
+        case .cancelled: return .cancelled
+        }
+    }
+
+    /// Asks the server about itself (`/v1/models`, llama.cpp `/props`, Ollama `/api/show`) and
+    /// returns what it said plus the configuration without secrets.
+    public func fingerprint() async -> JSONValue {
+        var probes: [(String, String, [UInt8]?)] = []
+        switch config.kind {
+        case .openaiChat, .openaiCompletions:
+            probes = [("models", config.apiBase + "/models", nil), ("props", config.serverRoot + "/props", nil)]
+        case .ollama:
+            let body = try? JSONSerialization.data(withJSONObject: ["model": config.model])
+            probes = [("show", config.serverRoot + "/api/show", body.map { [UInt8]($0) })]
+        }
+        var server: [String: JSONValue] = [:]
+        for (label, url, body) in probes {
+            let request = HTTPRequest(url: url, method: body == nil ? "GET" : "POST", headers: resolvedHeaders, body: body,
+                                      timeouts: Timeouts(connect: config.timeouts.connect, total: 10, stall: 10),
+                                      tls: config.tls, proxy: config.proxy, maxResponseBytes: 4 << 20)
+            guard let r = try? await engine.send(request), (200..<300).contains(r.status),
+                  let value = try? JSONDecoder().decode(JSONValue.self, from: Data(r.body)) else { continue }
+            server[label] = ModelClient.trimFingerprint(value)
+        }
+        return .object(["config": config.redacted, "server": .object(server)])
+    }
+
+    /// Drops bulky fields (Ollama's license/modelfile/tensors, llama.cpp's chat template) from a probe answer.
+    static func trimFingerprint(_ value: JSONValue) -> JSONValue {
+        guard case .object(var o) = value else { return value }
+        for bulky in ["license", "modelfile", "tensors", "template", "chat_template", "model_info"] { o[bulky] = nil }
+        return .object(o)
+    }
+}

@@ -1,0 +1,107 @@
+import MizanCore
+
+/// A run as stored: what was evaluated, against what, and how it ended.
+public struct RunRecord: Sendable, Hashable {
+    /// Run id, e.g. `20261123-134501-a1b2`.
+    public var id: String
+    /// Suite id.
+    public var suiteID: String
+    /// Suite version.
+    public var suiteVersion: String
+    /// Suite content hash.
+    public var suiteHash: String
+    /// Endpoint name.
+    public var endpoint: String
+    /// Model name sent to the endpoint.
+    public var model: String
+    /// `running`, `completed`, `interrupted` or `failed`.
+    public var status: String
+    /// ISO-8601 start time.
+    public var startedAt: String
+    /// ISO-8601 end time.
+    public var finishedAt: String?
+    /// Items in the suite selection.
+    public var itemCount: Int
+    /// The manifest (suite, endpoint fingerprint, settings, harness version, normalizers …).
+    public var manifest: JSONValue
+
+    public init(id: String, suiteID: String, suiteVersion: String, suiteHash: String, endpoint: String, model: String,
+                status: String, startedAt: String, finishedAt: String? = nil, itemCount: Int, manifest: JSONValue) {
+        self.id = id
+        self.suiteID = suiteID
+        self.suiteVersion = suiteVersion
+        self.suiteHash = suiteHash
+        self.endpoint = endpoint
+        self.model = model
+        self.status = status
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.itemCount = itemCount
+        self.manifest = manifest
+    }
+}
+
+/// One metric's score on one item, with the metric version that produced it.
+public struct ScoreRecord: Sendable, Hashable {
+    /// Metric name.
+    public var metric: String
+    /// Metric version string.
+    public var metricVersion: String
+    /// Score, or nil if the metric could not compute one.
+    public var value: Double?
+    /// Measurements beside the score.
+    public var details: JSONValue
+    /// Why no score, if `value` is nil.
+    public var error: String?
+
+    public init(metric: String, metricVersion: String, value: Double?, details: JSONValue = .object([:]), error: String? = nil) {
+        self.metric = metric
+        self.metricVersion = metricVersion
+        self.value = value
+        self.details = details
+        self.error = error
+    }
+}
+
+/// One finished item: the request, the response and its scores.
+public struct ItemRecord: Sendable, Hashable {
+    /// Item id.
+    public var itemID: String
+    /// Item language tag.
+    public var language: String
+    /// SHA-256 of the request body plus endpoint fingerprint.
+    public var requestHash: String
+    /// The rendered prompt (user turn).
+    public var prompt: String
+    /// The endpoint's answer and measurements.
+    public var response: ModelResponse
+    /// Scores (empty when the endpoint failed).
+    public var scores: [ScoreRecord]
+
+    public init(itemID: String, language: String, requestHash: String, prompt: String, response: ModelResponse, scores: [ScoreRecord]) {
+        self.itemID = itemID
+        self.language = language
+        self.requestHash = requestHash
+        self.prompt = prompt
+        self.response = response
+        self.scores = scores
+    }
+}
+
+/// The plug point for result storage (SQLite now; PostgreSQL later).
+public protocol ResultStore: Sendable {
+    /// Inserts a new run.
+    func createRun(_ run: RunRecord) throws
+    /// Stores one finished item atomically (response and scores together).
+    func record(runID: String, item: ItemRecord) throws
+    /// Replaces the scores of stored items (rescore).
+    func replaceScores(runID: String, itemID: String, scores: [ScoreRecord]) throws
+    /// Marks a run finished with a status.
+    func finishRun(id: String, status: String, finishedAt: String) throws
+    /// All runs, newest first.
+    func runs() throws -> [RunRecord]
+    /// The run whose id equals or uniquely starts with `id`.
+    func run(matching id: String) throws -> RunRecord
+    /// Every stored item of a run, in item order of storage.
+    func items(runID: String) throws -> [ItemRecord]
+}

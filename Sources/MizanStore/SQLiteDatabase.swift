@@ -1,0 +1,124 @@
+import CSQLite
+import Foundation
+import MizanCore
+
+/// A failure talking to the SQLite file.
+public struct StoreError: UserFacingError {
+    /// What failed, with SQLite's message.
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var exitCode: Int32 { 4 }
+    public var description: String { message }
+}
+
+/// A value bound to or read from SQL.
+public enum SQLValue: Sendable, Hashable {
+    case null, int(Int), double(Double), text(String)
+
+    /// The value as text, if it is text.
+    public var text: String? { if case .text(let s) = self { return s } else { return nil } }
+    /// The value as an integer, if numeric.
+    public var int: Int? {
+        switch self { case .int(let i): return i; case .double(let d): return Int(d); default: return nil }
+    }
+    /// The value as a double, if numeric.
+    public var double: Double? {
+        switch self { case .int(let i): return Double(i); case .double(let d): return d; default: return nil }
+    }
+}
+
+/// Wraps optionals into `SQLValue`s.
+public extension Optional where Wrapped == String { var sql: SQLValue { map { .text($0) } ?? .null } }
+/// Wraps optionals into `SQLValue`s.
+public extension Optional where Wrapped == Int { var sql: SQLValue { map { .int($0) } ?? .null } }
+/// Wraps optionals into `SQLValue`s.
+public extension Optional where Wrapped == Double { var sql: SQLValue { map { .double($0) } ?? .null } }
+
+/// One SQLite connection. Not thread-safe by itself: `SQLiteStore` serialises access.
+final class SQLiteDatabase {
+    private var db: OpaquePointer?
+    let path: String
+
+    init(path: String) throws {
+        self.path = path
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+        guard rc == SQLITE_OK else {
+            let msg = db.map { String(cString: sqlite3_errmsg($0)) } ?? "code \(rc)"
+            sqlite3_close(db)
+            throw StoreError("cannot open store '\(path)': \(msg) — check the path and its permissions")
+        }
+        sqlite3_busy_timeout(db, 10_000)
+        try execute("PRAGMA journal_mode=WAL")
+        try execute("PRAGMA synchronous=NORMAL")
+        try execute("PRAGMA foreign_keys=ON")
+    }
+
+    deinit { sqlite3_close_v2(db) }
+
+    /// Runs statements with no results.
+    func execute(_ sql: String) throws {
+        var err: UnsafeMutablePointer<CChar>?
+        if sqlite3_exec(db, sql, nil, nil, &err) != SQLITE_OK {
+            let msg = err.map { String(cString: $0) } ?? "unknown error"
+            sqlite3_free(err)
+            throw StoreError("store '\(path)': \(msg)")
+        }
+    }
+
+    /// Runs one statement with bound parameters; returns its rows.
+    @discardableResult
+    func query(_ sql: String, _ params: [SQLValue] = []) throws -> [[SQLValue]] {
+        var stmt: OpaquePointer?
+        guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK else {
+            throw StoreError("store '\(path)': \(String(cString: sqlite3_errmsg(db)))")
+        }
+        defer { sqlite3_finalize(stmt) }
+        for (i, p) in params.enumerated() {
+            let idx = Int32(i + 1)
+            switch p {
+            case .null: sqlite3_bind_null(stmt, idx)
+            case .int(let v): sqlite3_bind_int64(stmt, idx, Int64(v))
+            case .double(let v): sqlite3_bind_double(stmt, idx, v)
+            case .text(let v): sqlite3_bind_text(stmt, idx, v, -1, mizan_sqlite_transient())
+            }
+        }
+        var rows: [[SQLValue]] = []
+        while true {
+            let rc = sqlite3_step(stmt)
+            if rc == SQLITE_DONE { break }
+            guard rc == SQLITE_ROW else { throw StoreError("store '\(path)': \(String(cString: sqlite3_errmsg(db)))") }
+            let n = sqlite3_column_count(stmt)
+            var row: [SQLValue] = []
+            row.reserveCapacity(Int(n))
+            for c in 0..<n {
+                switch sqlite3_column_type(stmt, c) {
+                case SQLITE_INTEGER: row.append(.int(Int(sqlite3_column_int64(stmt, c))))
+                case SQLITE_FLOAT: row.append(.double(sqlite3_column_double(stmt, c)))
+                case SQLITE_NULL: row.append(.null)
+                default:
+                    let len = Int(sqlite3_column_bytes(stmt, c))
+                    if let p = sqlite3_column_text(stmt, c) {
+                        row.append(.text(String(decoding: UnsafeBufferPointer(start: p, count: len), as: UTF8.self)))
+                    } else { row.append(.text("")) }
+                }
+            }
+            rows.append(row)
+        }
+        return rows
+    }
+
+    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`, rolling back on error.
+    func transaction<R>(_ body: () throws -> R) throws -> R {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let r = try body()
+            try execute("COMMIT")
+            return r
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+}

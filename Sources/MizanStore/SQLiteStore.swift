@@ -1,0 +1,175 @@
+import Foundation
+import MizanCore
+
+/// The default store: one SQLite file (WAL mode; each item committed as it finishes).
+public final class SQLiteStore: ResultStore, @unchecked Sendable {
+    private let db: SQLiteDatabase
+    private let lock = NSLock()
+    /// Path of the database file.
+    public let path: String
+
+    /// The schema, one entry per migration; applied in order, never edited once released.
+    static let migrations: [String] = [
+        """
+        CREATE TABLE runs(
+            id TEXT PRIMARY KEY, suite_id TEXT NOT NULL, suite_version TEXT NOT NULL, suite_hash TEXT NOT NULL,
+            endpoint TEXT NOT NULL, model TEXT NOT NULL, status TEXT NOT NULL, started_at TEXT NOT NULL,
+            finished_at TEXT, item_count INTEGER NOT NULL, manifest TEXT NOT NULL);
+        CREATE TABLE responses(
+            run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, item_id TEXT NOT NULL, seq INTEGER NOT NULL,
+            lang TEXT NOT NULL, request_hash TEXT NOT NULL, prompt TEXT NOT NULL, output TEXT,
+            http_status INTEGER NOT NULL, latency REAL NOT NULL, ttft REAL, prompt_tokens INTEGER,
+            completion_tokens INTEGER, finish_reason TEXT, error_kind TEXT, error_message TEXT, raw_body TEXT,
+            PRIMARY KEY(run_id, item_id));
+        CREATE TABLE scores(
+            run_id TEXT NOT NULL, item_id TEXT NOT NULL, metric TEXT NOT NULL, metric_version TEXT NOT NULL,
+            value REAL, details TEXT NOT NULL, error TEXT,
+            PRIMARY KEY(run_id, item_id, metric),
+            FOREIGN KEY(run_id, item_id) REFERENCES responses(run_id, item_id) ON DELETE CASCADE);
+        CREATE INDEX responses_request_hash ON responses(request_hash);
+        """,
+    ]
+
+    /// Opens (creating if needed) the store at `path` and applies pending migrations.
+    public init(path: String) throws {
+        self.path = path
+        db = try SQLiteDatabase(path: path)
+        try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+        try db.transaction {
+            let current = try db.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")[0][0].int ?? 0
+            guard current <= Self.migrations.count else {
+                throw StoreError("store '\(path)' has schema version \(current), newer than this mizan (\(Self.migrations.count)); upgrade mizan")
+            }
+            for (i, sql) in Self.migrations.enumerated() where i + 1 > current {
+                try db.execute(sql)
+                try db.query("INSERT INTO schema_migrations(version, applied_at) VALUES(?, ?)", [.int(i + 1), .text(isoNow())])
+            }
+        }
+    }
+
+    /// The schema version after migrations.
+    public func schemaVersion() throws -> Int {
+        try locked { try db.query("SELECT MAX(version) FROM schema_migrations")[0][0].int ?? 0 }
+    }
+
+    @discardableResult
+    private func locked<R>(_ body: () throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    public func createRun(_ run: RunRecord) throws {
+        try locked {
+            try db.query("""
+                INSERT INTO runs(id, suite_id, suite_version, suite_hash, endpoint, model, status, started_at, finished_at, item_count, manifest)
+                VALUES(?,?,?,?,?,?,?,?,?,?,?)
+                """, [.text(run.id), .text(run.suiteID), .text(run.suiteVersion), .text(run.suiteHash), .text(run.endpoint),
+                      .text(run.model), .text(run.status), .text(run.startedAt), run.finishedAt.sql, .int(run.itemCount),
+                      .text(run.manifest.canonicalJSON)])
+        }
+    }
+
+    public func record(runID: String, item: ItemRecord) throws {
+        let r = item.response
+        try locked {
+            try db.transaction {
+                let seq = try db.query("SELECT COUNT(*) FROM responses WHERE run_id = ?", [.text(runID)])[0][0].int ?? 0
+                try db.query("""
+                    INSERT OR REPLACE INTO responses(run_id, item_id, seq, lang, request_hash, prompt, output, http_status, latency, ttft,
+                        prompt_tokens, completion_tokens, finish_reason, error_kind, error_message, raw_body)
+                    VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                    """, [.text(runID), .text(item.itemID), .int(seq), .text(item.language), .text(item.requestHash), .text(item.prompt),
+                          r.text.sql, .int(r.httpStatus), .double(r.latency), r.timeToFirstToken.sql, r.usage.promptTokens.sql,
+                          r.usage.completionTokens.sql, r.finishReason.sql, (r.failure?.kind.rawValue).sql,
+                          (r.failure?.message).sql, r.failure == nil ? .null : r.rawBody.map { String($0.prefix(4096)) }.sql])
+                try insertScores(runID: runID, itemID: item.itemID, item.scores)
+            }
+        }
+    }
+
+    private func insertScores(runID: String, itemID: String, _ scores: [ScoreRecord]) throws {
+        for s in scores {
+            try db.query("INSERT OR REPLACE INTO scores(run_id, item_id, metric, metric_version, value, details, error) VALUES(?,?,?,?,?,?,?)",
+                         [.text(runID), .text(itemID), .text(s.metric), .text(s.metricVersion), s.value.sql,
+                          .text(s.details.canonicalJSON), s.error.sql])
+        }
+    }
+
+    public func replaceScores(runID: String, itemID: String, scores: [ScoreRecord]) throws {
+        try locked {
+            try db.transaction {
+                for s in scores {
+                    try db.query("DELETE FROM scores WHERE run_id = ? AND item_id = ? AND metric = ?", [.text(runID), .text(itemID), .text(s.metric)])
+                }
+                try insertScores(runID: runID, itemID: itemID, scores)
+            }
+        }
+    }
+
+    public func finishRun(id: String, status: String, finishedAt: String) throws {
+        try locked {
+            try db.query("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", [.text(status), .text(finishedAt), .text(id)])
+        }
+    }
+
+    static let runColumns = "id, suite_id, suite_version, suite_hash, endpoint, model, status, started_at, finished_at, item_count, manifest"
+
+    private func runRecord(_ row: [SQLValue]) -> RunRecord {
+        let manifest = row[10].text.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) } ?? .null
+        return RunRecord(id: row[0].text ?? "", suiteID: row[1].text ?? "", suiteVersion: row[2].text ?? "",
+                         suiteHash: row[3].text ?? "", endpoint: row[4].text ?? "", model: row[5].text ?? "",
+                         status: row[6].text ?? "", startedAt: row[7].text ?? "", finishedAt: row[8].text,
+                         itemCount: row[9].int ?? 0, manifest: manifest)
+    }
+
+    public func runs() throws -> [RunRecord] {
+        try locked { try db.query("SELECT \(Self.runColumns) FROM runs ORDER BY started_at DESC, id DESC").map(runRecord) }
+    }
+
+    public func run(matching id: String) throws -> RunRecord {
+        let rows = try locked {
+            try db.query("SELECT \(Self.runColumns) FROM runs WHERE id = ? OR id LIKE ? ORDER BY id", [.text(id), .text(id + "%")])
+        }
+        if let exact = rows.first(where: { $0[0].text == id }) { return runRecord(exact) }
+        guard rows.count == 1 else {
+            throw UsageError(rows.isEmpty
+                ? "no run '\(id)' in store '\(path)'; list runs with `mizan runs --store \(path)`"
+                : "run id '\(id)' is ambiguous (\(rows.count) runs start with it); give more characters")
+        }
+        return runRecord(rows[0])
+    }
+
+    public func items(runID: String) throws -> [ItemRecord] {
+        try locked {
+            var scores: [String: [ScoreRecord]] = [:]
+            for row in try db.query("SELECT item_id, metric, metric_version, value, details, error FROM scores WHERE run_id = ? ORDER BY metric", [.text(runID)]) {
+                let details = row[4].text.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) } ?? .object([:])
+                scores[row[0].text ?? "", default: []].append(
+                    ScoreRecord(metric: row[1].text ?? "", metricVersion: row[2].text ?? "", value: row[3].double, details: details, error: row[5].text))
+            }
+            return try db.query("""
+                SELECT item_id, lang, request_hash, prompt, output, http_status, latency, ttft, prompt_tokens, completion_tokens,
+                       finish_reason, error_kind, error_message, raw_body
+                FROM responses WHERE run_id = ? ORDER BY seq
+                """, [.text(runID)]).map { row in
+                var failure: EndpointFailure?
+                if let k = row[11].text { failure = EndpointFailure(kind: EndpointErrorKind(rawValue: k) ?? .transfer, message: row[12].text ?? "") }
+                let response = ModelResponse(text: row[4].text, httpStatus: row[5].int ?? 0, latency: row[6].double ?? 0,
+                                             timeToFirstToken: row[7].double,
+                                             usage: TokenUsage(promptTokens: row[8].int, completionTokens: row[9].int),
+                                             finishReason: row[10].text, failure: failure, rawBody: row[13].text)
+                let id = row[0].text ?? ""
+                return ItemRecord(itemID: id, language: row[1].text ?? "", requestHash: row[2].text ?? "", prompt: row[3].text ?? "",
+                                  response: response, scores: scores[id] ?? [])
+            }
+        }
+    }
+}
+
+/// The current time as ISO-8601 with milliseconds, UTC.
+public func isoNow() -> String {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return f.string(from: Date())
+}

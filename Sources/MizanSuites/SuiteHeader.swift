@@ -1,0 +1,136 @@
+import Foundation
+import MizanCore
+import MizanMetrics
+import MizanYAML
+
+/// The parsed `suite.yaml` of a suite.
+struct SuiteHeader {
+    var id = ""
+    var version = ""
+    var language = LanguageTag(language: "und", script: "Zyyy")
+    var task = TaskKind.generation
+    var template = ""
+    var system: String?
+    var metrics: [MetricSpec] = []
+    var generation = GenerationSettings()
+    var info: [String: String] = [:]
+
+    /// Text covering everything in the header that shapes requests and scores.
+    var canonical: String {
+        let g = (try? JSONEncoder.sorted.encode(generation)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let m = JSONValue.array(metrics.map { .object(["name": .string($0.name), "options": .object($0.options)]) }).canonicalJSON
+        return ["mizan-suite/1", id, version, language.description, task.rawValue, template, system ?? "", m, g]
+            .joined(separator: "\u{1F}")
+    }
+
+    static let semver = try! NSRegularExpression(pattern: #"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$"#)
+
+    static func parse(_ root: YAMLValue, folder: String) throws -> SuiteHeader {
+        var errors: [InputError] = []
+        var h = SuiteHeader()
+        func attempt(_ body: () throws -> Void) {
+            do { try body() } catch let e as InputError { errors.append(e) } catch { errors.append(root.error("\(error)", remedy: "fix the value")) }
+        }
+        for bad in root.unknownKeys(allowed: SuiteLoader.topKeys) {
+            errors.append(bad.error("unknown key '\(bad.path)'", remedy: "use one of: \(SuiteLoader.topKeys.sorted().joined(separator: ", "))"))
+        }
+        func required(_ key: String, _ hint: String) -> YAMLValue? {
+            if let v = root[key] { return v }
+            errors.append(InputError(file: root.file, line: 1, field: key, problem: "missing required key '\(key)'", remedy: "add `\(key): \(hint)`"))
+            return nil
+        }
+        if let v = required("id", "my-suite") { attempt { h.id = try v.string() } }
+        if let v = required("version", "1.0.0") {
+            attempt {
+                h.version = try v.string()
+                if SuiteHeader.semver.firstMatch(in: h.version, range: NSRange(h.version.startIndex..., in: h.version)) == nil {
+                    throw v.error("version '\(h.version)' is not semantic (MAJOR.MINOR.PATCH)", remedy: "write e.g. 1.0.0")
+                }
+            }
+        }
+        if let v = required("language", "ary-Arab") {
+            attempt {
+                let raw = try v.string()
+                guard let tag = LanguageTag(raw) else {
+                    throw v.error("unknown language tag '\(raw)'", remedy: "use one of: \(LanguageTag.known.keys.sorted().joined(separator: ", "))")
+                }
+                h.language = tag
+            }
+        }
+        if let v = root["task"] {
+            attempt {
+                let raw = try v.string()
+                guard let t = TaskKind(rawValue: raw) else {
+                    throw v.error("unknown task '\(raw)'", remedy: "use generation or multiple-choice")
+                }
+                h.task = t
+            }
+        }
+        if let p = required("prompt", "{template: \"{{input}}\"}") {
+            attempt {
+                for bad in p.unknownKeys(allowed: ["template", "system"]) {
+                    errors.append(bad.error("unknown key '\(bad.path)'", remedy: "use prompt.template and prompt.system"))
+                }
+                guard let t = p["template"] else { throw p.error("missing prompt.template", remedy: "add `template: \"{{input}}\"`") }
+                h.template = try t.string()
+                h.system = try p["system"]?.string()
+            }
+        }
+        if let m = required("metrics", "[exact]") {
+            attempt { h.metrics = try parseMetrics(m, errors: &errors) }
+        }
+        if let g = root["generation"] { attempt { h.generation = try parseGeneration(g) } }
+        for key in ["description", "license", "status", "source", "arabizi_convention"] {
+            if let v = root[key] { attempt { h.info[key] = try v.string() } }
+        }
+        if let a = root["authors"] { attempt { h.info["authors"] = try a.sequence().map { try $0.string() }.joined(separator: ", ") } }
+        if !errors.isEmpty { throw InputErrors(errors) }
+        return h
+    }
+
+    static func parseMetrics(_ node: YAMLValue, errors: inout [InputError]) throws -> [MetricSpec] {
+        var specs: [MetricSpec] = []
+        for entry in try node.sequence() {
+            var spec: MetricSpec
+            if case .object(var o) = entry.json() {
+                guard let name = o.removeValue(forKey: "name")?.stringValue else {
+                    errors.append(entry.error("metric entry has no name", remedy: "write `- name: exact` or just `- exact`"))
+                    continue
+                }
+                spec = MetricSpec(name: name, options: o)
+            } else {
+                spec = MetricSpec(name: try entry.string())
+            }
+            do {
+                _ = try MetricRegistry.make(spec)
+                specs.append(spec)
+            } catch let e as MetricConfigError {
+                errors.append(entry.error(e.message, remedy: "fix the metric entry"))
+            }
+        }
+        if specs.isEmpty && errors.isEmpty { throw node.error("no metrics listed", remedy: "list at least one, e.g. [exact]") }
+        return specs
+    }
+
+    static func parseGeneration(_ g: YAMLValue) throws -> GenerationSettings {
+        if let bad = g.unknownKeys(allowed: ["max_tokens", "temperature", "top_p", "stop", "seed"]).first {
+            throw bad.error("unknown generation key '\(bad.path)'", remedy: "use max_tokens, temperature, top_p, stop or seed")
+        }
+        var s = GenerationSettings()
+        s.maxTokens = try g["max_tokens"]?.int()
+        s.temperature = try g["temperature"]?.double()
+        s.topP = try g["top_p"]?.double()
+        s.seed = try g["seed"]?.int()
+        s.stop = try g["stop"]?.sequence().map { try $0.string() } ?? []
+        return s
+    }
+}
+
+extension JSONEncoder {
+    /// An encoder with sorted keys, for stable hashes.
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+}

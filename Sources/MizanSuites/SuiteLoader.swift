@@ -1,0 +1,77 @@
+import Foundation
+import MizanCore
+import MizanMetrics
+import MizanYAML
+
+/// Loads and validates suites (format v1: `suite.yaml` + `items.jsonl`). See Prompts/README.md.
+public enum SuiteLoader {
+    /// Keys allowed at the top of `suite.yaml`.
+    static let topKeys: Set<String> = ["id", "version", "language", "task", "prompt", "metrics", "generation",
+                                       "description", "license", "authors", "status", "changelog", "tags", "source",
+                                       "arabizi_convention"]
+    /// Metrics that need no reference.
+    static let referenceFree: Set<String> = ["fidelity", "json", "length", "judge", "external", "choice"]
+
+    /// Resolves `--suite` (a path to a folder or a suite id under `promptsDir`) to a folder path.
+    public static func resolve(_ suite: String, promptsDir: String = "Prompts") throws -> String {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: suite, isDirectory: &isDir), isDir.boolValue { return suite }
+        if suite.hasSuffix("suite.yaml"), FileManager.default.fileExists(atPath: suite) {
+            return (suite as NSString).deletingLastPathComponent
+        }
+        let candidate = (promptsDir as NSString).appendingPathComponent(suite)
+        if FileManager.default.fileExists(atPath: (candidate as NSString).appendingPathComponent("suite.yaml")) { return candidate }
+        let available = (try? SuiteLoader.discover(promptsDir: promptsDir).map { ($0 as NSString).lastPathComponent }) ?? []
+        throw UsageError("no suite '\(suite)' (not a folder, and no \(candidate)/suite.yaml); "
+            + (available.isEmpty ? "pass a suite folder path" : "available: \(available.joined(separator: ", "))"))
+    }
+
+    /// Every folder under `promptsDir` that holds a `suite.yaml`, sorted.
+    public static func discover(promptsDir: String = "Prompts") throws -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: promptsDir)) ?? []
+        return names.sorted().map { (promptsDir as NSString).appendingPathComponent($0) }
+            .filter { FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("suite.yaml")) }
+    }
+
+    /// Loads a suite folder, throwing `InputErrors` listing every problem found.
+    public static func load(folder: String) throws -> Suite {
+        var errors: [InputError] = []
+        let suite = loadCollecting(folder: folder, errors: &errors)
+        if !errors.isEmpty || suite == nil { throw InputErrors(errors) }
+        return suite!
+    }
+
+    /// Loads what it can and appends every problem to `errors`.
+    public static func loadCollecting(folder: String, errors: inout [InputError]) -> Suite? {
+        let yamlPath = (folder as NSString).appendingPathComponent("suite.yaml")
+        let itemsPath = (folder as NSString).appendingPathComponent("items.jsonl")
+        let header: SuiteHeader
+        do {
+            header = try SuiteHeader.parse(try YAMLValue.load(path: yamlPath), folder: folder)
+        } catch let e as InputError {
+            errors.append(e); return nil
+        } catch let e as InputErrors {
+            errors += e.errors; return nil
+        } catch {
+            errors.append(InputError(file: yamlPath, problem: "\(error)", remedy: "fix the file")); return nil
+        }
+        guard let data = FileManager.default.contents(atPath: itemsPath) else {
+            errors.append(InputError(file: itemsPath, problem: "missing items file", remedy: "add items.jsonl with one JSON object per line"))
+            return nil
+        }
+        let items = ItemsParser(file: itemsPath, header: header).parse(data, errors: &errors)
+        if items.isEmpty && errors.isEmpty {
+            errors.append(InputError(file: itemsPath, problem: "no items", remedy: "add at least one JSON line"))
+        }
+        var hash = SHA256()
+        hash.update(header.canonical)
+        for item in items {
+            hash.update("\n")
+            hash.update(JSONValue.object(item.fields).canonicalJSON)
+        }
+        return Suite(id: header.id, version: header.version, language: header.language, task: header.task,
+                     template: header.template, system: header.system, metrics: header.metrics,
+                     generation: header.generation, info: header.info, items: items,
+                     contentHash: hash.finalizeHex(), path: folder)
+    }
+}
