@@ -65,4 +65,11 @@ public enum JSONValue: Sendable, Hashable, Codable {
                                                options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
         return data.flatMap { String(data: $0, encoding: .utf8) } ?? "null"
     }
+
+    /// Indented JSON text with sorted keys, for humans and `--json` output.
+    public var prettyJSON: String {
+        let data = try? JSONSerialization.data(withJSONObject: foundationValue,
+                                               options: [.sortedKeys, .prettyPrinted, .fragmentsAllowed, .withoutEscapingSlashes])
+        return data.flatMap { String(data: $0, encoding: .utf8) } ?? "null"
+    }
 }

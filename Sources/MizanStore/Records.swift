@@ -77,14 +77,28 @@ public struct ItemRecord: Sendable, Hashable {
     public var response: ModelResponse
     /// Scores (empty when the endpoint failed).
     public var scores: [ScoreRecord]
+    /// The item's references (kept so rescoring and comparison need no suite files).
+    public var references: [String]
+    /// The item's choices (multiple choice).
+    public var choices: [String]?
+    /// Index of the correct choice.
+    public var answerIndex: Int?
+    /// Every field of the item's JSON line.
+    public var fields: [String: JSONValue]
 
-    public init(itemID: String, language: String, requestHash: String, prompt: String, response: ModelResponse, scores: [ScoreRecord]) {
+    public init(itemID: String, language: String, requestHash: String, prompt: String, response: ModelResponse,
+                scores: [ScoreRecord], references: [String] = [], choices: [String]? = nil, answerIndex: Int? = nil,
+                fields: [String: JSONValue] = [:]) {
         self.itemID = itemID
         self.language = language
         self.requestHash = requestHash
         self.prompt = prompt
         self.response = response
         self.scores = scores
+        self.references = references
+        self.choices = choices
+        self.answerIndex = answerIndex
+        self.fields = fields
     }
 }
 

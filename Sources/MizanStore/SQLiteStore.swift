@@ -20,6 +20,7 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
             lang TEXT NOT NULL, request_hash TEXT NOT NULL, prompt TEXT NOT NULL, output TEXT,
             http_status INTEGER NOT NULL, latency REAL NOT NULL, ttft REAL, prompt_tokens INTEGER,
             completion_tokens INTEGER, finish_reason TEXT, error_kind TEXT, error_message TEXT, raw_body TEXT,
+            refs TEXT NOT NULL, choices TEXT, answer_index INTEGER, fields TEXT NOT NULL,
             PRIMARY KEY(run_id, item_id));
         CREATE TABLE scores(
             run_id TEXT NOT NULL, item_id TEXT NOT NULL, metric TEXT NOT NULL, metric_version TEXT NOT NULL,
@@ -77,12 +78,16 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
                 let seq = try db.query("SELECT COUNT(*) FROM responses WHERE run_id = ?", [.text(runID)])[0][0].int ?? 0
                 try db.query("""
                     INSERT OR REPLACE INTO responses(run_id, item_id, seq, lang, request_hash, prompt, output, http_status, latency, ttft,
-                        prompt_tokens, completion_tokens, finish_reason, error_kind, error_message, raw_body)
-                    VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                        prompt_tokens, completion_tokens, finish_reason, error_kind, error_message, raw_body,
+                        refs, choices, answer_index, fields)
+                    VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                     """, [.text(runID), .text(item.itemID), .int(seq), .text(item.language), .text(item.requestHash), .text(item.prompt),
                           r.text.sql, .int(r.httpStatus), .double(r.latency), r.timeToFirstToken.sql, r.usage.promptTokens.sql,
                           r.usage.completionTokens.sql, r.finishReason.sql, (r.failure?.kind.rawValue).sql,
-                          (r.failure?.message).sql, r.failure == nil ? .null : r.rawBody.map { String($0.prefix(4096)) }.sql])
+                          (r.failure?.message).sql, r.failure == nil ? .null : r.rawBody.map { String($0.prefix(4096)) }.sql,
+                          .text(JSONValue.array(item.references.map { .string($0) }).canonicalJSON),
+                          item.choices.map { JSONValue.array($0.map { .string($0) }).canonicalJSON }.sql,
+                          item.answerIndex.sql, .text(JSONValue.object(item.fields).canonicalJSON)])
                 try insertScores(runID: runID, itemID: item.itemID, item.scores)
             }
         }
@@ -150,7 +155,7 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
             }
             return try db.query("""
                 SELECT item_id, lang, request_hash, prompt, output, http_status, latency, ttft, prompt_tokens, completion_tokens,
-                       finish_reason, error_kind, error_message, raw_body
+                       finish_reason, error_kind, error_message, raw_body, refs, choices, answer_index, fields
                 FROM responses WHERE run_id = ? ORDER BY seq
                 """, [.text(runID)]).map { row in
                 var failure: EndpointFailure?
@@ -160,8 +165,15 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
                                              usage: TokenUsage(promptTokens: row[8].int, completionTokens: row[9].int),
                                              finishReason: row[10].text, failure: failure, rawBody: row[13].text)
                 let id = row[0].text ?? ""
+                func decode(_ v: SQLValue) -> JSONValue? { v.text.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) } }
+                let strings: (JSONValue?) -> [String]? = { v in
+                    if case .array(let a)? = v { return a.compactMap(\.stringValue) } else { return nil }
+                }
+                var fields: [String: JSONValue] = [:]
+                if case .object(let o)? = decode(row[17]) { fields = o }
                 return ItemRecord(itemID: id, language: row[1].text ?? "", requestHash: row[2].text ?? "", prompt: row[3].text ?? "",
-                                  response: response, scores: scores[id] ?? [])
+                                  response: response, scores: scores[id] ?? [], references: strings(decode(row[14])) ?? [],
+                                  choices: strings(decode(row[15])), answerIndex: row[16].int, fields: fields)
             }
         }
     }

@@ -1,6 +1,47 @@
 import ArgumentParser
+import Foundation
+import MizanCore
+
+/// mizan's version, recorded in every run manifest.
+let mizanVersion = "0.1.0"
 
 @main
 struct Mizan: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "mizan", abstract: "Evaluate models on Darija, Arabic, Amazigh and French.", version: "0.1.0")
+    static let configuration = CommandConfiguration(
+        commandName: "mizan",
+        abstract: "Evaluate models on Moroccan Darija, Arabic, Amazigh and French.",
+        discussion: "Exit codes: 0 ok · 1 regression · 2 usage or input error · 3 endpoint errors above budget · 4 internal error · 130 interrupted.",
+        version: mizanVersion,
+        subcommands: [RunCommand.self, RunsCommand.self, ShowCommand.self, ValidateCommand.self])
+}
+
+/// Options shared by commands that touch the store or the config file.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: "SQLite store file (default: config 'store:' or Results/mizan.sqlite).")
+    var store: String?
+
+    @Option(name: .long, help: "Config file (default: $MIZAN_CONFIG or ./mizan.yaml).")
+    var config: String?
+}
+
+/// Prints to standard error.
+func printErr(_ s: String) {
+    FileHandle.standardError.write(Data((s + "\n").utf8))
+}
+
+/// Runs `body`, turning user-facing errors into a message on stderr and their exit code.
+func reportingErrors<R>(_ body: () async throws -> R) async throws -> R {
+    do {
+        return try await body()
+    } catch let e as any UserFacingError {
+        printErr("error: \(e)")
+        throw ExitCode(e.exitCode)
+    } catch let e as ExitCode {
+        throw e
+    } catch let e as CleanExit {
+        throw e
+    } catch {
+        printErr("internal error: \(error)")
+        throw ExitCode(4)
+    }
 }

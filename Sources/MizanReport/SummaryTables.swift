@@ -1,0 +1,62 @@
+import Foundation
+import MizanCore
+
+/// Renders run summaries as tables and JSON.
+public enum SummaryTables {
+    /// Formats a score for display (0–1 metrics as-is with 3 decimals; 0–100 with 2).
+    public static func format(_ x: Double) -> String { abs(x) > 1.0001 ? String(format: "%.2f", x) : String(format: "%.3f", x) }
+
+    /// Rows: language × metric, with mean, 95% CI and n.
+    public static func metricsTable(_ s: RunSummary) -> Table {
+        var t = Table(header: ["language", "metric", "mean", "95% CI", "n", "corpus"])
+        for lang in s.byLanguage.keys.sorted() + ["all"] {
+            for metric in s.metricNames {
+                guard let m = lang == "all" ? s.metrics[metric] : s.byLanguage[lang]?[metric] else { continue }
+                let corpus = s.corpus[metric]?[lang].map(format) ?? ""
+                t.rows.append([lang, metric, format(m.mean), "[\(format(m.low)), \(format(m.high))]", String(m.n), corpus])
+            }
+        }
+        return t
+    }
+
+    /// Key facts of the run as a two-column table.
+    public static func overview(_ s: RunSummary) -> Table {
+        var t = Table(header: ["field", "value"])
+        func ms(_ x: Double?) -> String { x.map { String(format: "%.1f ms", $0 * 1000) } ?? "–" }
+        t.rows = [
+            ["run", s.run.id], ["suite", "\(s.run.suiteID)@\(s.run.suiteVersion) (\(s.run.suiteHash.prefix(12)))"],
+            ["endpoint", "\(s.run.endpoint) · model \(s.run.model)"], ["status", s.run.status],
+            ["items", "\(s.items) stored of \(s.run.itemCount)"],
+            ["errors", s.errors == 0 ? "0" : "\(s.errors) (" + s.errorKinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"],
+            ["latency p50 / p95", "\(ms(s.latencyP50)) / \(ms(s.latencyP95))"],
+            ["time to first token p50", ms(s.ttftP50)],
+            ["tokens (prompt / completion)", "\(s.promptTokens) / \(s.completionTokens)"],
+        ]
+        if let r = s.invalidAnswerRate { t.rows.append(["choice invalid-answer rate", String(format: "%.1f%%", r * 100)]) }
+        return t
+    }
+
+    /// The machine-readable summary (`--json`): run_id, items, errors, metrics (name → mean), and details.
+    public static func json(_ s: RunSummary) -> JSONValue {
+        func ci(_ m: MeanWithCI) -> JSONValue {
+            .object(["mean": .number(m.mean), "ci95": .array([.number(m.low), .number(m.high)]), "n": .number(Double(m.n))])
+        }
+        var o: [String: JSONValue] = [
+            "run_id": .string(s.run.id), "status": .string(s.run.status), "suite": .string(s.run.suiteID),
+            "suite_version": .string(s.run.suiteVersion), "suite_hash": .string(s.run.suiteHash),
+            "endpoint": .string(s.run.endpoint), "model": .string(s.run.model),
+            "items": .number(Double(s.items)), "errors": .number(Double(s.errors)),
+            "error_kinds": .object(s.errorKinds.mapValues { .number(Double($0)) }),
+            "metrics": .object(s.metrics.mapValues { .number($0.mean) }),
+            "metrics_ci": .object(s.metrics.mapValues(ci)),
+            "by_language": .object(s.byLanguage.mapValues { .object($0.mapValues(ci)) }),
+            "corpus": .object(s.corpus.mapValues { .object($0.mapValues { .number($0) }) }),
+            "prompt_tokens": .number(Double(s.promptTokens)), "completion_tokens": .number(Double(s.completionTokens)),
+        ]
+        if let v = s.latencyP50 { o["latency_p50"] = .number(v) }
+        if let v = s.latencyP95 { o["latency_p95"] = .number(v) }
+        if let v = s.ttftP50 { o["ttft_p50"] = .number(v) }
+        if let v = s.invalidAnswerRate { o["choice_invalid_rate"] = .number(v) }
+        return .object(o)
+    }
+}

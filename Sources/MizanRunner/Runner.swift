@@ -1,0 +1,165 @@
+import Foundation
+import MizanCore
+import MizanEndpoints
+import MizanMetrics
+import MizanStore
+import MizanSuites
+
+/// Progress of a run, reported after every finished item.
+public struct RunProgress: Sendable {
+    /// Items finished (scored or failed).
+    public var done: Int
+    /// Items in the run.
+    public var total: Int
+    /// Items that ended in an endpoint error.
+    public var errors: Int
+    /// Seconds since the first request.
+    public var elapsed: Double
+}
+
+/// What `Runner.run` needs.
+public struct RunRequest: Sendable {
+    /// The loaded suite.
+    public var suite: Suite
+    /// The endpoint to evaluate.
+    public var endpoint: EndpointConfig
+    /// Only the first N items, if set.
+    public var limit: Int?
+    /// Optional human name for the run.
+    public var name: String?
+
+    public init(suite: Suite, endpoint: EndpointConfig, limit: Int? = nil, name: String? = nil) {
+        self.suite = suite
+        self.endpoint = endpoint
+        self.limit = limit
+        self.name = name
+    }
+}
+
+/// How a run ended.
+public struct RunOutcome: Sendable {
+    /// The stored run's id.
+    public var runID: String
+    /// `completed` or `interrupted`.
+    public var status: String
+    /// Items stored.
+    public var stored: Int
+    /// Items that ended in an endpoint error.
+    public var errors: Int
+    /// Wall-clock seconds of the run.
+    public var elapsed: Double
+}
+
+/// Orchestrates a run: renders prompts, sends them with bounded concurrency, scores each answer
+/// and commits each finished item to the store as it finishes.
+public struct Runner: Sendable {
+    /// Where results go.
+    public let store: any ResultStore
+    /// The mizan version recorded in manifests.
+    public let harnessVersion: String
+
+    public init(store: any ResultStore, harnessVersion: String) {
+        self.store = store
+        self.harnessVersion = harnessVersion
+    }
+
+    /// Runs the suite against the endpoint. Cancelling the task stops handing out items, cancels
+    /// the requests in flight, and marks the run `interrupted`; finished items stay stored.
+    public func run(_ request: RunRequest, progress: (@Sendable (RunProgress) -> Void)? = nil) async throws -> RunOutcome {
+        let suite = request.suite
+        let metrics = try suite.metrics.map { spec -> any Metric in
+            do { return try MetricRegistry.make(spec) } catch let e as MetricConfigError {
+                throw InputError(file: suite.path + "/suite.yaml", field: "metrics", problem: e.message, remedy: "fix the metric entry")
+            }
+        }
+        let client = try ModelClient(config: request.endpoint)
+        let items = Array(suite.items.prefix(request.limit ?? suite.items.count))
+        let fingerprint = await client.fingerprint()
+        let runID = Runner.newRunID()
+        let manifest = Manifest.make(suite: suite, items: items, endpoint: fingerprint, metrics: metrics,
+                                     harnessVersion: harnessVersion, name: request.name)
+        try store.createRun(RunRecord(id: runID, suiteID: suite.id, suiteVersion: suite.version, suiteHash: suite.contentHash,
+                                      endpoint: request.endpoint.name, model: request.endpoint.model, status: "running",
+                                      startedAt: isoNow(), itemCount: items.count, manifest: manifest))
+        let start = monotonicNow()
+        var done = 0, errors = 0
+        var storeError: (any Error)?
+        let concurrency = max(1, request.endpoint.concurrency)
+        await withTaskGroup(of: ItemRecord?.self) { group in
+            var next = 0
+            func launch() {
+                guard next < items.count, !Task.isCancelled else { return }
+                let item = items[next]
+                next += 1
+                group.addTask { await Runner.evaluate(item, suite: suite, client: client, metrics: metrics) }
+            }
+            for _ in 0..<min(concurrency, items.count) { launch() }
+            while let finished = await group.next() {
+                if let record = finished {
+                    do { try store.record(runID: runID, item: record) } catch {
+                        storeError = error
+                        group.cancelAll()
+                    }
+                    done += 1
+                    if record.response.failure != nil { errors += 1 }
+                    progress?(RunProgress(done: done, total: items.count, errors: errors, elapsed: monotonicNow() - start))
+                }
+                launch()
+            }
+        }
+        let interrupted = Task.isCancelled || storeError != nil || done < items.count
+        let status = interrupted ? "interrupted" : "completed"
+        try store.finishRun(id: runID, status: status, finishedAt: isoNow())
+        if let storeError { throw storeError }
+        return RunOutcome(runID: runID, status: status, stored: done, errors: errors, elapsed: monotonicNow() - start)
+    }
+
+    /// Sends one item and scores it; nil when cancelled before an answer arrived.
+    static func evaluate(_ item: SuiteItem, suite: Suite, client: ModelClient, metrics: [any Metric]) async -> ItemRecord? {
+        let rendered = PromptRenderer.render(suite, item: item)
+        let prompt = RenderedPrompt(system: rendered.system, user: rendered.user)
+        let body = client.requestBody(prompt, settings: suite.generation)
+        var hasher = SHA256()
+        hasher.update(client.config.generationURL)
+        hasher.update([0])
+        hasher.update(body)
+        let response: ModelResponse
+        do { response = try await client.generate(prompt, settings: suite.generation) } catch { return nil }
+        let language = suite.language(of: item)
+        var scores: [ScoreRecord] = []
+        if let text = response.text, response.failure == nil {
+            let input = MetricInput(itemID: item.id, output: text, references: item.references, choices: item.choices,
+                                    answerIndex: item.answerIndex, language: language, finishReason: response.finishReason,
+                                    fields: item.fields)
+            for metric in metrics {
+                do {
+                    let r = try await metric.score(input)
+                    scores.append(ScoreRecord(metric: metric.name, metricVersion: metric.version, value: r.value,
+                                              details: .object(r.details), error: r.error))
+                } catch {
+                    scores.append(ScoreRecord(metric: metric.name, metricVersion: metric.version, value: nil,
+                                              error: "\(error)"))
+                }
+            }
+        }
+        return ItemRecord(itemID: item.id, language: language.description, requestHash: hasher.finalizeHex(),
+                          prompt: rendered.user, response: response, scores: scores,
+                          references: item.references, choices: item.choices, answerIndex: item.answerIndex, fields: item.fields)
+    }
+
+    /// A sortable, unique run id: `YYYYMMDD-HHMMSS-xxxx`.
+    public static func newRunID() -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        let suffix = String(UInt32.random(in: 0..<UInt32.max), radix: 16)
+        return f.string(from: Date()) + "-" + String(repeating: "0", count: 8 - suffix.count) + suffix
+    }
+}
+
+func monotonicNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

@@ -1,0 +1,154 @@
+import ArgumentParser
+import Foundation
+import MizanCore
+import MizanEndpoints
+import MizanReport
+import MizanRunner
+import MizanSuites
+import MizanTransport
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a suite against an endpoint, store every item, print metric means per language.",
+        discussion: "Ctrl-C stops the run: requests in flight are cancelled, finished items stay stored, the run is marked interrupted (exit 130).")
+
+    @Option(help: "Suite id under Prompts/ or a suite folder path. Repeat for several suites.")
+    var suite: [String]
+
+    @Option(help: "Endpoint name from the config file, or a URL such as http://127.0.0.1:8080/v1.")
+    var endpoint: String
+
+    @Option(help: "Endpoint kind: openai-chat, openai-completions or ollama (overrides the config).")
+    var api: String?
+
+    @Option(help: "Model name sent to the endpoint (overrides the config).")
+    var model: String?
+
+    @Option(help: "Requests in flight at once (overrides the config; default 8).")
+    var concurrency: Int?
+
+    @Option(help: "Only the first N items of each suite.")
+    var limit: Int?
+
+    @Flag(help: "Stream responses (SSE / NDJSON) to measure time to first token.")
+    var stream = false
+
+    @Option(help: "Fraction of items allowed to end in endpoint errors before exiting with code 3.")
+    var errorBudget: Double = 0.2
+
+    @Option(help: "A name recorded in the run manifest.")
+    var name: String?
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Flag(help: "Print one JSON object to stdout (run_id, items, errors, metrics) instead of tables.")
+    var json = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let cfg = try storeOptions.loadConfig()
+            var kind: EndpointKind?
+            if let api {
+                guard let k = EndpointKind(rawValue: api) else {
+                    throw UsageError("unknown --api '\(api)'; use openai-chat, openai-completions or ollama")
+                }
+                kind = k
+            }
+            if let limit, limit < 1 { throw UsageError("--limit must be at least 1") }
+            var endpointConfig = try cfg.resolve(endpoint: endpoint, kind: kind, model: model, concurrency: concurrency)
+            if stream { endpointConfig.stream = true }
+            let suites = try suite.map { try SuiteLoader.load(folder: try SuiteLoader.resolve($0)) }
+            let store = try storeOptions.openStore(cfg)
+            let runner = Runner(store: store, harnessVersion: mizanVersion)
+            let interrupt = InterruptHandler()
+            var results: [JSONValue] = []
+            var worstErrorRate = 0.0
+            var interrupted = false
+            for s in suites where !interrupted {
+                let bar = ProgressBar(label: s.id)
+                let task = Task {
+                    try await runner.run(RunRequest(suite: s, endpoint: endpointConfig, limit: limit, name: name),
+                                         progress: { bar.update($0) })
+                }
+                interrupt.onInterrupt { task.cancel() }
+                let outcome = try await task.value
+                bar.finish()
+                interrupted = outcome.status == "interrupted"
+                let record = try store.run(matching: outcome.runID)
+                let summary = Summarizer.summarize(run: record, items: try store.items(runID: outcome.runID))
+                worstErrorRate = max(worstErrorRate, Double(summary.errors) / Double(max(summary.items, 1)))
+                if json {
+                    results.append(SummaryTables.json(summary))
+                } else {
+                    print(SummaryTables.overview(summary).render(.table))
+                    print(SummaryTables.metricsTable(summary).render(.table))
+                }
+            }
+            if json { print((results.count == 1 ? results[0] : .array(results)).prettyJSON) }
+            if interrupted {
+                printErr("interrupted: finished items are stored; the run is marked interrupted")
+                throw ExitCode(130)
+            }
+            if worstErrorRate > errorBudget {
+                printErr(String(format: "endpoint errors on %.0f%% of items exceed the budget of %.0f%% (--error-budget)", worstErrorRate * 100, errorBudget * 100))
+                throw ExitCode(3)
+            }
+        }
+    }
+}
+
+/// First Ctrl-C cancels the current run (finished items stay stored); a second one exits at once.
+final class InterruptHandler: @unchecked Sendable {
+    private let source: any DispatchSourceSignal
+    private let state = Locked<(presses: Int, action: (@Sendable () -> Void)?)>((0, nil))
+
+    init() {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { [state] in
+            let (presses, action) = state.withLock { s -> (Int, (@Sendable () -> Void)?) in s.presses += 1; return (s.presses, s.action) }
+            if presses == 1 {
+                printErr("\nstopping: cancelling requests in flight (press Ctrl-C again to abort at once)")
+                action?()
+            } else {
+                exit(130)
+            }
+        }
+        source.resume()
+    }
+
+    /// Sets what the first Ctrl-C does.
+    func onInterrupt(_ action: @escaping @Sendable () -> Void) { state.withLock { $0.action = action } }
+}
+
+/// A progress bar on stderr (only when stderr is a terminal): done/total, rate, errors, ETA.
+final class ProgressBar: @unchecked Sendable {
+    private let enabled = isatty(2) == 1
+    private let label: String
+    private let last = Locked(0.0)
+
+    init(label: String) { self.label = label }
+
+    func update(_ p: RunProgress) {
+        guard enabled else { return }
+        let now = p.elapsed
+        let draw = last.withLock { l -> Bool in
+            if now - l < 0.1 && p.done < p.total { return false }
+            l = now
+            return true
+        }
+        guard draw else { return }
+        let rate = p.elapsed > 0 ? Double(p.done) / p.elapsed : 0
+        let eta = rate > 0 ? Double(p.total - p.done) / rate : 0
+        let width = 24
+        let filled = p.total > 0 ? width * p.done / p.total : 0
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        let line = String(format: "\r%@ %@ %d/%d  %.1f/s  errors %d  ETA %.0fs ", label, bar, p.done, p.total, rate, p.errors, eta)
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

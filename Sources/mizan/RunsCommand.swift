@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import MizanCore
+import MizanReport
+import MizanStore
+
+struct RunsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "runs", abstract: "List stored runs, newest first.")
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: "Output format: table, md, csv or json.")
+    var format: String = "table"
+
+    func run() async throws {
+        try await reportingErrors {
+            guard let f = TableFormat(rawValue: format) else { throw UsageError("unknown format '\(format)'; use table, md, csv or json") }
+            let store = try storeOptions.openStore()
+            var t = Table(header: ["run", "suite", "endpoint", "model", "status", "items", "started"])
+            for r in try store.runs() {
+                t.rows.append([r.id, "\(r.suiteID)@\(r.suiteVersion)", r.endpoint, r.model, r.status, String(r.itemCount), r.startedAt])
+            }
+            print(t.render(f), terminator: "")
+        }
+    }
+}
+
+struct ShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Print one run: overview, metric means with 95% CIs per language.")
+
+    @Argument(help: "Run id (or a unique prefix).")
+    var runID: String
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: "Output format: table, md, csv or json.")
+    var format: String = "table"
+
+    @Flag(help: "Also list every item with its output, error and scores.")
+    var items = false
+
+    func run() async throws {
+        try await reportingErrors {
+            guard let f = TableFormat(rawValue: format) else { throw UsageError("unknown format '\(format)'; use table, md, csv or json") }
+            let store = try storeOptions.openStore()
+            let run = try store.run(matching: runID)
+            let stored = try store.items(runID: run.id)
+            let summary = Summarizer.summarize(run: run, items: stored)
+            if f == .json {
+                var o = SummaryTables.json(summary)
+                if items, case .object(var obj) = o { obj["item_results"] = ItemTable.json(stored); o = .object(obj) }
+                print(o.prettyJSON)
+                return
+            }
+            if f == .table || f == .md { print(SummaryTables.overview(summary).render(f)) }
+            print(SummaryTables.metricsTable(summary).render(f), terminator: "")
+            if items { print(""); print(ItemTable.table(stored).render(f), terminator: "") }
+        }
+    }
+}
