@@ -1,0 +1,74 @@
+import Foundation
+import MizanCore
+import MizanTransport
+import MizanEndpoints
+import MizanTestSupport
+
+/// Paths and helpers shared by the tests.
+enum TestEnv {
+    /// The package root (two levels above this file's folder).
+    static let root: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    /// The debug `mizan` binary built beside the tests.
+    static var mizanBinary: String {
+        let candidates = [".build/debug/mizan", ".build/x86_64-unknown-linux-gnu/debug/mizan", ".build/aarch64-unknown-linux-gnu/debug/mizan"]
+        return candidates.map { root + "/" + $0 }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? root + "/.build/debug/mizan"
+    }
+
+    /// A fresh temporary directory.
+    static func tempDir() -> String {
+        let dir = NSTemporaryDirectory() + "mizan-test-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// An endpoint config pointing at a test server.
+    static func endpoint(_ server: TestHTTPServer, kind: EndpointKind = .openaiChat, stream: Bool = false,
+                         concurrency: Int = 8, timeouts: Timeouts = .init()) -> EndpointConfig {
+        let url = kind == .ollama ? server.baseURL : server.baseURL + "/v1"
+        return EndpointConfig(name: "test", url: url, kind: kind, model: "test-model", stream: stream,
+                              concurrency: concurrency, timeouts: timeouts)
+    }
+
+    /// Runs a process to completion and returns exit code, stdout and stderr.
+    @discardableResult
+    static func run(_ executable: String, _ args: [String], environment: [String: String]? = nil,
+                    cwd: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = args
+        if let environment { p.environment = environment }
+        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // Drain both pipes concurrently so a chatty child cannot block on a full pipe.
+        let errData = Locked(Data())
+        let t = Thread { errData.withLock { $0 = err.fileHandleForReading.readDataToEndOfFile() } }
+        t.start()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        while !t.isFinished { usleep(1000) }
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: errData.current, as: UTF8.self))
+    }
+
+    /// Writes a suite folder and returns its path.
+    static func writeSuite(in dir: String, id: String = "t-suite", yaml: String? = nil, items: [String]) throws -> String {
+        let folder = dir + "/" + id
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let header = yaml ?? """
+            id: \(id)
+            version: 1.0.0
+            language: ary-Arab
+            task: generation
+            prompt:
+              template: "{{input}}"
+            metrics: [exact]
+            """
+        try header.write(toFile: folder + "/suite.yaml", atomically: true, encoding: .utf8)
+        try (items.joined(separator: "\n") + "\n").write(toFile: folder + "/items.jsonl", atomically: true, encoding: .utf8)
+        return folder
+    }
+}
