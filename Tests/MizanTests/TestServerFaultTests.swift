@@ -128,4 +128,43 @@ import Testing
         #expect(server.maxConcurrentRequests >= 200)
         #expect(Date().timeIntervalSince(started) < 5)
     }
+
+    @Test func droppingTheServerStopsIt() throws {
+        var server: TestHTTPServer? = try echoServer()
+        let url = "\(server!.baseURL)/health"
+        #expect(try runCurl([url]).exitCode == 0)
+        server = nil
+        #expect(try runCurl(["--max-time", "2", url]).exitCode == 7)  // connection refused
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: testServerBinary.path)))
+    func testServerExecutableEchoesAndAnswers() throws {
+        let answers = FileManager.default.temporaryDirectory.appendingPathComponent("mizan-answers-\(UUID()).jsonl")
+        defer { try? FileManager.default.removeItem(at: answers) }
+        try "{\"prompt\": \"2+2?\", \"output\": \"4\"}\n\n".write(to: answers, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = testServerBinary
+        process.arguments = ["--port", "0", "--answers", answers.path]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = Pipe()
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var line: [UInt8] = []
+        while line.last != 10, let byte = try out.fileHandleForReading.read(upToCount: 1)?.first { line.append(byte) }
+        let text = String(decoding: line, as: UTF8.self)
+        #expect(text.hasPrefix("listening on http://127.0.0.1:"))
+        let base = text.dropFirst("listening on ".count).trimmingCharacters(in: .whitespacesAndNewlines)
+        let hit = try runCurl(["\(base)/v1/chat/completions", "-d", chatBody("2+2?")])
+        #expect(hit.json?["choices"]?[0]?["message"]?["content"]?.stringValue == "4")
+        let miss = try runCurl(["\(base)/api/generate", "-d", "{\"prompt\":\"other\",\"stream\":false}"])
+        #expect(miss.json?["response"]?.stringValue == "I do not know.")
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+    }
 }
+
+/// The `mizan-testserver` binary next to the test bundle (built by `swift build --build-tests`).
+let testServerBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    .appendingPathComponent("mizan-testserver")
