@@ -1,1 +1,124 @@
-print("mizan-testserver")
+// mizan-testserver: a local model server for benchmarks and demos.
+//
+//   mizan-testserver [--host H] [--port N] [--mode echo|answers] [--answers FILE.jsonl]
+//                    [--delay SECONDS] [--chunk-delay SECONDS]
+//
+// Prints `listening on http://HOST:PORT` and serves until SIGTERM or SIGINT.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import MizanTestSupport
+
+/// The text answered in `answers` mode when no line matches the prompt.
+let defaultAnswer = "I do not know."
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("mizan-testserver: \(message)\n".utf8))
+    exit(2)
+}
+
+let usage = """
+    usage: mizan-testserver [--host H] [--port N] [--mode echo|answers] [--answers FILE.jsonl]
+                            [--delay SECONDS] [--chunk-delay SECONDS]
+      --mode echo      answer every prompt with the prompt text (default)
+      --mode answers   answer the exact prompt from FILE.jsonl lines {"prompt": "...", "output": "..."},
+                       else "\(defaultAnswer)"
+      --delay S        wait S seconds before each answer
+      --chunk-delay S  wait S seconds between stream chunks
+    """
+
+/// The parsed command line.
+struct Options {
+    var host = "127.0.0.1"
+    var port: UInt16 = 0
+    var mode = "echo"
+    var answersPath: String?
+    var delay = 0.0
+    var chunkDelay = 0.0
+}
+
+func parseOptions(_ all: [String]) -> Options {
+    var options = Options()
+    var arguments = all.dropFirst()
+    var modeGiven = false
+    func value(_ flag: String) -> String {
+        guard let v = arguments.popFirst() else { fail("\(flag) needs a value\n\(usage)") }
+        return v
+    }
+    func seconds(_ flag: String) -> Double {
+        guard let d = Double(value(flag)), d >= 0, d.isFinite else { fail("\(flag) needs seconds >= 0") }
+        return d
+    }
+    while let arg = arguments.popFirst() {
+        switch arg {
+        case "--host": options.host = value(arg)
+        case "--port":
+            guard let p = UInt16(value(arg)) else { fail("--port needs a number 0-65535") }
+            options.port = p
+        case "--mode": options.mode = value(arg); modeGiven = true
+        case "--answers": options.answersPath = value(arg)
+        case "--delay": options.delay = seconds(arg)
+        case "--chunk-delay": options.chunkDelay = seconds(arg)
+        case "-h", "--help": print(usage); exit(0)
+        default: fail("unknown argument \(arg)\n\(usage)")
+        }
+    }
+    if options.answersPath != nil, !modeGiven { options.mode = "answers" }
+    guard options.mode == "echo" || options.mode == "answers" else { fail("--mode must be echo or answers") }
+    return options
+}
+
+/// Reads `{"prompt", "output"}` JSONL lines into a prompt → output table.
+func loadAnswers(_ path: String) -> [String: String] {
+    guard let data = FileManager.default.contents(atPath: path) else { fail("cannot read \(path)") }
+    var answers: [String: String] = [:]
+    let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+    for (number, line) in lines.enumerated() {
+        if line.allSatisfy(\.isWhitespace) { continue }
+        guard let json = TestJSON.parse(String(line)), let prompt = json["prompt"]?.stringValue,
+              let output = json["output"]?.stringValue else {
+            fail("\(path):\(number + 1): expected {\"prompt\": \"...\", \"output\": \"...\"}")
+        }
+        answers[prompt] = output
+    }
+    return answers
+}
+
+let options = parseOptions(CommandLine.arguments)
+var table: [String: String] = [:]
+if options.mode == "answers" {
+    guard let path = options.answersPath else { fail("--mode answers needs --answers FILE.jsonl") }
+    table = loadAnswers(path)
+}
+
+// Block the stop signals in every thread (server threads inherit the mask) and wait for them here.
+var signals = sigset_t()
+sigemptyset(&signals)
+sigaddset(&signals, SIGINT)
+sigaddset(&signals, SIGTERM)
+pthread_sigmask(SIG_BLOCK, &signals, nil)
+
+let answers = table
+let echo = options.mode == "echo"
+let delay = options.delay
+let chunkDelay = options.chunkDelay
+let server: TestHTTPServer
+do {
+    server = try TestHTTPServer(host: options.host, port: options.port) { request in
+        let text = echo ? request.prompt : (answers[request.prompt] ?? defaultAnswer)
+        let reply = TestReply.completion(TestCompletion(text: text, chunkDelay: chunkDelay))
+        return delay > 0 ? .delayed(seconds: delay, reply) : reply
+    }
+} catch {
+    fail("\(error)")
+}
+FileHandle.standardOutput.write(Data("listening on \(server.baseURL)\n".utf8))
+
+var received: Int32 = 0
+sigwait(&signals, &received)
+server.stop()
+FileHandle.standardError.write(Data("mizan-testserver: stopped after \(server.requestCount) requests\n".utf8))
+exit(0)
