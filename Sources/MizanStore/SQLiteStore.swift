@@ -9,7 +9,7 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
     public let path: String
 
     /// The schema, one entry per migration; applied in order, never edited once released.
-    static let migrations: [String] = [
+    public static let migrations: [String] = [
         """
         CREATE TABLE runs(
             id TEXT PRIMARY KEY, suite_id TEXT NOT NULL, suite_version TEXT NOT NULL, suite_hash TEXT NOT NULL,

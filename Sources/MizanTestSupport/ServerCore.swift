@@ -220,14 +220,15 @@ final class ServerCore: @unchecked Sendable {
 
     /// Shuts the listener and all connections down and waits (up to 10 s) for every thread to end.
     func stop() {
-        let fds: [Int32] = lock.withLock {
-            guard !stopped else { return [] }
+        // Shut connections down while holding the lock: a connection removes its fd from openFDs
+        // under the lock before closing it, so no fd here can already belong to another socket.
+        lock.withLock {
+            guard !stopped else { return }
             stopped = true
             lock.broadcast()
-            return Array(openFDs)
+            _ = shutdown(listenFD, Int32(SHUT_RDWR))
+            for fd in openFDs { _ = shutdown(fd, Int32(SHUT_RDWR)) }
         }
-        _ = shutdown(listenFD, Int32(SHUT_RDWR))
-        for fd in fds { _ = shutdown(fd, Int32(SHUT_RDWR)) }
         _ = lock.wait(until: TestLock.now() + 10) { threads == 0 }
         let closeListener: Bool = lock.withLock {
             defer { listenerClosed = true }

@@ -134,5 +134,12 @@ public struct TransportError: Error, Sendable, Hashable, CustomStringConvertible
     /// Seconds spent before failing.
     public var elapsed: Double
 
+    /// Creates a transport error.
+    public init(kind: Kind, message: String, elapsed: Double) {
+        self.kind = kind
+        self.message = message
+        self.elapsed = elapsed
+    }
+
     public var description: String { "\(kind.rawValue): \(message)" }
 }

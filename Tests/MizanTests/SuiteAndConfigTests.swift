@@ -66,7 +66,16 @@ import MizanSuites
         #expect(text.contains("not semantic"))
         #expect(text.contains("unknown metric 'bleurt'"))
         #expect(text.contains("suite.yaml:6"))
-        #expect(text.contains("{{missing}}"))
+        let placeholder = try errors(items: [#"{"id":"1","input":"x","reference":"y"}"#], yaml: """
+            id: t-suite
+            version: 1.0.0
+            language: ary-Arab
+            prompt:
+              template: "{{input}} {{missing}}"
+            metrics: [exact]
+            """)
+        #expect(placeholder.first?.line == 1)
+        #expect(placeholder.first?.description.contains("{{missing}}") == true)
     }
 
     @Test func multipleChoiceAnswersAcceptIndexLabelOrText() throws {

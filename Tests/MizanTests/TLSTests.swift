@@ -25,7 +25,7 @@ import MizanTransport
 
     /// A free port: bind an ephemeral one and release it.
     static func freePort() throws -> Int {
-        let s = try TestHTTPServer { _ in .text("") }
+        let s = try TestHTTPServer { _ in .completion(TestCompletion(text: "")) }
         let p = s.port
         s.stop()
         return p
@@ -44,6 +44,12 @@ import MizanTransport
         return p
     }
 
+    /// Stops an openssl server without blocking on `waitUntilExit` (which can hang in corelibs Foundation).
+    static func stop(_ p: Process) {
+        kill(p.processIdentifier, SIGKILL)
+        for _ in 0..<100 where p.isRunning { usleep(10_000) }
+    }
+
     /// Sends until the server accepts connections (it needs a moment to start).
     static func send(_ request: HTTPRequest) async -> Result<HTTPResponse, TransportError> {
         for _ in 0..<100 {
@@ -59,7 +65,7 @@ import MizanTransport
         let dir = try TLSTests.makePKI()
         let port = try TLSTests.freePort()
         let server = try TLSTests.startServer(dir, port: port, requireClientCert: false)
-        defer { server.terminate(); server.waitUntilExit() }
+        defer { TLSTests.stop(server) }
         let url = "https://127.0.0.1:\(port)/"
         let trusted = await TLSTests.send(HTTPRequest(url: url, tls: TLSOptions(caBundle: "\(dir)/ca.pem")))
         #expect((try? trusted.get().status) == 200)
@@ -70,7 +76,7 @@ import MizanTransport
 
         let mport = try TLSTests.freePort()
         let mserver = try TLSTests.startServer(dir, port: mport, requireClientCert: true)
-        defer { mserver.terminate(); mserver.waitUntilExit() }
+        defer { TLSTests.stop(mserver) }
         let murl = "https://127.0.0.1:\(mport)/"
         let withCert = await TLSTests.send(HTTPRequest(url: murl, tls: TLSOptions(caBundle: "\(dir)/ca.pem",
                                                                                  clientCert: "\(dir)/client.pem", clientKey: "\(dir)/client.key")))

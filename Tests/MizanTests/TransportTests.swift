@@ -21,8 +21,8 @@ import MizanTransport
         }
         #expect(results.count == 500)
         for i in 0..<500 {
-            #expect(results[i]??.text == "echo:سؤال \(i)")
-            #expect(results[i]??.failure == nil)
+            #expect(results[i]?.text == "echo:سؤال \(i)")
+            #expect(results[i]?.failure == nil)
         }
         #expect(server.maxConcurrentConnections > 1)
         #expect(server.requestCount == 500)
@@ -112,7 +112,7 @@ import MizanTransport
     }
 
     @Test func connectionRefusedIsAConnectError() async throws {
-        let server = try TestHTTPServer { _ in .text("x") }
+        let server = try TestHTTPServer { _ in .completion(TestCompletion(text: "x")) }
         let port = server.port
         server.stop()
         let client = try ModelClient(config: EndpointConfig(name: "gone", url: "http://127.0.0.1:\(port)/v1"))
@@ -141,7 +141,7 @@ import MizanTransport
     }
 
     @Test func apiKeyComesFromTheNamedVariableAndNeverFromConfig() async throws {
-        let server = try TestHTTPServer { req in .text(req.headers["authorization"] ?? "none") }
+        let server = try TestHTTPServer { req in .completion(TestCompletion(text: req.headers["authorization"] ?? "none")) }
         defer { server.stop() }
         var config = TestEnv.endpoint(server)
         config.apiKeyEnv = "MIZAN_TEST_KEY"
