@@ -77,7 +77,7 @@ public final class TestHTTPServer: Sendable {
     /// Requests received so far, completed or in flight (thread-safe).
     public var requestCount: Int { core.lock.withLock { core.requestCount } }
     /// The most recent requests received, oldest first (bounded by `requestLogLimit`).
-    public var requests: [TestRequest] { core.lock.withLock { Array(core.log) } }
+    public var requests: [TestRequest] { core.lock.withLock { Array(core.log.suffix(core.logLimit)) } }
     /// The highest number of simultaneously open connections seen.
     public var maxConcurrentConnections: Int { core.lock.withLock { core.maxConnections } }
     /// The highest number of requests being answered at the same time (idle keep-alive connections excluded).

@@ -144,8 +144,12 @@ public indirect enum TestReply: Sendable {
     case fault(TestFault)
     /// Wait `seconds` (interrupted by `stop()`), then reply.
     case delayed(seconds: Double, TestReply)
-    /// The server's own answer: the built-in fingerprint reply, or 404 for a path it does not know.
+    /// The server's own answer: the built-in fingerprint reply, 404 for a path it does not know,
+    /// 500 for a generation path (only reachable with `routeAllPathsToResponder`).
     case builtin
+
+    /// A completion with `text` and the default finish reason and token counts.
+    public static func text(_ text: String) -> TestReply { .completion(TestCompletion(text: text)) }
 }
 
 /// A model answer, formatted by the server in the dialect of the request.
