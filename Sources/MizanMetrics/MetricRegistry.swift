@@ -25,6 +25,11 @@ public enum MetricRegistry {
         "contains": { try ContainsMatch(spec: $0) },
         "regex": { try RegexMatch(spec: $0) },
         "choice": { try ChoiceAccuracy(spec: $0) },
+        "f1": { try TokenF1(spec: $0) },
+        "rouge-l": { try RougeL(spec: $0) },
+        "json": { try JSONValidity(spec: $0) },
+        "fidelity": { try Fidelity(spec: $0) },
+        "length": { try LengthMetric(spec: $0) },
     ]
 
     /// Sorted list of known metric names.
