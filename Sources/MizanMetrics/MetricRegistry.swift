@@ -7,10 +7,12 @@ public struct MetricConfigError: Error, Sendable, CustomStringConvertible {
     public var field: String
     /// What is wrong and what to do.
     public var message: String
+    /// Creates a configuration error.
     public init(field: String, message: String) {
         self.field = field
         self.message = message
     }
+    /// The message.
     public var description: String { message }
 }
 

@@ -25,13 +25,12 @@ public struct ArabicNormalizer: Normalizer {
     /// Applies L0, then the Arabic L1 steps.
     public func normalize(_ text: String) -> String {
         let l0 = CanonicalNormalizer().normalize(text)
-        var out = String.UnicodeScalarView()
-        out.reserveCapacity(l0.utf8.count)
+        var out = ScalarBuffer(capacity: l0.utf8.count)
         var last: Unicode.Scalar = " "
         var run = 0
         for s in l0.unicodeScalars {
             guard let m = ArabicNormalizer.map(s) else { continue }
-            if collapseRepeats, m == last, m.properties.isAlphabetic {
+            if collapseRepeats, m == last, ArabicNormalizer.isLetterForRepeats(m) {
                 run += 1
                 if run >= 3 { continue }
             } else {
@@ -40,7 +39,16 @@ public struct ArabicNormalizer: Normalizer {
             }
             if (0x600...0x6FF).contains(m.value) { out.append(m) } else { CaseFolding.fold(m, into: &out) }
         }
-        return String(out)
+        return out.string
+    }
+
+    /// Letters whose runs of 3+ are cut: Arabic letters (fast path) and any other alphabetic scalar.
+    @inline(__always)
+    static func isLetterForRepeats(_ s: Unicode.Scalar) -> Bool {
+        let v = s.value
+        if (0x621...0x64A).contains(v) || (0x671...0x6D3).contains(v) { return true }
+        if v < 0x80 { return (v | 0x20) >= 0x61 && (v | 0x20) <= 0x7A }
+        return s.properties.isAlphabetic
     }
 
     /// The L1 image of one scalar, or nil when it is removed.

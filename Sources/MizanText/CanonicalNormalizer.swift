@@ -32,15 +32,14 @@ public struct CanonicalNormalizer: Normalizer {
 
     /// Applies L0.
     public func normalize(_ text: String) -> String {
-        var out = String.UnicodeScalarView()
-        out.reserveCapacity(text.utf8.count)
+        var out = ScalarBuffer(capacity: text.utf8.count)
         var pendingSpace = false
         func emit(_ s: Unicode.Scalar) {
             if CanonicalNormalizer.isWhitespace(s) {
                 pendingSpace = !out.isEmpty
                 return
             }
-            if pendingSpace { out.append(" "); pendingSpace = false }
+            if pendingSpace { out.append(UInt8(0x20)); pendingSpace = false }
             out.append(s)
         }
         for s in text.unicodeScalars {
@@ -51,7 +50,7 @@ public struct CanonicalNormalizer: Normalizer {
                 emit(s)
             }
         }
-        return CanonicalNormalizer.nfc(String(out))
+        return CanonicalNormalizer.nfc(out.string)
     }
 
     /// Counts the invisible and bidi controls in `text` (what L0 deletes).
@@ -79,10 +78,16 @@ public struct CanonicalNormalizer: Normalizer {
     }
 
     /// True for every Unicode whitespace scalar (including U+00A0, U+202F, tabs and line breaks).
+    /// (The Unicode White_Space property, spelled out: it is stable and a table lookup is slow.)
     @inline(__always)
     static func isWhitespace(_ s: Unicode.Scalar) -> Bool {
-        if s.value < 0x80 { return s.value == 0x20 || (s.value >= 0x09 && s.value <= 0x0D) }
-        return s.properties.isWhitespace
+        let v = s.value
+        if v < 0x80 { return v == 0x20 || (v >= 0x09 && v <= 0x0D) }
+        if v < 0x1680 { return v == 0x85 || v == 0xA0 }
+        switch v {
+        case 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
+        default: return false
+        }
     }
 
     /// True for the Arabic presentation-form blocks L0 folds.
@@ -96,16 +101,29 @@ public struct CanonicalNormalizer: Normalizer {
         String(Character(s)).precomposedStringWithCompatibilityMapping.unicodeScalars
     }
 
+    /// True for scalars that NFC leaves alone and that never compose with the scalar before them
+    /// (checked against Python's unicodedata for every code point in these ranges).
+    @inline(__always)
+    static func isNFCStable(_ v: UInt32) -> Bool {
+        switch v {
+        case 0..<0x300, 0x600...0x652, 0x656...0x6FF, 0x750...0x77F, 0x2D30...0x2D7F, 0x2010...0x206F,
+             0x1E00...0x1EFF, 0x400...0x4FF, 0x375...0x37D, 0x37F...0x386, 0x388...0x3FF, 0x370...0x373,
+             0x2C60...0x2C7F, 0xA720...0xA7FF, 0x20A0...0x20CF, 0x2190...0x22FF:
+            return true
+        default:
+            return false
+        }
+    }
+
     /// NFC, skipping Foundation when every scalar is known to be NFC-stable in its position.
     static func nfc(_ text: String) -> String {
         var lastClass: UInt8 = 0
         for s in text.unicodeScalars {
             let v = s.value
-            let arabic = (0x600...0x6FF).contains(v) && !(0x653...0x655).contains(v)
-            let safe = v < 0x300 || arabic || (0x2010...0x206F).contains(v) || (0x2D30...0x2D7F).contains(v)
-                || (0x1E00...0x1EFF).contains(v)
-            guard safe else { return text.precomposedStringWithCanonicalMapping }
-            if v < 0x300 { lastClass = 0; continue }
+            guard isNFCStable(v) else { return text.precomposedStringWithCanonicalMapping }
+            let mayCombine = (0x610...0x61A).contains(v) || (0x64B...0x65F).contains(v) || v == 0x670
+                || (0x6D6...0x6ED).contains(v) || v == 0x2D7F || (0x483...0x489).contains(v)
+            guard mayCombine else { lastClass = 0; continue }
             let ccc = s.properties.canonicalCombiningClass.rawValue
             if ccc != 0 && ccc < lastClass { return text.precomposedStringWithCanonicalMapping }
             lastClass = ccc

@@ -39,10 +39,9 @@ public struct LatinTamazightNormalizer: Normalizer {
     /// Applies L0, the lookalike mappings, then case folding.
     public func normalize(_ text: String) -> String {
         let l0 = CanonicalNormalizer().normalize(text)
-        var out = String.UnicodeScalarView()
-        out.reserveCapacity(l0.utf8.count)
+        var out = ScalarBuffer(capacity: l0.utf8.count)
         for s in l0.unicodeScalars { CaseFolding.fold(LatinTamazightNormalizer.lookalike(s), into: &out) }
-        return String(out)
+        return out.string
     }
 
     /// The Tamazight letter a lookalike stands for (or `s` itself).
@@ -81,9 +80,7 @@ public struct FrenchNormalizer: Normalizer {
     /// Applies L0, then the French L1 steps.
     public func normalize(_ text: String) -> String {
         let l0 = CanonicalNormalizer().normalize(text)
-        var out = String.UnicodeScalarView()
-        out.reserveCapacity(l0.utf8.count)
-        var folded = String.UnicodeScalarView()
+        var out = ScalarBuffer(capacity: l0.utf8.count)
         var afterOpeningGuillemet = false
         for s in l0.unicodeScalars {
             if afterOpeningGuillemet {
@@ -92,25 +89,29 @@ public struct FrenchNormalizer: Normalizer {
             }
             switch s.value {
             case 0x2019, 0x02BC, 0x2018:
-                out.append("'")
+                out.append(UInt8(ascii: "'"))
             case 0x00AB:
-                out.append("\"")
+                out.append(UInt8(ascii: "\""))
                 afterOpeningGuillemet = true
             case 0x00BB, 0x3B, 0x3A, 0x21, 0x3F:
-                if out.last == " " { out.removeLast() }
+                out.dropTrailingSpace()
                 out.append(s.value == 0x00BB ? "\"" : s)
             case 0x201C, 0x201D:
-                out.append("\"")
+                out.append(UInt8(ascii: "\""))
             case 0x0153, 0x0152:
-                out.append("o"); out.append("e")
+                out.append(contentsOf: "oe")
             case 0x00E6, 0x00C6:
-                out.append("a"); out.append("e")
+                out.append(contentsOf: "ae")
+            case 0x00...0x7F:
+                CaseFolding.fold(s, into: &out)
             default:
-                folded.removeAll(keepingCapacity: true)
-                CaseFolding.fold(s, into: &folded)
-                for f in folded { CaseFolding.stripAccents(f, into: &out) }
+                if s.properties.changesWhenCaseFolded {
+                    for f in CaseFolding.fold(String(Character(s))).unicodeScalars { CaseFolding.stripAccents(f, into: &out) }
+                } else {
+                    CaseFolding.stripAccents(s, into: &out)
+                }
             }
         }
-        return String(out)
+        return out.string
     }
 }

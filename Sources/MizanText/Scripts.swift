@@ -131,6 +131,14 @@ public enum Tokenizer {
     public static func isWordScalar(_ s: Unicode.Scalar) -> Bool {
         let v = s.value
         if v < 0x80 { return ((v | 0x20) >= 0x61 && (v | 0x20) <= 0x7A) || (v >= 0x30 && v <= 0x39) }
+        switch v {
+        case 0x621...0x63A, 0x641...0x65F, 0x66E...0x6D3, 0x2D30...0x2D67, 0x2D6F, 0x2D7F, 0xC0...0xD6, 0xD8...0xF6, 0xF8...0x24F:
+            return true
+        case 0xA0...0xBF, 0x2000...0x206F, 0x600...0x60F, 0x61B...0x61F, 0x66A...0x66D, 0x6D4, 0x2D70:
+            return v == 0xAA || v == 0xB5 || v == 0xBA
+        default:
+            break
+        }
         switch s.properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
              .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber:
@@ -144,16 +152,19 @@ public enum Tokenizer {
     /// punctuation such as ' ، ⵰ and symbols) separates words, so `l'eau` gives `l` and `eau`.
     public static func words(_ text: String) -> [String] {
         var words: [String] = []
-        var current = String.UnicodeScalarView()
-        for s in text.unicodeScalars {
-            if isWordScalar(s) {
-                current.append(s)
-            } else if !current.isEmpty {
-                words.append(String(current))
-                current = String.UnicodeScalarView()
+        let view = text.unicodeScalars
+        var start: String.UnicodeScalarView.Index?
+        var i = view.startIndex
+        while i < view.endIndex {
+            if isWordScalar(view[i]) {
+                if start == nil { start = i }
+            } else if let s = start {
+                words.append(String(view[s..<i]))
+                start = nil
             }
+            view.formIndex(after: &i)
         }
-        if !current.isEmpty { words.append(String(current)) }
+        if let s = start { words.append(String(view[s..<view.endIndex])) }
         return words
     }
 }

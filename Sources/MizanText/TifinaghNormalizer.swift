@@ -15,17 +15,13 @@ public struct TifinaghNormalizer: Normalizer {
     /// Applies L0, then the Tifinagh L1 steps.
     public func normalize(_ text: String) -> String {
         let l0 = CanonicalNormalizer().normalize(text)
-        var out = String.UnicodeScalarView()
-        out.reserveCapacity(l0.utf8.count)
+        var out = ScalarBuffer(capacity: l0.utf8.count)
         for s in l0.unicodeScalars {
-            if s.value == 0x2D6F, out.last == " " {
-                let space = out.index(before: out.endIndex)
-                if space > out.startIndex, Scripts.isTifinaghLetter(out[out.index(before: space)]) {
-                    out.removeLast()
-                }
+            if s.value == 0x2D6F, out.endsWithSpace, let before = out.scalar(endingBefore: 1), Scripts.isTifinaghLetter(before) {
+                out.dropTrailingSpace()
             }
             if s.value < 0x2D30 || s.value > 0x2D7F { CaseFolding.fold(s, into: &out) } else { out.append(s) }
         }
-        return String(out)
+        return out.string
     }
 }
