@@ -7,10 +7,12 @@ public struct MetricConfigError: Error, Sendable, CustomStringConvertible {
     public var field: String
     /// What is wrong and what to do.
     public var message: String
+    /// Creates a configuration error.
     public init(field: String, message: String) {
         self.field = field
         self.message = message
     }
+    /// The message.
     public var description: String { message }
 }
 
@@ -25,6 +27,11 @@ public enum MetricRegistry {
         "contains": { try ContainsMatch(spec: $0) },
         "regex": { try RegexMatch(spec: $0) },
         "choice": { try ChoiceAccuracy(spec: $0) },
+        "f1": { try TokenF1(spec: $0) },
+        "rouge-l": { try RougeL(spec: $0) },
+        "json": { try JSONValidity(spec: $0) },
+        "fidelity": { try Fidelity(spec: $0) },
+        "length": { try LengthMetric(spec: $0) },
     ]
 
     /// Sorted list of known metric names.

@@ -20,7 +20,10 @@ public protocol Normalizer: Sendable {
 
 /// The identity normalizer, for `normalize: none`.
 public struct IdentityNormalizer: Normalizer {
+    /// Creates the identity normalizer.
     public init() {}
+    /// `none`.
     public var version: String { "none" }
+    /// Returns `text` unchanged.
     public func normalize(_ text: String) -> String { text }
 }
