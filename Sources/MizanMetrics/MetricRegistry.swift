@@ -25,6 +25,10 @@ public enum MetricRegistry {
         "contains": { try ContainsMatch(spec: $0) },
         "regex": { try RegexMatch(spec: $0) },
         "choice": { try ChoiceAccuracy(spec: $0) },
+        "bleu": { try ReferenceMetric(kind: .bleu, spec: $0) },
+        "chrf": { try ReferenceMetric(kind: .chrf, spec: $0) },
+        "chrf++": { try ReferenceMetric(kind: .chrfpp, spec: $0) },
+        "ter": { try ReferenceMetric(kind: .ter, spec: $0) },
     ]
 
     /// Sorted list of known metric names.

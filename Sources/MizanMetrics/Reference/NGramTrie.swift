@@ -1,0 +1,139 @@
+// Integer-coded n-grams: a trie stored in one open-addressing hash table keyed by (parent, label).
+// Node ids are dense (1, 2, 3, …; 0 is the root), so per-node counts live in flat arrays.
+// Equal label sequences from the same root always get the same node: counting is exact, no hashing
+// collisions can merge two different n-grams.
+
+/// A trie of integer labels with dense node ids and O(1) reset, owned by one worker thread.
+final class NGramTrie {
+    private var keys: UnsafeMutablePointer<UInt64>
+    private var vals: UnsafeMutablePointer<Int32>
+    private var stamps: UnsafeMutablePointer<UInt32>
+    private var capacity: Int
+    private var shift: UInt64
+    private var generation: UInt32 = 1
+    /// Number of nodes created since the last reset (the root excluded); ids run 1...nodeCount.
+    private(set) var nodeCount: Int = 0
+
+    init(capacity requested: Int = 1 << 12) {
+        var cap = 16
+        while cap < requested { cap <<= 1 }
+        capacity = cap
+        shift = UInt64(64 - cap.trailingZeroBitCount)
+        keys = .allocate(capacity: cap)
+        vals = .allocate(capacity: cap)
+        stamps = .allocate(capacity: cap)
+        stamps.initialize(repeating: 0, count: cap)
+        keys.initialize(repeating: 0, count: cap)
+        vals.initialize(repeating: 0, count: cap)
+    }
+
+    deinit {
+        keys.deallocate()
+        vals.deallocate()
+        stamps.deallocate()
+    }
+
+    /// Forgets every node in O(1).
+    func reset() {
+        nodeCount = 0
+        generation &+= 1
+        if generation == 0 {
+            stamps.update(repeating: 0, count: capacity)
+            generation = 1
+        }
+    }
+
+    /// The child of `parent` along `label`, created if missing (new ids are `nodeCount` after the call).
+    @inline(__always)
+    func child(_ parent: Int32, _ label: UInt32) -> Int32 {
+        let key = UInt64(UInt32(bitPattern: parent)) << 32 | UInt64(label)
+        var i = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        let mask = capacity - 1
+        while true {
+            if stamps[i] != generation {
+                return insert(key, at: i)
+            }
+            if keys[i] == key { return vals[i] }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// The child of `parent` along `label` if it exists, else -1 (never creates a node).
+    @inline(__always)
+    func lookup(_ parent: Int32, _ label: UInt32) -> Int32 {
+        let key = UInt64(UInt32(bitPattern: parent)) << 32 | UInt64(label)
+        var i = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        let mask = capacity - 1
+        while true {
+            if stamps[i] != generation { return -1 }
+            if keys[i] == key { return vals[i] }
+            i = (i + 1) & mask
+        }
+    }
+
+    private func insert(_ key: UInt64, at slot: Int) -> Int32 {
+        nodeCount += 1
+        let id = Int32(nodeCount)
+        stamps[slot] = generation
+        keys[slot] = key
+        vals[slot] = id
+        if nodeCount * 2 > capacity { grow() }
+        return id
+    }
+
+    private func grow() {
+        let oldCap = capacity
+        let oldKeys = keys, oldVals = vals, oldStamps = stamps
+        let gen = generation
+        capacity = oldCap << 1
+        shift -= 1
+        keys = .allocate(capacity: capacity)
+        vals = .allocate(capacity: capacity)
+        stamps = .allocate(capacity: capacity)
+        stamps.initialize(repeating: 0, count: capacity)
+        keys.initialize(repeating: 0, count: capacity)
+        vals.initialize(repeating: 0, count: capacity)
+        generation = 1
+        let mask = capacity - 1
+        for s in 0..<oldCap where oldStamps[s] == gen {
+            let key = oldKeys[s]
+            var i = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+            while stamps[i] == 1 { i = (i + 1) & mask }
+            stamps[i] = 1
+            keys[i] = key
+            vals[i] = oldVals[s]
+        }
+        oldKeys.deallocate()
+        oldVals.deallocate()
+        oldStamps.deallocate()
+    }
+}
+
+/// A growable flat array of per-node integer counters, zeroed for the nodes used after each segment.
+struct NodeCounts {
+    private(set) var values: [Int32] = []
+
+    /// Makes ids 0...maxID addressable.
+    @inline(__always)
+    mutating func ensure(_ maxID: Int) {
+        if maxID >= values.count {
+            values.append(contentsOf: repeatElement(0, count: max(maxID + 1 - values.count, values.count)))
+        }
+    }
+
+    /// Reads a counter.
+    @inline(__always)
+    subscript(_ id: Int32) -> Int32 {
+        get { values[Int(id)] }
+        set { values[Int(id)] = newValue }
+    }
+
+    /// Zeroes ids 0...upTo.
+    mutating func clear(upTo: Int) {
+        let n = min(upTo + 1, values.count)
+        guard n > 0 else { return }
+        values.withUnsafeMutableBufferPointer { p in
+            UnsafeMutableBufferPointer(rebasing: p[0..<n]).update(repeating: 0)
+        }
+    }
+}
