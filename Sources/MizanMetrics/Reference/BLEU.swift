@@ -82,15 +82,15 @@ public enum BLEU {
 }
 
 /// Per-thread machinery that turns (hypothesis, references) into `BLEUStats`.
-final class BLEUWorker {
+struct BLEUWorker: ~Copyable {
     let tokenizer: BLEUTokenizer
     let lowercase: Bool
-    private let words = NGramTrie()
-    private let grams = NGramTrie()
-    private var depth: [UInt8] = []
-    private var hyp = NodeCounts()
-    private var refMax = NodeCounts()
-    private var cur = NodeCounts()
+    private var words = NGramTrie()
+    private var grams = NGramTrie()
+    private var depth = NodeArray<UInt8>()
+    private var hyp = NodeArray<Int32>()
+    private var refMax = NodeArray<Int32>()
+    private var cur = NodeArray<Int32>()
     private var hypTouched: [Int32] = []
     private var curTouched: [Int32] = []
     private var ids: [UInt32] = []
@@ -103,7 +103,7 @@ final class BLEUWorker {
     }
 
     /// Word ids of the preprocessed, tokenized segment (sacrebleu `_preprocess_segment` + `split()`).
-    private func tokenIDs(_ text: String) {
+    private mutating func tokenIDs(_ text: String) {
         ids.removeAll(keepingCapacity: true)
         var s = PyText.scalars(text)
         if lowercase { s = PyText.lower(s) }
@@ -127,7 +127,7 @@ final class BLEUWorker {
     }
 
     /// Fills `gramIDs` with the n-gram nodes (orders 1…4) of `ids`.
-    private func gramNodes() {
+    private mutating func gramNodes() {
         gramIDs.removeAll(keepingCapacity: true)
         let t = ids.count
         for i in 0..<t {
@@ -136,8 +136,8 @@ final class BLEUWorker {
                 let before = grams.nodeCount
                 node = grams.child(node, ids[i + n])
                 if grams.nodeCount != before {
-                    if depth.count <= Int(node) { depth.append(contentsOf: repeatElement(0, count: max(64, depth.count))) }
-                    depth[Int(node)] = UInt8(n)
+                    depth.ensure(Int(node))
+                    depth[node] = UInt8(n)
                 }
                 gramIDs.append(node)
             }
@@ -145,7 +145,7 @@ final class BLEUWorker {
     }
 
     /// BLEU statistics of one segment against its references (sacrebleu `_compute_segment_statistics`).
-    func stats(hypothesis: String, references: [String]) -> BLEUStats {
+    mutating func stats(hypothesis: String, references: [String]) -> BLEUStats {
         words.reset()
         grams.reset()
         var refLens: [Int] = []
@@ -180,7 +180,7 @@ final class BLEUWorker {
         st.sysLen = hypLen
         st.refLen = Self.closestRefLen(hypLen, refLens)
         for g in hypTouched {
-            let n = Int(depth[Int(g)])
+            let n = Int(depth[g])
             let h = Int(hyp[g])
             st.total[n] += h
             st.correct[n] += min(h, Int(refMax[g]))

@@ -19,15 +19,15 @@ enum TERLimits {
 }
 
 /// Beam edit distance against one fixed reference, with sacrebleu's row cache.
-final class BeamEditDistance {
+struct BeamEditDistance: ~Copyable {
     private let ref: [UInt32]
     private let nRef: Int
     private let width: Int
-    private let cache = NGramTrie(capacity: 256)
-    private var cacheCost: [Int] = []
-    private var cacheOp: [UInt8] = []
-    private var cost: [Int] = []
-    private var op: [UInt8] = []
+    private var cache = NGramTrie(capacity: 256)
+    private var cacheCost = NodeArray<Int>(capacity: 256)
+    private var cacheOp = NodeArray<UInt8>(capacity: 256)
+    private var cost = NodeArray<Int>(capacity: 1024)
+    private var op = NodeArray<UInt8>(capacity: 1024)
 
     /// A distance computer for `ref` (word ids).
     init(ref: [UInt32]) {
@@ -37,18 +37,16 @@ final class BeamEditDistance {
     }
 
     /// Edit distance between the reference and `hyp`; with `trace`, also the operations (sacrebleu order).
-    func callAsFunction(_ hyp: [UInt32], trace: inout [TEROp]?) -> Int {
+    mutating func callAsFunction(_ hyp: [UInt32], trace: inout [TEROp]?) -> Int {
         let nH = hyp.count
         let w = width
         let cells = (nH + 1) * w
-        if cost.count < cells {
-            cost = [Int](repeating: 0, count: cells)
-            op = [UInt8](repeating: 0, count: cells)
-        }
+        cost.ensure(cells)
+        op.ensure(cells)
         // _find_cache: row 0 is the initial row; then cached rows for the longest known prefix.
         for j in 0..<w {
-            cost[j] = j
-            op[j] = TEROp.ins.rawValue
+            cost[at: j] = j
+            op[at: j] = TEROp.ins.rawValue
         }
         var start = 0
         var node: Int32 = 0
@@ -60,48 +58,37 @@ final class BeamEditDistance {
             let src = Int(next) * w
             let dst = start * w
             for j in 0..<w {
-                cost[dst + j] = cacheCost[src + j]
-                op[dst + j] = cacheOp[src + j]
+                cost[at: dst + j] = cacheCost[at: src + j]
+                op[at: dst + j] = cacheOp[at: src + j]
             }
         }
-        // rest of the matrix: infinities
         if start < nH {
+            // rest of the matrix: infinities, then the recurrence inside the beam
             for k in ((start + 1) * w)..<cells {
-                cost[k] = TERLimits.infinity
-                op[k] = TEROp.undef.rawValue
+                cost[at: k] = TERLimits.infinity
+                op[at: k] = TEROp.undef.rawValue
             }
-        }
-        let lengthRatio = nH > 0 ? Double(nRef) / Double(nH) : 1.0
-        var beam = TERLimits.beamWidth
-        if Double(TERLimits.beamWidth) < lengthRatio / 2 {
-            beam = Int((lengthRatio / 2 + Double(TERLimits.beamWidth)).rounded(.up))
-        }
-        if start < nH {
-            cost.withUnsafeMutableBufferPointer { c in
-                op.withUnsafeMutableBufferPointer { o in
-                    ref.withUnsafeBufferPointer { r in
-                        fill(c, o, r, hyp, from: start + 1, to: nH, ratio: lengthRatio, beam: beam)
-                    }
-                }
+            let lengthRatio = Double(nRef) / Double(nH)
+            var beam = TERLimits.beamWidth
+            if Double(TERLimits.beamWidth) < lengthRatio / 2 {
+                beam = Int((lengthRatio / 2 + Double(TERLimits.beamWidth)).rounded(.up))
             }
-        }
-        // _add_cache (only while the cache is below its limit at call time)
-        if cache.nodeCount < TERLimits.maxCacheSize && start < nH {
-            var node: Int32 = 0
-            for i in 0..<nH {
-                let before = cache.nodeCount
-                node = cache.child(node, hyp[i])
-                if cache.nodeCount != before {
-                    let need = (Int(node) + 1) * w
-                    if cacheCost.count < need {
-                        let grow = max(need, cacheCost.count * 2)
-                        cacheCost.append(contentsOf: repeatElement(0, count: grow - cacheCost.count))
-                        cacheOp.append(contentsOf: repeatElement(0, count: grow - cacheOp.count))
-                    }
-                    let src = (i + 1) * w, dst = Int(node) * w
-                    for j in 0..<w {
-                        cacheCost[dst + j] = cost[src + j]
-                        cacheOp[dst + j] = op[src + j]
+            fill(hyp, from: start + 1, ratio: lengthRatio, beam: beam)
+            // _add_cache (only while the cache is below its limit at call time)
+            if cache.nodeCount < TERLimits.maxCacheSize {
+                var node: Int32 = 0
+                for i in 0..<nH {
+                    let before = cache.nodeCount
+                    node = cache.child(node, hyp[i])
+                    if cache.nodeCount != before {
+                        let dst = Int(node) * w
+                        cacheCost.ensure(dst + w)
+                        cacheOp.ensure(dst + w)
+                        let src = (i + 1) * w
+                        for j in 0..<w {
+                            cacheCost[at: dst + j] = cost[at: src + j]
+                            cacheOp[at: dst + j] = op[at: src + j]
+                        }
                     }
                 }
             }
@@ -110,7 +97,7 @@ final class BeamEditDistance {
             var t: [TEROp] = []
             var i = nH, j = nRef
             while i > 0 || j > 0 {
-                let o = TEROp(rawValue: op[i * w + j]) ?? .undef
+                let o = TEROp(rawValue: op[at: i * w + j]) ?? .undef
                 t.append(o)
                 switch o {
                 case .sub, .nop: i -= 1; j -= 1
@@ -122,41 +109,41 @@ final class BeamEditDistance {
             t.reverse()
             trace = t
         }
-        return cost[nH * w + nRef]
+        return cost[at: nH * w + nRef]
     }
 
-    /// The Levenshtein recurrence for rows `from...to` inside the beam.
-    private func fill(_ c: UnsafeMutableBufferPointer<Int>, _ o: UnsafeMutableBufferPointer<UInt8>,
-                      _ r: UnsafeBufferPointer<UInt32>, _ hyp: [UInt32], from: Int, to nH: Int,
-                      ratio: Double, beam: Int) {
-        let w = width
+    /// The Levenshtein recurrence for rows `from...hyp.count` inside the beam.
+    private func fill(_ hyp: [UInt32], from: Int, ratio: Double, beam: Int) {
+        let w = width, nH = hyp.count, nRef = nRef
         let opNop = TEROp.nop.rawValue, opSub = TEROp.sub.rawValue
         let opDel = TEROp.del.rawValue, opIns = TEROp.ins.rawValue
-        for i in from...nH {
-            let pseudoDiag = Int((Double(i) * ratio).rounded(.down))
-            let minJ = max(0, pseudoDiag - beam)
-            var maxJ = min(nRef + 1, pseudoDiag + beam)
-            if i == nH { maxJ = nRef + 1 }
-            if minJ >= maxJ { continue }
-            let row = i * w, prev = (i - 1) * w
-            let word = hyp[i - 1]
-            for j in minJ..<maxJ {
-                if j == 0 {
-                    c[row] = c[prev] + 1
-                    o[row] = opDel
-                    continue
+        ref.withUnsafeBufferPointer { r in
+            for i in from...nH {
+                let pseudoDiag = Int((Double(i) * ratio).rounded(.down))
+                let minJ = max(0, pseudoDiag - beam)
+                var maxJ = min(nRef + 1, pseudoDiag + beam)
+                if i == nH { maxJ = nRef + 1 }
+                if minJ >= maxJ { continue }
+                let row = i * w, prev = (i - 1) * w
+                let word = hyp[i - 1]
+                for j in minJ..<maxJ {
+                    if j == 0 {
+                        cost[at: row] = cost[at: prev] + 1
+                        op[at: row] = opDel
+                        continue
+                    }
+                    var best = cost[at: row + j]
+                    var bestOp = op[at: row + j]
+                    let match = word == r[j - 1]
+                    let subCost = cost[at: prev + j - 1] + (match ? 0 : 1)
+                    if best > subCost { best = subCost; bestOp = match ? opNop : opSub }
+                    let delCost = cost[at: prev + j] + 1
+                    if best > delCost { best = delCost; bestOp = opDel }
+                    let insCost = cost[at: row + j - 1] + 1
+                    if best > insCost { best = insCost; bestOp = opIns }
+                    cost[at: row + j] = best
+                    op[at: row + j] = bestOp
                 }
-                var best = c[row + j]
-                var bestOp = o[row + j]
-                let match = word == r[j - 1]
-                let subCost = c[prev + j - 1] + (match ? 0 : 1)
-                if best > subCost { best = subCost; bestOp = match ? opNop : opSub }
-                let delCost = c[prev + j] + 1
-                if best > delCost { best = delCost; bestOp = opDel }
-                let insCost = c[row + j - 1] + 1
-                if best > insCost { best = insCost; bestOp = opIns }
-                c[row + j] = best
-                o[row + j] = bestOp
             }
         }
     }

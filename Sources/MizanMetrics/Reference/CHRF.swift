@@ -67,12 +67,12 @@ public enum CHRF {
 }
 
 /// Per-thread machinery that turns (hypothesis, references) into chrF statistics.
-final class CHRFWorker {
+struct CHRFWorker: ~Copyable {
     let config: CHRFConfig
-    private let trie = NGramTrie()
-    private var depth: [UInt8] = []
-    private var hyp = NodeCounts()
-    private var cur = NodeCounts()
+    private var trie = NGramTrie()
+    private var depth = NodeArray<UInt8>()
+    private var hyp = NodeArray<Int32>()
+    private var cur = NodeArray<Int32>()
     private var hypTouched: [Int32] = []
     private var grams: [Int32] = []
     private var chars: [UInt32] = []
@@ -83,13 +83,13 @@ final class CHRFWorker {
     init(config: CHRFConfig) { self.config = config }
 
     @inline(__always)
-    private func setDepth(_ node: Int32, _ d: Int) {
-        if depth.count <= Int(node) { depth.append(contentsOf: repeatElement(0, count: max(256, depth.count))) }
-        depth[Int(node)] = UInt8(d)
+    private mutating func setDepth(_ node: Int32, _ d: Int) {
+        depth.ensure(Int(node))
+        depth[node] = UInt8(d)
     }
 
     /// Fills `grams` with the n-gram nodes of one segment (sacrebleu `extract_all_char_ngrams` + word n-grams).
-    private func extract(_ text: String) {
+    private mutating func extract(_ text: String) {
         grams.removeAll(keepingCapacity: true)
         var s = PyText.scalars(text)
         if config.lowercase { s = PyText.lower(s) }
@@ -145,14 +145,14 @@ final class CHRFWorker {
 
     /// A word's id: its node in the character trie (shared id space, separate from counting).
     @inline(__always)
-    private func wordID(_ s: [UInt32], _ r: Range<Int>) -> UInt32 {
+    private mutating func wordID(_ s: [UInt32], _ r: Range<Int>) -> UInt32 {
         var node: Int32 = 0
         for i in r { node = trie.child(node, s[i]) }
         return UInt32(node)
     }
 
     /// chrF statistics of one segment: 3 × order integers [hyp, ref, match] per order (best reference).
-    func stats(hypothesis: String, references: [String]) -> [Int] {
+    mutating func stats(hypothesis: String, references: [String]) -> [Int] {
         trie.reset()
         let order = config.order
         extract(hypothesis)
@@ -161,7 +161,7 @@ final class CHRFWorker {
         for g in grams {
             if hyp[g] == 0 { hypTouched.append(g) }
             hyp[g] += 1
-            hypTotals[Int(depth[Int(g)])] += 1
+            hypTotals[Int(depth[g])] += 1
         }
         var best: [Int] = []
         var bestF = -1.0
@@ -173,12 +173,12 @@ final class CHRFWorker {
             var refTotals = [Int](repeating: 0, count: order)
             for g in grams {
                 cur[g] += 1
-                refTotals[Int(depth[Int(g)])] += 1
+                refTotals[Int(depth[g])] += 1
             }
             var match = [Int](repeating: 0, count: order)
             for g in hypTouched {
                 let r = cur[g]
-                if r > 0 { match[Int(depth[Int(g)])] += Int(min(hyp[g], r)) }
+                if r > 0 { match[Int(depth[g])] += Int(min(hyp[g], r)) }
             }
             for g in grams { cur[g] = 0 }
             for o in 0..<order {

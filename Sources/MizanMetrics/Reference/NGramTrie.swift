@@ -4,7 +4,8 @@
 // collisions can merge two different n-grams.
 
 /// A trie of integer labels with dense node ids and O(1) reset, owned by one worker thread.
-final class NGramTrie {
+/// A non-copyable struct (not a class) so hot loops pay no dynamic exclusivity checks.
+struct NGramTrie: ~Copyable {
     private var keys: UnsafeMutablePointer<UInt64>
     private var vals: UnsafeMutablePointer<Int32>
     private var stamps: UnsafeMutablePointer<UInt32>
@@ -34,7 +35,7 @@ final class NGramTrie {
     }
 
     /// Forgets every node in O(1).
-    func reset() {
+    mutating func reset() {
         nodeCount = 0
         generation &+= 1
         if generation == 0 {
@@ -45,7 +46,7 @@ final class NGramTrie {
 
     /// The child of `parent` along `label`, created if missing (new ids are `nodeCount` after the call).
     @inline(__always)
-    func child(_ parent: Int32, _ label: UInt32) -> Int32 {
+    mutating func child(_ parent: Int32, _ label: UInt32) -> Int32 {
         let key = UInt64(UInt32(bitPattern: parent)) << 32 | UInt64(label)
         var i = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
         let mask = capacity - 1
@@ -71,7 +72,7 @@ final class NGramTrie {
         }
     }
 
-    private func insert(_ key: UInt64, at slot: Int) -> Int32 {
+    private mutating func insert(_ key: UInt64, at slot: Int) -> Int32 {
         nodeCount += 1
         let id = Int32(nodeCount)
         stamps[slot] = generation
@@ -81,7 +82,7 @@ final class NGramTrie {
         return id
     }
 
-    private func grow() {
+    private mutating func grow() {
         let oldCap = capacity
         let oldKeys = keys, oldVals = vals, oldStamps = stamps
         let gen = generation
@@ -109,31 +110,47 @@ final class NGramTrie {
     }
 }
 
-/// A growable flat array of per-node integer counters, zeroed for the nodes used after each segment.
-struct NodeCounts {
-    private(set) var values: [Int32] = []
+/// A growable, zero-initialized flat array indexed by node id (no bounds or uniqueness checks in hot loops).
+struct NodeArray<Element: FixedWidthInteger>: ~Copyable {
+    private var base: UnsafeMutablePointer<Element>
+    private var capacity: Int
 
-    /// Makes ids 0...maxID addressable.
+    init(capacity requested: Int = 1024) {
+        capacity = max(16, requested)
+        base = .allocate(capacity: capacity)
+        base.initialize(repeating: 0, count: capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Makes ids 0...maxID addressable (new slots are zero).
     @inline(__always)
     mutating func ensure(_ maxID: Int) {
-        if maxID >= values.count {
-            values.append(contentsOf: repeatElement(0, count: max(maxID + 1 - values.count, values.count)))
-        }
+        if maxID >= capacity { grow(maxID) }
     }
 
-    /// Reads a counter.
+    private mutating func grow(_ maxID: Int) {
+        var cap = capacity
+        while cap <= maxID { cap <<= 1 }
+        let nb = UnsafeMutablePointer<Element>.allocate(capacity: cap)
+        nb.update(from: base, count: capacity)
+        (nb + capacity).initialize(repeating: 0, count: cap - capacity)
+        base.deallocate()
+        base = nb
+        capacity = cap
+    }
+
+    /// The value at `id` (must be ensured).
     @inline(__always)
-    subscript(_ id: Int32) -> Int32 {
-        get { values[Int(id)] }
-        set { values[Int(id)] = newValue }
+    subscript(_ id: Int32) -> Element {
+        get { base[Int(id)] }
+        nonmutating set { base[Int(id)] = newValue }
     }
 
-    /// Zeroes ids 0...upTo.
-    mutating func clear(upTo: Int) {
-        let n = min(upTo + 1, values.count)
-        guard n > 0 else { return }
-        values.withUnsafeMutableBufferPointer { p in
-            UnsafeMutableBufferPointer(rebasing: p[0..<n]).update(repeating: 0)
-        }
+    /// The value at index `i` (must be ensured).
+    @inline(__always)
+    subscript(at i: Int) -> Element {
+        get { base[i] }
+        nonmutating set { base[i] = newValue }
     }
 }

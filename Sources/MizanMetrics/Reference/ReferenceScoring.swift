@@ -166,23 +166,26 @@ public enum ReferenceScoring {
     }
 
     /// Computes per-segment results in parallel (one worker per chunk; deterministic: results are stored by index).
-    static func parallelStats<W, T: Sendable>(_ hyps: [String], _ refs: [[String]], make: @escaping @Sendable () -> W,
-                                              body: @escaping @Sendable (W, String, [String]) -> T) -> [T] {
+    static func parallelStats<W: ~Copyable, T: Sendable>(_ hyps: [String], _ refs: [[String]], make: @escaping @Sendable () -> W,
+                                                         body: @escaping @Sendable (inout W, String, [String]) -> T) -> [T] {
         let n = hyps.count
         if n == 0 { return [] }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let chunks = n < 64 || cores < 2 ? 1 : min(n / 16, cores * 8)
         if chunks == 1 {
-            let w = make()
-            return (0..<n).map { body(w, hyps[$0], refs[$0]) }
+            var w = make()
+            var out: [T] = []
+            out.reserveCapacity(n)
+            for i in 0..<n { out.append(body(&w, hyps[i], refs[i])) }
+            return out
         }
         let out = UnsafeMutablePointer<T>.allocate(capacity: n)
         defer { out.deinitialize(count: n); out.deallocate() }
         let box = UncheckedBox(out)
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let lo = c * n / chunks, hi = (c + 1) * n / chunks
-            let w = make()
-            for i in lo..<hi { (box.value + i).initialize(to: body(w, hyps[i], refs[i])) }
+            var w = make()
+            for i in lo..<hi { (box.value + i).initialize(to: body(&w, hyps[i], refs[i])) }
         }
         return Array(UnsafeBufferPointer(start: out, count: n))
     }

@@ -25,14 +25,14 @@ public struct TERStats: Sendable, Hashable {
 }
 
 /// Per-thread machinery that turns (hypothesis, references) into `TERStats`.
-final class TERWorker {
+struct TERWorker: ~Copyable {
     let caseSensitive: Bool
-    private let words = NGramTrie()
+    private var words = NGramTrie()
 
     init(caseSensitive: Bool) { self.caseSensitive = caseSensitive }
 
     /// TercomTokenizer (defaults) then `split()`, as word ids.
-    private func wordIDs(_ text: String) -> [UInt32] {
+    private mutating func wordIDs(_ text: String) -> [UInt32] {
         var s = PyText.scalars(text)
         if !caseSensitive { s = PyText.lower(s) }
         var ids: [UInt32] = []
@@ -51,7 +51,7 @@ final class TERWorker {
     }
 
     /// sacrebleu `TER._compute_segment_statistics`.
-    func stats(hypothesis: String, references: [String]) -> TERStats {
+    mutating func stats(hypothesis: String, references: [String]) -> TERStats {
         words.reset()
         let hyp = wordIDs(hypothesis)
         var refLengths = 0
@@ -72,12 +72,12 @@ enum TERAlgorithm {
     /// sacrebleu `translation_edit_rate`: (number of edits, reference length).
     static func translationEditRate(_ hyp: [UInt32], _ ref: [UInt32]) -> (Int, Int) {
         if ref.isEmpty { return (hyp.count, 0) }
-        let ed = BeamEditDistance(ref: ref)
+        var ed = BeamEditDistance(ref: ref)
         var shifts = 0
         var input = hyp
         var checked = 0
         while true {
-            let (delta, shifted) = shift(input, ref, ed, &checked)
+            let (delta, shifted) = shift(input, ref, &ed, &checked)
             if checked >= TERLimits.maxShiftCandidates { break }
             if delta <= 0 { break }
             shifts += 1
@@ -88,7 +88,7 @@ enum TERAlgorithm {
     }
 
     /// sacrebleu `_shift`: the best shift (score gain, shifted words); gain 0 when none helps.
-    static func shift(_ h: [UInt32], _ r: [UInt32], _ ed: BeamEditDistance, _ checked: inout Int) -> (Int, [UInt32]) {
+    static func shift(_ h: [UInt32], _ r: [UInt32], _ ed: inout BeamEditDistance, _ checked: inout Int) -> (Int, [UInt32]) {
         var inv: [TEROp]? = []
         let preScore = ed(h, trace: &inv)
         // flip the trace (ins <-> del) and turn it into an alignment
