@@ -93,8 +93,12 @@ struct BLEUWorker: ~Copyable {
     private var cur = NodeArray<Int32>()
     private var hypTouched: [Int32] = []
     private var curTouched: [Int32] = []
-    private var ids: [UInt32] = []
-    private var gramIDs: [Int32] = []
+    private var refTouched: [Int32] = []
+    private var raw = ScalarBuffer()
+    private var low = ScalarBuffer()
+    private var tok = ScalarBuffer()
+    private var ids = ScalarBuffer()
+    private var gramIDs = ScalarBuffer()
     private var scratch = TokenizerScratch()
 
     init(tokenizer: BLEUTokenizer, lowercase: Bool) {
@@ -104,18 +108,24 @@ struct BLEUWorker: ~Copyable {
 
     /// Word ids of the preprocessed, tokenized segment (sacrebleu `_preprocess_segment` + `split()`).
     private mutating func tokenIDs(_ text: String) {
-        ids.removeAll(keepingCapacity: true)
-        var s = PyText.scalars(text)
-        if lowercase { s = PyText.lower(s) }
-        let n = PyText.rstripLength(s)
-        let tok = tokenizer.apply(s, count: n, scratch: &scratch)
+        ids.removeAll()
+        raw.load(text)
+        if lowercase {
+            scratch.cache.lower(raw, into: &low)
+            swap(&raw, &low)
+        }
+        let n = PyText.rstripLength(raw)
+        tokenizer.apply(raw, count: n, into: &tok, scratch: &scratch)
+        let c = tok.count
+        let p = tok.base
         if tokenizer.splitsEveryScalar {
-            for v in tok where !PyText.isSpace(v) { ids.append(UInt32(words.child(0, v))) }
+            for i in 0..<c where !PyText.isSpace(p[i]) { ids.append(UInt32(words.child(0, p[i]))) }
             return
         }
         var node: Int32 = 0
         var inWord = false
-        for v in tok {
+        for i in 0..<c {
+            let v = p[i]
             if PyText.isSpace(v) {
                 if inWord { ids.append(UInt32(node)); inWord = false; node = 0 }
             } else {
@@ -128,8 +138,9 @@ struct BLEUWorker: ~Copyable {
 
     /// Fills `gramIDs` with the n-gram nodes (orders 1…4) of `ids`.
     private mutating func gramNodes() {
-        gramIDs.removeAll(keepingCapacity: true)
+        gramIDs.removeAll()
         let t = ids.count
+        gramIDs.reserve(4 * t)
         for i in 0..<t {
             var node: Int32 = 0
             for n in 0..<min(4, t - i) {
@@ -139,7 +150,7 @@ struct BLEUWorker: ~Copyable {
                     depth.ensure(Int(node))
                     depth[node] = UInt8(n)
                 }
-                gramIDs.append(node)
+                gramIDs.appendUnchecked(UInt32(node))
             }
         }
     }
@@ -149,14 +160,15 @@ struct BLEUWorker: ~Copyable {
         words.reset()
         grams.reset()
         var refLens: [Int] = []
-        var refTouched: [Int32] = []
+        refTouched.removeAll(keepingCapacity: true)
         for ref in references {
             tokenIDs(ref)
             refLens.append(ids.count)
             gramNodes()
             cur.ensure(grams.nodeCount)
             refMax.ensure(grams.nodeCount)
-            for g in gramIDs {
+            for k in 0..<gramIDs.count {
+                let g = Int32(gramIDs[k])
                 if cur[g] == 0 { curTouched.append(g) }
                 cur[g] += 1
             }
@@ -172,7 +184,8 @@ struct BLEUWorker: ~Copyable {
         gramNodes()
         hyp.ensure(grams.nodeCount)
         refMax.ensure(grams.nodeCount)
-        for g in gramIDs {
+        for k in 0..<gramIDs.count {
+            let g = Int32(gramIDs[k])
             if hyp[g] == 0 { hypTouched.append(g) }
             hyp[g] += 1
         }

@@ -17,143 +17,155 @@ public enum BLEUTokenizer: String, Sendable, CaseIterable, Codable {
     public var signatureName: String { rawValue }
 }
 
-/// Scratch buffers for tokenizing; one per worker thread.
-struct TokenizerScratch {
-    var a: [UInt32] = []
-    var b: [UInt32] = []
-
-    init() {
-        a.reserveCapacity(1024)
-        b.reserveCapacity(1024)
-    }
+/// Scratch buffers and caches for tokenizing; one per worker thread.
+struct TokenizerScratch: ~Copyable {
+    var t1 = ScalarBuffer()
+    var t2 = ScalarBuffer()
+    var cache = TextCache()
 }
 
 extension BLEUTokenizer {
-    /// Tokenizes `s[0..<count]` (already lowercased and right-stripped by the caller) into `out`,
+    /// Tokenizes `s[0..<count]` (already lowercased; `count` excludes trailing whitespace) into `out`,
     /// a scalar buffer whose whitespace-separated runs are the tokens.
-    func apply(_ s: [UInt32], count: Int, scratch: inout TokenizerScratch) -> [UInt32] {
+    func apply(_ s: borrowing ScalarBuffer, count: Int, into out: inout ScalarBuffer, scratch: inout TokenizerScratch) {
+        out.removeAll()
         switch self {
-        case .none:
-            return Array(s[0..<count])
-        case .char:
-            return Array(s[0..<count])  // " ".join(chars) then split() == non-space code points
+        case .none, .char:
+            // `char`: " ".join(chars) then split() == the non-whitespace code points, one per token
+            out.reserve(count)
+            for i in 0..<count { out.appendUnchecked(s[i]) }
         case .intl:
-            return intl(s, count: count, scratch: &scratch)
+            Self.intl(s, count: count, into: &out, a: &scratch.t1, b: &scratch.t2, cache: &scratch.cache)
         case .thirteenA:
-            return thirteenA(s, count: count, scratch: &scratch)
+            var needsReplace = false
+            for i in 0..<count {
+                let v = s[i]
+                if v == 0x3C || v == 0x0A || v == 0x26 { needsReplace = true; break }
+            }
+            if needsReplace {
+                let replaced = Self.thirteenAReplacements((0..<count).map { s[$0] })
+                scratch.t2.removeAll()
+                scratch.t2.reserve(replaced.count)
+                for v in replaced { scratch.t2.appendUnchecked(v) }
+                Self.thirteenA(scratch.t2, count: replaced.count, into: &out, t1: &scratch.t1)
+            } else {
+                Self.thirteenA(s, count: count, into: &out, t1: &scratch.t1)
+            }
         }
     }
 
     /// Whether tokens are single code points (the `char` tokenizer).
     var splitsEveryScalar: Bool { self == .char }
 
-    private func intl(_ s: [UInt32], count: Int, scratch: inout TokenizerScratch) -> [UInt32] {
-        // (\P{N})(\p{P}) -> "\1 \2 "
-        var a = scratch.a
-        a.removeAll(keepingCapacity: true)
+    /// `(\P{N})(\p{P})` → `\1 \2 `, then `(\p{P})(\P{N})` → ` \1 \2`, then `(\p{S})` → ` \1 `.
+    private static func intl(_ s: borrowing ScalarBuffer, count: Int, into out: inout ScalarBuffer,
+                             a: inout ScalarBuffer, b: inout ScalarBuffer, cache: inout TextCache) {
+        a.removeAll()
+        a.reserve(2 * count)
         var i = 0
         while i < count {
-            if i + 1 < count && !UnicodeClass.isNumber(s[i]) && UnicodeClass.isPunctuation(s[i + 1]) {
-                a.append(s[i]); a.append(0x20); a.append(s[i + 1]); a.append(0x20)
+            if i + 1 < count && !cache.isNumber(s[i]) && cache.isPunctuation(s[i + 1]) {
+                a.appendUnchecked(s[i]); a.appendUnchecked(0x20); a.appendUnchecked(s[i + 1]); a.appendUnchecked(0x20)
                 i += 2
             } else {
-                a.append(s[i]); i += 1
+                a.appendUnchecked(s[i]); i += 1
             }
         }
-        // (\p{P})(\P{N}) -> " \1 \2"
-        var b = scratch.b
-        b.removeAll(keepingCapacity: true)
-        i = 0
+        b.removeAll()
         let n = a.count
+        b.reserve(2 * n)
+        i = 0
         while i < n {
-            if i + 1 < n && UnicodeClass.isPunctuation(a[i]) && !UnicodeClass.isNumber(a[i + 1]) {
-                b.append(0x20); b.append(a[i]); b.append(0x20); b.append(a[i + 1])
+            if i + 1 < n && cache.isPunctuation(a[i]) && !cache.isNumber(a[i + 1]) {
+                b.appendUnchecked(0x20); b.appendUnchecked(a[i]); b.appendUnchecked(0x20); b.appendUnchecked(a[i + 1])
                 i += 2
             } else {
-                b.append(a[i]); i += 1
+                b.appendUnchecked(a[i]); i += 1
             }
         }
-        // (\p{S}) -> " \1 "
-        var out: [UInt32] = []
-        out.reserveCapacity(b.count + 16)
-        for v in b {
-            if UnicodeClass.isSymbol(v) {
-                out.append(0x20); out.append(v); out.append(0x20)
+        out.reserve(3 * b.count)
+        for k in 0..<b.count {
+            let v = b[k]
+            if cache.isSymbol(v) {
+                out.appendUnchecked(0x20); out.appendUnchecked(v); out.appendUnchecked(0x20)
             } else {
-                out.append(v)
+                out.appendUnchecked(v)
             }
         }
-        scratch.a = a
-        scratch.b = b
-        return out
     }
 
-    private func thirteenA(_ s: [UInt32], count: Int, scratch: inout TokenizerScratch) -> [UInt32] {
-        var line = Array(s[0..<count])
-        if line.contains(0x3C) { line = Self.replace(line, Self.skipped, []) }          // '<skipped>' -> ''
+    /// The language-independent replacements of 13a (`<skipped>`, `-\n`, `\n`, `&quot;` …), rarely needed.
+    private static func thirteenAReplacements(_ input: [UInt32]) -> [UInt32] {
+        var line = input
+        if line.contains(0x3C) { line = replace(line, skipped, []) }
         if line.contains(0x0A) {
-            line = Self.replace(line, [0x2D, 0x0A], [])                                  // '-\n' -> ''
-            line = Self.replace(line, [0x0A], [0x20])                                    // '\n' -> ' '
+            line = replace(line, [0x2D, 0x0A], [])
+            line = replace(line, [0x0A], [0x20])
         }
-        if line.contains(0x26) {                                                         // '&'
-            line = Self.replace(line, Self.scalarsOf("&quot;"), [0x22])
-            line = Self.replace(line, Self.scalarsOf("&amp;"), [0x26])
-            line = Self.replace(line, Self.scalarsOf("&lt;"), [0x3C])
-            line = Self.replace(line, Self.scalarsOf("&gt;"), [0x3E])
+        if line.contains(0x26) {
+            line = replace(line, scalarsOf("&quot;"), [0x22])
+            line = replace(line, scalarsOf("&amp;"), [0x26])
+            line = replace(line, scalarsOf("&lt;"), [0x3C])
+            line = replace(line, scalarsOf("&gt;"), [0x3E])
         }
-        // f' {line} ' then ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> " \1 "
-        var a = scratch.a
-        a.removeAll(keepingCapacity: true)
-        a.append(0x20)
-        for v in line {
-            if Self.is13aPunct(v) {
-                a.append(0x20); a.append(v); a.append(0x20)
+        return line
+    }
+
+    /// 13a's regex passes over `' ' + line + ' '`.
+    private static func thirteenA(_ line: borrowing ScalarBuffer, count: Int, into out: inout ScalarBuffer,
+                                  t1: inout ScalarBuffer) {
+        // ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> " \1 "
+        t1.removeAll()
+        t1.reserve(3 * count + 2)
+        t1.appendUnchecked(0x20)
+        for i in 0..<count {
+            let v = line[i]
+            if is13aPunct(v) {
+                t1.appendUnchecked(0x20); t1.appendUnchecked(v); t1.appendUnchecked(0x20)
             } else {
-                a.append(v)
+                t1.appendUnchecked(v)
             }
         }
-        a.append(0x20)
-        // ([^0-9])([\.,]) -> "\1 \2 "
-        var b = scratch.b
-        b.removeAll(keepingCapacity: true)
+        t1.appendUnchecked(0x20)
+        // ([^0-9])([\.,]) -> "\1 \2 "  (into `out`, used as a second scratch buffer until the last pass)
+        out.removeAll()
+        var n = t1.count
+        out.reserve(2 * n)
         var i = 0
-        var n = a.count
         while i < n {
-            if i + 1 < n && !Self.isDigit(a[i]) && Self.isDotComma(a[i + 1]) {
-                b.append(a[i]); b.append(0x20); b.append(a[i + 1]); b.append(0x20)
+            if i + 1 < n && !isDigit(t1[i]) && isDotComma(t1[i + 1]) {
+                out.appendUnchecked(t1[i]); out.appendUnchecked(0x20); out.appendUnchecked(t1[i + 1]); out.appendUnchecked(0x20)
                 i += 2
             } else {
-                b.append(a[i]); i += 1
+                out.appendUnchecked(t1[i]); i += 1
             }
         }
         // ([\.,])([^0-9]) -> " \1 \2"
-        a.removeAll(keepingCapacity: true)
+        t1.removeAll()
+        n = out.count
+        t1.reserve(2 * n)
         i = 0
-        n = b.count
         while i < n {
-            if i + 1 < n && Self.isDotComma(b[i]) && !Self.isDigit(b[i + 1]) {
-                a.append(0x20); a.append(b[i]); a.append(0x20); a.append(b[i + 1])
+            if i + 1 < n && isDotComma(out[i]) && !isDigit(out[i + 1]) {
+                t1.appendUnchecked(0x20); t1.appendUnchecked(out[i]); t1.appendUnchecked(0x20); t1.appendUnchecked(out[i + 1])
                 i += 2
             } else {
-                a.append(b[i]); i += 1
+                t1.appendUnchecked(out[i]); i += 1
             }
         }
         // ([0-9])(-) -> "\1 \2 "
-        var out: [UInt32] = []
-        out.reserveCapacity(a.count + 8)
+        out.removeAll()
+        n = t1.count
+        out.reserve(2 * n)
         i = 0
-        n = a.count
         while i < n {
-            if i + 1 < n && Self.isDigit(a[i]) && a[i + 1] == 0x2D {
-                out.append(a[i]); out.append(0x20); out.append(0x2D); out.append(0x20)
+            if i + 1 < n && isDigit(t1[i]) && t1[i + 1] == 0x2D {
+                out.appendUnchecked(t1[i]); out.appendUnchecked(0x20); out.appendUnchecked(0x2D); out.appendUnchecked(0x20)
                 i += 2
             } else {
-                out.append(a[i]); i += 1
+                out.appendUnchecked(t1[i]); i += 1
             }
         }
-        scratch.a = a
-        scratch.b = b
-        return out
     }
 
     private static let skipped = scalarsOf("<skipped>")
@@ -188,41 +200,16 @@ extension BLEUTokenizer {
     }
 }
 
-/// Unicode general-category classes as the `regex` module sees them (checked equal for every code point).
+/// ASCII parts of the Unicode general-category classes used by `intl` (non-ASCII goes through `TextCache`,
+/// whose categories were checked equal to the `regex` module's for every code point).
 enum UnicodeClass {
-    /// `\p{N}`: Nd, Nl, No.
-    @inline(__always) static func isNumber(_ v: UInt32) -> Bool {
-        if v < 0x80 { return v >= 0x30 && v <= 0x39 }
-        guard let u = Unicode.Scalar(v) else { return false }
-        switch u.properties.generalCategory {
-        case .decimalNumber, .letterNumber, .otherNumber: return true
-        default: return false
-        }
-    }
-
-    /// `\p{P}`: Pc, Pd, Ps, Pe, Pi, Pf, Po.
-    @inline(__always) static func isPunctuation(_ v: UInt32) -> Bool {
-        if v < 0x80 { return asciiPunct(v) }
-        guard let u = Unicode.Scalar(v) else { return false }
-        switch u.properties.generalCategory {
-        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-             .initialPunctuation, .finalPunctuation, .otherPunctuation: return true
-        default: return false
-        }
-    }
-
-    /// `\p{S}`: Sm, Sc, Sk, So.
-    @inline(__always) static func isSymbol(_ v: UInt32) -> Bool {
-        if v < 0x80 { return v == 0x24 || v == 0x2B || v == 0x3C || v == 0x3D || v == 0x3E || v == 0x5E || v == 0x60 || v == 0x7C || v == 0x7E }
-        guard let u = Unicode.Scalar(v) else { return false }
-        switch u.properties.generalCategory {
-        case .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol: return true
-        default: return false
-        }
+    /// ASCII characters in category S: $+<=>^`|~
+    @inline(__always) static func asciiSymbol(_ v: UInt32) -> Bool {
+        v == 0x24 || v == 0x2B || v == 0x3C || v == 0x3D || v == 0x3E || v == 0x5E || v == 0x60 || v == 0x7C || v == 0x7E
     }
 
     /// ASCII characters in category P: !"#%&'()*,-./:;?@[\]_{}
-    @inline(__always) private static func asciiPunct(_ v: UInt32) -> Bool {
+    @inline(__always) static func asciiPunct(_ v: UInt32) -> Bool {
         switch v {
         case 0x21, 0x22, 0x23, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2A, 0x2C, 0x2D, 0x2E, 0x2F,
              0x3A, 0x3B, 0x3F, 0x40, 0x5B, 0x5C, 0x5D, 0x5F, 0x7B, 0x7D: return true

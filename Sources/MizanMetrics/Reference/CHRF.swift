@@ -74,10 +74,13 @@ struct CHRFWorker: ~Copyable {
     private var hyp = NodeArray<Int32>()
     private var cur = NodeArray<Int32>()
     private var hypTouched: [Int32] = []
-    private var grams: [Int32] = []
-    private var chars: [UInt32] = []
+    private var grams = ScalarBuffer()
+    private var raw = ScalarBuffer()
+    private var low = ScalarBuffer()
+    private var chars = ScalarBuffer()
     private var words: [Range<Int>] = []
-    private var wordIDs: [UInt32] = []
+    private var wordIDs = ScalarBuffer()
+    private var cache = TextCache()
     private static let wordRoot: Int32 = -1
 
     init(config: CHRFConfig) { self.config = config }
@@ -90,38 +93,43 @@ struct CHRFWorker: ~Copyable {
 
     /// Fills `grams` with the n-gram nodes of one segment (sacrebleu `extract_all_char_ngrams` + word n-grams).
     private mutating func extract(_ text: String) {
-        grams.removeAll(keepingCapacity: true)
-        var s = PyText.scalars(text)
-        if config.lowercase { s = PyText.lower(s) }
-        chars.removeAll(keepingCapacity: true)
-        for v in s where !PyText.isSpace(v) { chars.append(v) }
+        grams.removeAll()
+        raw.load(text)
+        if config.lowercase {
+            cache.lower(raw, into: &low)
+            swap(&raw, &low)
+        }
+        chars.removeAll()
+        chars.reserve(raw.count)
+        for i in 0..<raw.count where !PyText.isSpace(raw[i]) { chars.appendUnchecked(raw[i]) }
         let len = chars.count
         let co = config.charOrder
+        grams.reserve(co * len)
         for i in 0..<len {
             var node: Int32 = 0
             for n in 0..<min(co, len - i) {
                 let before = trie.nodeCount
                 node = trie.child(node, chars[i + n])
                 if trie.nodeCount != before { setDepth(node, n) }
-                grams.append(node)
+                grams.appendUnchecked(UInt32(node))
             }
         }
         guard config.wordOrder > 0 else { return }
         // _remove_punctuation over split() words
         words.removeAll(keepingCapacity: true)
-        s.withUnsafeBufferPointer { PyText.splitRanges($0, count: s.count, into: &words) }
-        wordIDs.removeAll(keepingCapacity: true)
+        PyText.splitRanges(raw, count: raw.count, into: &words)
+        wordIDs.removeAll()
         for w in words {
             if w.count == 1 {
-                wordIDs.append(wordID(s, w))
-            } else if Self.isLastPunct(s, w) {
-                wordIDs.append(wordID(s, w.lowerBound..<(w.upperBound - 1)))
-                wordIDs.append(wordID(s, (w.upperBound - 1)..<w.upperBound))
-            } else if CHRF.isPunct(s[w.lowerBound]) {
-                wordIDs.append(wordID(s, w.lowerBound..<(w.lowerBound + 1)))
-                wordIDs.append(wordID(s, (w.lowerBound + 1)..<w.upperBound))
+                wordIDs.append(wordID(w))
+            } else if CHRF.isPunct(raw[w.upperBound - 1]) {
+                wordIDs.append(wordID(w.lowerBound..<(w.upperBound - 1)))
+                wordIDs.append(wordID((w.upperBound - 1)..<w.upperBound))
+            } else if CHRF.isPunct(raw[w.lowerBound]) {
+                wordIDs.append(wordID(w.lowerBound..<(w.lowerBound + 1)))
+                wordIDs.append(wordID((w.lowerBound + 1)..<w.upperBound))
             } else {
-                wordIDs.append(wordID(s, w))
+                wordIDs.append(wordID(w))
             }
         }
         let t = wordIDs.count
@@ -135,19 +143,16 @@ struct CHRFWorker: ~Copyable {
                     node = trie.child(node, wordIDs[i + k])
                     if trie.nodeCount != before { setDepth(node, co + k) }
                 }
-                grams.append(node)
+                grams.append(UInt32(node))
             }
         }
     }
 
-    @inline(__always)
-    private static func isLastPunct(_ s: [UInt32], _ w: Range<Int>) -> Bool { CHRF.isPunct(s[w.upperBound - 1]) }
-
     /// A word's id: its node in the character trie (shared id space, separate from counting).
     @inline(__always)
-    private mutating func wordID(_ s: [UInt32], _ r: Range<Int>) -> UInt32 {
+    private mutating func wordID(_ r: Range<Int>) -> UInt32 {
         var node: Int32 = 0
-        for i in r { node = trie.child(node, s[i]) }
+        for i in r { node = trie.child(node, raw[i]) }
         return UInt32(node)
     }
 
@@ -158,29 +163,32 @@ struct CHRFWorker: ~Copyable {
         extract(hypothesis)
         hyp.ensure(trie.nodeCount)
         var hypTotals = [Int](repeating: 0, count: order)
-        for g in grams {
+        for k in 0..<grams.count {
+            let g = Int32(grams[k])
             if hyp[g] == 0 { hypTouched.append(g) }
             hyp[g] += 1
             hypTotals[Int(depth[g])] += 1
         }
-        var best: [Int] = []
+        var best = [Int](repeating: 0, count: 3 * order)
         var bestF = -1.0
         var st = [Int](repeating: 0, count: 3 * order)
+        var refTotals = [Int](repeating: 0, count: order)
+        var match = [Int](repeating: 0, count: order)
         for ref in references {
             extract(ref)
             cur.ensure(trie.nodeCount)
             hyp.ensure(trie.nodeCount)
-            var refTotals = [Int](repeating: 0, count: order)
-            for g in grams {
+            for o in 0..<order { refTotals[o] = 0; match[o] = 0 }
+            for k in 0..<grams.count {
+                let g = Int32(grams[k])
                 cur[g] += 1
                 refTotals[Int(depth[g])] += 1
             }
-            var match = [Int](repeating: 0, count: order)
             for g in hypTouched {
                 let r = cur[g]
                 if r > 0 { match[Int(depth[g])] += Int(min(hyp[g], r)) }
             }
-            for g in grams { cur[g] = 0 }
+            for k in 0..<grams.count { cur[Int32(grams[k])] = 0 }
             for o in 0..<order {
                 st[3 * o] = refTotals[o] > 0 ? hypTotals[o] : 0
                 st[3 * o + 1] = refTotals[o]

@@ -27,15 +27,9 @@ public enum PyText {
         return out
     }
 
-    /// Appends the scalar values of `s` to `out`.
-    @inline(__always)
-    static func appendScalars(_ s: String, to out: inout [UInt32]) {
-        for u in s.unicodeScalars { out.append(u.value) }
-    }
-
     /// Length of `s` after Python's `rstrip()` (trailing whitespace removed).
     @inline(__always)
-    static func rstripLength(_ s: [UInt32]) -> Int {
+    static func rstripLength(_ s: borrowing ScalarBuffer) -> Int {
         var n = s.count
         while n > 0 && isSpace(s[n - 1]) { n -= 1 }
         return n
@@ -43,7 +37,7 @@ public enum PyText {
 
     /// Token ranges of Python's `s.split()` over `s[0..<count]`: maximal runs of non-whitespace.
     @inline(__always)
-    static func splitRanges(_ s: UnsafeBufferPointer<UInt32>, count: Int, into out: inout [Range<Int>]) {
+    static func splitRanges(_ s: borrowing ScalarBuffer, count: Int, into out: inout [Range<Int>]) {
         var i = 0
         while i < count {
             while i < count && isSpace(s[i]) { i += 1 }
@@ -59,13 +53,14 @@ public enum PyText {
     public static func lower(_ s: [UInt32]) -> [UInt32] {
         var out: [UInt32] = []
         out.reserveCapacity(s.count)
-        for (i, v) in s.enumerated() {
+        for i in 0..<s.count {
+            let v = s[i]
             if v < 0x80 {
                 out.append(v >= 0x41 && v <= 0x5A ? v + 32 : v)
                 continue
             }
             if v == 0x3A3 {
-                out.append(finalSigma(s, at: i) ? 0x3C2 : 0x3C3)
+                out.append(finalSigma(count: s.count, at: i) { s[$0] } ? 0x3C2 : 0x3C3)
                 continue
             }
             guard let u = Unicode.Scalar(v), u.properties.changesWhenLowercased else {
@@ -78,25 +73,31 @@ public enum PyText {
     }
 
     /// CPython's `handle_capital_sigma`: \p{cased}\p{case-ignorable}* Σ !(\p{case-ignorable}* \p{cased}).
-    private static func finalSigma(_ s: [UInt32], at i: Int) -> Bool {
+    static func finalSigma(count: Int, at i: Int, _ s: (Int) -> UInt32) -> Bool {
         var j = i - 1
         var c: UInt32 = 0
         while j >= 0 {
-            c = s[j]
+            c = s(j)
             if !isCaseIgnorable(c) { break }
             j -= 1
         }
         var final = j >= 0 && isCased(c)
-        if final && i + 1 < s.count {
+        if final && i + 1 < count {
             j = i + 1
-            while j < s.count {
-                c = s[j]
+            while j < count {
+                c = s(j)
                 if !isCaseIgnorable(c) { break }
                 j += 1
             }
-            final = j == s.count || !isCased(c)
+            final = j == count || !isCased(c)
         }
         return final
+    }
+
+    /// CPython's Final_Sigma test over a scalar buffer.
+    static func finalSigma(_ s: borrowing ScalarBuffer, at i: Int) -> Bool {
+        let base = s.base
+        return finalSigma(count: s.count, at: i) { base[$0] }
     }
 
     private static func isCased(_ v: UInt32) -> Bool { Unicode.Scalar(v)?.properties.isCased ?? false }

@@ -28,17 +28,24 @@ public struct TERStats: Sendable, Hashable {
 struct TERWorker: ~Copyable {
     let caseSensitive: Bool
     private var words = NGramTrie()
+    private var raw = ScalarBuffer()
+    private var low = ScalarBuffer()
+    private var cache = TextCache()
 
     init(caseSensitive: Bool) { self.caseSensitive = caseSensitive }
 
     /// TercomTokenizer (defaults) then `split()`, as word ids.
     private mutating func wordIDs(_ text: String) -> [UInt32] {
-        var s = PyText.scalars(text)
-        if !caseSensitive { s = PyText.lower(s) }
+        raw.load(text)
+        if !caseSensitive {
+            cache.lower(raw, into: &low)
+            swap(&raw, &low)
+        }
         var ids: [UInt32] = []
         var node: Int32 = 0
         var inWord = false
-        for v in s {
+        for i in 0..<raw.count {
+            let v = raw[i]
             if PyText.isSpace(v) {
                 if inWord { ids.append(UInt32(node)); inWord = false; node = 0 }
             } else {
