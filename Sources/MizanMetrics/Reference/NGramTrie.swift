@@ -3,12 +3,17 @@
 // Equal label sequences from the same root always get the same node: counting is exact, no hashing
 // collisions can merge two different n-grams.
 
+/// One hash-table slot (16 bytes: one cache-line access per probe).
+struct TrieSlot {
+    var key: UInt64
+    var val: Int32
+    var stamp: UInt32
+}
+
 /// A trie of integer labels with dense node ids and O(1) reset, owned by one worker thread.
 /// A non-copyable struct (not a class) so hot loops pay no dynamic exclusivity checks.
 struct NGramTrie: ~Copyable {
-    private var keys: UnsafeMutablePointer<UInt64>
-    private var vals: UnsafeMutablePointer<Int32>
-    private var stamps: UnsafeMutablePointer<UInt32>
+    private var slots: UnsafeMutablePointer<TrieSlot>
     private var capacity: Int
     private var shift: UInt64
     private var generation: UInt32 = 1
@@ -20,41 +25,37 @@ struct NGramTrie: ~Copyable {
         while cap < requested { cap <<= 1 }
         capacity = cap
         shift = UInt64(64 - cap.trailingZeroBitCount)
-        keys = .allocate(capacity: cap)
-        vals = .allocate(capacity: cap)
-        stamps = .allocate(capacity: cap)
-        stamps.initialize(repeating: 0, count: cap)
-        keys.initialize(repeating: 0, count: cap)
-        vals.initialize(repeating: 0, count: cap)
+        slots = .allocate(capacity: cap)
+        slots.initialize(repeating: TrieSlot(key: 0, val: 0, stamp: 0), count: cap)
     }
 
-    deinit {
-        keys.deallocate()
-        vals.deallocate()
-        stamps.deallocate()
-    }
+    deinit { slots.deallocate() }
 
     /// Forgets every node in O(1).
     mutating func reset() {
         nodeCount = 0
         generation &+= 1
         if generation == 0 {
-            stamps.update(repeating: 0, count: capacity)
+            for i in 0..<capacity { slots[i].stamp = 0 }
             generation = 1
         }
+    }
+
+    @inline(__always)
+    private static func key(_ parent: Int32, _ label: UInt32) -> UInt64 {
+        UInt64(UInt32(bitPattern: parent)) << 32 | UInt64(label)
     }
 
     /// The child of `parent` along `label`, created if missing (new ids are `nodeCount` after the call).
     @inline(__always)
     mutating func child(_ parent: Int32, _ label: UInt32) -> Int32 {
-        let key = UInt64(UInt32(bitPattern: parent)) << 32 | UInt64(label)
+        let key = Self.key(parent, label)
         var i = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
         let mask = capacity - 1
         while true {
-            if stamps[i] != generation {
-                return insert(key, at: i)
-            }
-            if keys[i] == key { return vals[i] }
+            let slot = slots[i]
+            if slot.stamp != generation { return insert(key, at: i) }
+            if slot.key == key { return slot.val }
             i = (i + 1) & mask
         }
     }
@@ -62,51 +63,42 @@ struct NGramTrie: ~Copyable {
     /// The child of `parent` along `label` if it exists, else -1 (never creates a node).
     @inline(__always)
     func lookup(_ parent: Int32, _ label: UInt32) -> Int32 {
-        let key = UInt64(UInt32(bitPattern: parent)) << 32 | UInt64(label)
+        let key = Self.key(parent, label)
         var i = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
         let mask = capacity - 1
         while true {
-            if stamps[i] != generation { return -1 }
-            if keys[i] == key { return vals[i] }
+            let slot = slots[i]
+            if slot.stamp != generation { return -1 }
+            if slot.key == key { return slot.val }
             i = (i + 1) & mask
         }
     }
 
-    private mutating func insert(_ key: UInt64, at slot: Int) -> Int32 {
+    private mutating func insert(_ key: UInt64, at index: Int) -> Int32 {
         nodeCount += 1
         let id = Int32(nodeCount)
-        stamps[slot] = generation
-        keys[slot] = key
-        vals[slot] = id
+        slots[index] = TrieSlot(key: key, val: id, stamp: generation)
         if nodeCount * 2 > capacity { grow() }
         return id
     }
 
     private mutating func grow() {
         let oldCap = capacity
-        let oldKeys = keys, oldVals = vals, oldStamps = stamps
+        let old = slots
         let gen = generation
         capacity = oldCap << 1
         shift -= 1
-        keys = .allocate(capacity: capacity)
-        vals = .allocate(capacity: capacity)
-        stamps = .allocate(capacity: capacity)
-        stamps.initialize(repeating: 0, count: capacity)
-        keys.initialize(repeating: 0, count: capacity)
-        vals.initialize(repeating: 0, count: capacity)
+        slots = .allocate(capacity: capacity)
+        slots.initialize(repeating: TrieSlot(key: 0, val: 0, stamp: 0), count: capacity)
         generation = 1
         let mask = capacity - 1
-        for s in 0..<oldCap where oldStamps[s] == gen {
-            let key = oldKeys[s]
+        for s in 0..<oldCap where old[s].stamp == gen {
+            let key = old[s].key
             var i = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
-            while stamps[i] == 1 { i = (i + 1) & mask }
-            stamps[i] = 1
-            keys[i] = key
-            vals[i] = oldVals[s]
+            while slots[i].stamp == 1 { i = (i + 1) & mask }
+            slots[i] = TrieSlot(key: key, val: old[s].val, stamp: 1)
         }
-        oldKeys.deallocate()
-        oldVals.deallocate()
-        oldStamps.deallocate()
+        old.deallocate()
     }
 }
 
