@@ -85,7 +85,7 @@ public enum BLEU {
 struct BLEUWorker: ~Copyable {
     let tokenizer: BLEUTokenizer
     let lowercase: Bool
-    private var words = NGramTrie()
+    private var words = WordTable()
     private var grams = NGramTrie()
     private var depth = NodeArray<UInt8>()
     private var hyp = NodeArray<Int32>()
@@ -119,21 +119,17 @@ struct BLEUWorker: ~Copyable {
         let c = tok.count
         let p = tok.base
         if tokenizer.splitsEveryScalar {
-            for i in 0..<c where !PyText.isSpace(p[i]) { ids.append(UInt32(words.child(0, p[i]))) }
+            for i in 0..<c where !PyText.isSpace(p[i]) { ids.append(words.id(p, i, i + 1)) }
             return
         }
-        var node: Int32 = 0
-        var inWord = false
-        for i in 0..<c {
-            let v = p[i]
-            if PyText.isSpace(v) {
-                if inWord { ids.append(UInt32(node)); inWord = false; node = 0 }
-            } else {
-                node = words.child(node, v)
-                inWord = true
-            }
+        var i = 0
+        while i < c {
+            while i < c && PyText.isSpace(p[i]) { i += 1 }
+            if i >= c { break }
+            let start = i
+            while i < c && !PyText.isSpace(p[i]) { i += 1 }
+            ids.append(words.id(p, start, i))
         }
-        if inWord { ids.append(UInt32(node)) }
     }
 
     /// Fills `gramIDs` with the n-gram nodes (orders 1…4) of `ids`.

@@ -62,36 +62,45 @@ extension BLEUTokenizer {
                              a: inout ScalarBuffer, b: inout ScalarBuffer, cache: inout TextCache) {
         a.removeAll()
         a.reserve(2 * count)
-        var i = 0
+        var src = s.base, dst = a.base
+        var i = 0, k = 0
         while i < count {
-            if i + 1 < count && !cache.isNumber(s[i]) && cache.isPunctuation(s[i + 1]) {
-                a.appendUnchecked(s[i]); a.appendUnchecked(0x20); a.appendUnchecked(s[i + 1]); a.appendUnchecked(0x20)
-                i += 2
+            let v = src[i]
+            if i + 1 < count && !cache.isNumber(v) && cache.isPunctuation(src[i + 1]) {
+                dst[k] = v; dst[k + 1] = 0x20; dst[k + 2] = src[i + 1]; dst[k + 3] = 0x20
+                k += 4; i += 2
             } else {
-                a.appendUnchecked(s[i]); i += 1
+                dst[k] = v; k += 1; i += 1
             }
         }
+        a.count = k
         b.removeAll()
         let n = a.count
         b.reserve(2 * n)
-        i = 0
+        src = a.base; dst = b.base
+        i = 0; k = 0
         while i < n {
-            if i + 1 < n && cache.isPunctuation(a[i]) && !cache.isNumber(a[i + 1]) {
-                b.appendUnchecked(0x20); b.appendUnchecked(a[i]); b.appendUnchecked(0x20); b.appendUnchecked(a[i + 1])
-                i += 2
+            let v = src[i]
+            if i + 1 < n && cache.isPunctuation(v) && !cache.isNumber(src[i + 1]) {
+                dst[k] = 0x20; dst[k + 1] = v; dst[k + 2] = 0x20; dst[k + 3] = src[i + 1]
+                k += 4; i += 2
             } else {
-                b.appendUnchecked(a[i]); i += 1
+                dst[k] = v; k += 1; i += 1
             }
         }
+        b.count = k
         out.reserve(3 * b.count)
-        for k in 0..<b.count {
-            let v = b[k]
+        src = b.base; dst = out.base
+        k = 0
+        for j in 0..<b.count {
+            let v = src[j]
             if cache.isSymbol(v) {
-                out.appendUnchecked(0x20); out.appendUnchecked(v); out.appendUnchecked(0x20)
+                dst[k] = 0x20; dst[k + 1] = v; dst[k + 2] = 0x20; k += 3
             } else {
-                out.appendUnchecked(v)
+                dst[k] = v; k += 1
             }
         }
+        out.count = k
     }
 
     /// The language-independent replacements of 13a (`<skipped>`, `-\n`, `\n`, `&quot;` …), rarely needed.
@@ -111,61 +120,76 @@ extension BLEUTokenizer {
         return line
     }
 
-    /// 13a's regex passes over `' ' + line + ' '`.
+    /// 13a's regex passes over `' ' + line + ' '`, each a left-to-right non-overlapping scan like `re.sub`.
     private static func thirteenA(_ line: borrowing ScalarBuffer, count: Int, into out: inout ScalarBuffer,
                                   t1: inout ScalarBuffer) {
         // ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> " \1 "
         t1.removeAll()
         t1.reserve(3 * count + 2)
-        t1.appendUnchecked(0x20)
+        var src = line.base, dst = t1.base
+        dst[0] = 0x20
+        var k = 1
         for i in 0..<count {
-            let v = line[i]
+            let v = src[i]
             if is13aPunct(v) {
-                t1.appendUnchecked(0x20); t1.appendUnchecked(v); t1.appendUnchecked(0x20)
+                dst[k] = 0x20; dst[k + 1] = v; dst[k + 2] = 0x20; k += 3
             } else {
-                t1.appendUnchecked(v)
+                dst[k] = v; k += 1
             }
         }
-        t1.appendUnchecked(0x20)
-        // ([^0-9])([\.,]) -> "\1 \2 "  (into `out`, used as a second scratch buffer until the last pass)
-        out.removeAll()
+        dst[k] = 0x20
+        t1.count = k + 1
+        // ([^0-9])([\.,]) -> "\1 \2 "   (`out` serves as the second scratch buffer until the last pass)
         var n = t1.count
-        out.reserve(2 * n)
-        var i = 0
-        while i < n {
-            if i + 1 < n && !isDigit(t1[i]) && isDotComma(t1[i + 1]) {
-                out.appendUnchecked(t1[i]); out.appendUnchecked(0x20); out.appendUnchecked(t1[i + 1]); out.appendUnchecked(0x20)
-                i += 2
-            } else {
-                out.appendUnchecked(t1[i]); i += 1
-            }
-        }
-        // ([\.,])([^0-9]) -> " \1 \2"
-        t1.removeAll()
-        n = out.count
-        t1.reserve(2 * n)
-        i = 0
-        while i < n {
-            if i + 1 < n && isDotComma(out[i]) && !isDigit(out[i + 1]) {
-                t1.appendUnchecked(0x20); t1.appendUnchecked(out[i]); t1.appendUnchecked(0x20); t1.appendUnchecked(out[i + 1])
-                i += 2
-            } else {
-                t1.appendUnchecked(out[i]); i += 1
-            }
-        }
-        // ([0-9])(-) -> "\1 \2 "
         out.removeAll()
-        n = t1.count
         out.reserve(2 * n)
-        i = 0
+        src = t1.base; dst = out.base
+        var i = 0
+        k = 0
         while i < n {
-            if i + 1 < n && isDigit(t1[i]) && t1[i + 1] == 0x2D {
-                out.appendUnchecked(t1[i]); out.appendUnchecked(0x20); out.appendUnchecked(0x2D); out.appendUnchecked(0x20)
-                i += 2
+            let v = src[i]
+            if i + 1 < n && !isDigit(v) && isDotComma(src[i + 1]) {
+                dst[k] = v; dst[k + 1] = 0x20; dst[k + 2] = src[i + 1]; dst[k + 3] = 0x20
+                k += 4; i += 2
             } else {
-                out.appendUnchecked(t1[i]); i += 1
+                dst[k] = v; k += 1; i += 1
             }
         }
+        out.count = k
+        // ([\.,])([^0-9]) -> " \1 \2"
+        n = out.count
+        t1.removeAll()
+        t1.reserve(2 * n)
+        src = out.base; dst = t1.base
+        i = 0
+        k = 0
+        while i < n {
+            let v = src[i]
+            if i + 1 < n && isDotComma(v) && !isDigit(src[i + 1]) {
+                dst[k] = 0x20; dst[k + 1] = v; dst[k + 2] = 0x20; dst[k + 3] = src[i + 1]
+                k += 4; i += 2
+            } else {
+                dst[k] = v; k += 1; i += 1
+            }
+        }
+        t1.count = k
+        // ([0-9])(-) -> "\1 \2 "
+        n = t1.count
+        out.removeAll()
+        out.reserve(2 * n)
+        src = t1.base; dst = out.base
+        i = 0
+        k = 0
+        while i < n {
+            let v = src[i]
+            if i + 1 < n && isDigit(v) && src[i + 1] == 0x2D {
+                dst[k] = v; dst[k + 1] = 0x20; dst[k + 2] = 0x2D; dst[k + 3] = 0x20
+                k += 4; i += 2
+            } else {
+                dst[k] = v; k += 1; i += 1
+            }
+        }
+        out.count = k
     }
 
     private static let skipped = scalarsOf("<skipped>")

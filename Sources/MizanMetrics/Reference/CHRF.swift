@@ -70,6 +70,7 @@ public enum CHRF {
 struct CHRFWorker: ~Copyable {
     let config: CHRFConfig
     private var trie = NGramTrie()
+    private var wordTable = WordTable()
     private var depth = NodeArray<UInt8>()
     private var hyp = NodeArray<Int32>()
     private var cur = NodeArray<Int32>()
@@ -148,17 +149,16 @@ struct CHRFWorker: ~Copyable {
         }
     }
 
-    /// A word's id: its node in the character trie (shared id space, separate from counting).
+    /// A word's id in the segment's word table.
     @inline(__always)
     private mutating func wordID(_ r: Range<Int>) -> UInt32 {
-        var node: Int32 = 0
-        for i in r { node = trie.child(node, raw[i]) }
-        return UInt32(node)
+        wordTable.id(raw.base, r.lowerBound, r.upperBound)
     }
 
     /// chrF statistics of one segment: 3 × order integers [hyp, ref, match] per order (best reference).
     mutating func stats(hypothesis: String, references: [String]) -> [Int] {
         trie.reset()
+        wordTable.reset()
         let order = config.order
         extract(hypothesis)
         hyp.ensure(trie.nodeCount)

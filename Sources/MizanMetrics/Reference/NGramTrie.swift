@@ -17,13 +17,15 @@ struct NGramTrie: ~Copyable {
     private var capacity: Int
     private var shift: UInt64
     private var generation: UInt32 = 1
+    private let initialCapacity: Int
     /// Number of nodes created since the last reset (the root excluded); ids run 1...nodeCount.
     private(set) var nodeCount: Int = 0
 
-    init(capacity requested: Int = 1 << 12) {
+    init(capacity requested: Int = 1 << 10) {
         var cap = 16
         while cap < requested { cap <<= 1 }
         capacity = cap
+        initialCapacity = cap
         shift = UInt64(64 - cap.trailingZeroBitCount)
         slots = .allocate(capacity: cap)
         slots.initialize(repeating: TrieSlot(key: 0, val: 0, stamp: 0), count: cap)
@@ -31,8 +33,17 @@ struct NGramTrie: ~Copyable {
 
     deinit { slots.deallocate() }
 
-    /// Forgets every node in O(1).
+    /// Forgets every node in O(1). A table grown by one huge segment shrinks back once segments are small
+    /// again, so probes stay within the L1/L2 cache.
     mutating func reset() {
+        if capacity > initialCapacity && nodeCount * 16 < capacity {
+            slots.deallocate()
+            capacity = initialCapacity
+            shift = UInt64(64 - capacity.trailingZeroBitCount)
+            slots = .allocate(capacity: capacity)
+            slots.initialize(repeating: TrieSlot(key: 0, val: 0, stamp: 0), count: capacity)
+            generation = 0
+        }
         nodeCount = 0
         generation &+= 1
         if generation == 0 {

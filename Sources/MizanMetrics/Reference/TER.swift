@@ -27,7 +27,7 @@ public struct TERStats: Sendable, Hashable {
 /// Per-thread machinery that turns (hypothesis, references) into `TERStats`.
 struct TERWorker: ~Copyable {
     let caseSensitive: Bool
-    private var words = NGramTrie()
+    private var words = WordTable()
     private var raw = ScalarBuffer()
     private var low = ScalarBuffer()
     private var cache = TextCache()
@@ -42,18 +42,15 @@ struct TERWorker: ~Copyable {
             swap(&raw, &low)
         }
         var ids: [UInt32] = []
-        var node: Int32 = 0
-        var inWord = false
-        for i in 0..<raw.count {
-            let v = raw[i]
-            if PyText.isSpace(v) {
-                if inWord { ids.append(UInt32(node)); inWord = false; node = 0 }
-            } else {
-                node = words.child(node, v)
-                inWord = true
-            }
+        let p = raw.base, c = raw.count
+        var i = 0
+        while i < c {
+            while i < c && PyText.isSpace(p[i]) { i += 1 }
+            if i >= c { break }
+            let start = i
+            while i < c && !PyText.isSpace(p[i]) { i += 1 }
+            ids.append(words.id(p, start, i))
         }
-        if inWord { ids.append(UInt32(node)) }
         return ids
     }
 
