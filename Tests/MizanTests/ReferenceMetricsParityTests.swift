@@ -139,6 +139,36 @@ enum Golden {
         }
     }
 
+    @Test func bigFilesDecodeInParallelAndReportTheBadLine() throws {
+        var text = Data()
+        for i in 1...3000 { text.append(contentsOf: Array("ligne \(i) ⵜⴰⵎⴰⵣⵉⵖⵜ\n".utf8)) }
+        let lines = try SegmentFile.split(text, name: "big.txt")
+        #expect(lines.count == 3000)
+        #expect(lines[2499] == "ligne 2500 ⵜⴰⵎⴰⵣⵉⵖⵜ")
+        var bad = Data()
+        for i in 1...3000 {
+            bad.append(contentsOf: Array("ligne \(i)".utf8))
+            if i == 2500 { bad.append(contentsOf: [0xE2, 0x28, 0xA1]) }
+            bad.append(0x0A)
+        }
+        do {
+            _ = try SegmentFile.split(bad, name: "big.txt")
+            Issue.record("expected a UTF-8 error")
+        } catch let e as ScoreInputError {
+            #expect(e.message.contains("big.txt") && e.message.contains("line 2500"))
+        }
+    }
+
+    @Test func intlSplitsArabicPunctuationButThirteenADoesNot() throws {
+        let hyp = ["واش نتا جاي غدا للدار؟ بزاف، دابا"]
+        let ref = [["واش نتا جاي غدا للدار ؟ بزاف ، دابا"]]
+        let intl = try ReferenceScoring.sentences(metric: .bleu, hypotheses: hyp, references: ref,
+                                                  options: ReferenceOptions(tokenize: .intl))
+        let t13a = try ReferenceScoring.sentences(metric: .bleu, hypotheses: hyp, references: ref)
+        #expect(abs(intl[0] - 100) < 1e-9)
+        #expect(t13a[0] < 50)
+    }
+
     @Test func pythonWhitespaceAndLowercase() {
         let spaces: [UInt32] = [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0, 0x1680,
                                 0x2000, 0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000]

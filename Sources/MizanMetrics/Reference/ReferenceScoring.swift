@@ -191,6 +191,22 @@ public enum ReferenceScoring {
     }
 }
 
+extension ReferenceScoring {
+    /// `(0..<n).map(f)` computed in parallel chunks for large `n` (results in index order).
+    static func parallelMap<T: Sendable>(_ n: Int, _ f: @escaping @Sendable (Int) -> T) -> [T] {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if n < 2048 || cores < 2 { return (0..<n).map(f) }
+        let chunks = cores * 4
+        let out = UnsafeMutablePointer<T>.allocate(capacity: n)
+        defer { out.deinitialize(count: n); out.deallocate() }
+        let box = UncheckedBox(out)
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            for i in (c * n / chunks)..<((c + 1) * n / chunks) { (box.value + i).initialize(to: f(i)) }
+        }
+        return Array(UnsafeBufferPointer(start: out, count: n))
+    }
+}
+
 /// Carries the output buffer into `concurrentPerform`; each chunk writes a disjoint index range.
 struct UncheckedBox<T>: @unchecked Sendable {
     let value: T

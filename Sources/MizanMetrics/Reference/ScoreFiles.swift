@@ -31,23 +31,24 @@ public enum SegmentFile {
             var end = bytes.count
             if end == 0 { return [] }
             if bytes[end - 1] == 0x0A { end -= 1 }
-            var lines: [String] = []
-            var start = 0
-            var lineNo = 1
-            while true {
-                var i = start
-                while i < end && bytes[i] != 0x0A { i += 1 }
-                let slice = UnsafeBufferPointer(rebasing: bytes[start..<i])
-                guard let s = String(validating: slice, as: UTF8.self) else {
-                    let offset = firstInvalidOffset(slice)
-                    throw ScoreInputError("'\(name)' line \(lineNo): invalid UTF-8 (byte \(offset + 1) of the line); re-encode the file as UTF-8")
-                }
-                lines.append(s)
-                if i >= end { break }
-                start = i + 1
-                lineNo += 1
+            // line boundaries first (a cheap byte scan), then decoding, in parallel for big files
+            var bounds: [Int] = [0]
+            for i in 0..<end where bytes[i] == 0x0A { bounds.append(i + 1) }
+            bounds.append(end + 1)
+            let n = bounds.count - 1
+            let base = UncheckedBox(bytes)
+            let box = UncheckedBox(bounds)
+            let decode: @Sendable (Int) -> String? = { k in
+                let slice = UnsafeBufferPointer(rebasing: base.value[box.value[k]..<(box.value[k + 1] - 1)])
+                return String(validating: slice, as: UTF8.self)
             }
-            return lines
+            let lines = ReferenceScoring.parallelMap(n, decode)
+            if let bad = lines.firstIndex(where: { $0 == nil }) {
+                let slice = UnsafeBufferPointer(rebasing: bytes[bounds[bad]..<(bounds[bad + 1] - 1)])
+                let offset = firstInvalidOffset(slice)
+                throw ScoreInputError("'\(name)' line \(bad + 1): invalid UTF-8 (byte \(offset + 1) of the line); re-encode the file as UTF-8")
+            }
+            return lines.map { $0! }
         }
     }
 
