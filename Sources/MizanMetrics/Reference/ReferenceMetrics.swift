@@ -45,6 +45,7 @@ public struct ReferenceMetric: CorpusMetric {
         self.level = level
     }
 
+    /// The suite name: `bleu`, `chrf`, `chrf++` or `ter`.
     public var name: String { kind.rawValue }
 
     /// e.g. `bleu/1 sacrebleu:2.6.0 tok:intl normalize:l0`.

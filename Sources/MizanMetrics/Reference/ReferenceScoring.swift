@@ -55,6 +55,7 @@ public struct ReferenceScoringError: Error, Sendable, CustomStringConvertible, E
     public var message: String
     /// Creates an error.
     public init(_ message: String) { self.message = message }
+    /// The message.
     public var description: String { message }
 }
 

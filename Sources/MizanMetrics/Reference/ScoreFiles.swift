@@ -6,6 +6,7 @@ public struct ScoreInputError: Error, Sendable, CustomStringConvertible, Equatab
     public var message: String
     /// Creates an error.
     public init(_ message: String) { self.message = message }
+    /// The message.
     public var description: String { message }
 }
 
