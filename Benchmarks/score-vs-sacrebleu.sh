@@ -54,18 +54,26 @@ for k in 0 1 2 3; do
 done
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-time_cmd() {  # prints the median wall time in seconds of $RUNS runs
+time_cmd() {  # prints "<median wall s> <mean user+sys CPU s>" over $1 runs of command $2
   if command -v hyperfine >/dev/null; then
     hyperfine -N --warmup 1 --runs "$1" --export-json "$WORK/t.json" "$2" >/dev/null 2>&1
-    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$WORK/t.json"
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(r["median"], r["user"]+r["system"])' "$WORK/t.json"
   else
-    for _ in $(seq "$1"); do /usr/bin/time -f %e -o "$WORK/one" $2 >/dev/null 2>&1; cat "$WORK/one"; done | median
+    : > "$WORK/cpu"
+    for _ in $(seq "$1"); do
+      /usr/bin/time -f "%e %U %S" -o "$WORK/one" $2 >/dev/null 2>&1
+      awk '{print $2+$3}' "$WORK/one" >> "$WORK/cpu"; awk '{print $1}' "$WORK/one"
+    done | median | tr '\n' ' '
+    median < "$WORK/cpu"
   fi
 }
 
-printf "\n%-8s %12s %14s %8s\n" metric "mizan (s)" "sacrebleu (s)" ratio
+echo
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (wall times are sensitive to other load; CPU times much less)"
+printf "%-8s %11s %14s %10s %14s %14s %10s\n" metric "mizan wall" "sacrebleu wall" "wall ratio" "mizan CPU" "sacrebleu CPU" "CPU ratio"
 for k in 0 1 2 3; do
-  m=$(time_cmd $((RUNS * 3)) "${MIZAN[$k]}")
-  s=$(time_cmd "$RUNS" "${SACRE[$k]}")
-  printf "%-8s %12.4f %14.3f %7.1fx\n" "${NAMES[$k]}" "$m" "$s" "$(python3 -c "print($s/$m)")"
+  read -r mw mc < <(time_cmd $((RUNS * 3)) "${MIZAN[$k]}")
+  read -r sw sc < <(time_cmd "$RUNS" "${SACRE[$k]}")
+  printf "%-8s %10.4fs %13.3fs %9.1fx %13.4fs %13.3fs %9.1fx\n" "${NAMES[$k]}" "$mw" "$sw" \
+    "$(python3 -c "print($sw/$mw)")" "$mc" "$sc" "$(python3 -c "print($sc/$mc)")"
 done
