@@ -129,16 +129,31 @@ extension BLEUTokenizer {
         var src = line.base, dst = t1.base
         dst[0] = 0x20
         var k = 1
+        var hasDotComma = false, hasDash = false
         for i in 0..<count {
             let v = src[i]
             if is13aPunct(v) {
                 dst[k] = 0x20; dst[k + 1] = v; dst[k + 2] = 0x20; k += 3
             } else {
                 dst[k] = v; k += 1
+                hasDotComma = hasDotComma || isDotComma(v)
+                hasDash = hasDash || v == 0x2D
             }
         }
         dst[k] = 0x20
         t1.count = k + 1
+        // Passes 2–3 only act on '.'/',' and pass 4 on '-' (no pass creates them): skip identity passes.
+        if !hasDotComma {
+            if hasDash {
+                dashPass(t1, into: &out)
+            } else {
+                out.removeAll()
+                out.reserve(t1.count)
+                out.base.update(from: t1.base, count: t1.count)
+                out.count = t1.count
+            }
+            return
+        }
         // ([^0-9])([\.,]) -> "\1 \2 "   (`out` serves as the second scratch buffer until the last pass)
         var n = t1.count
         out.removeAll()
@@ -174,15 +189,26 @@ extension BLEUTokenizer {
         }
         t1.count = k
         // ([0-9])(-) -> "\1 \2 "
-        n = t1.count
+        if hasDash {
+            dashPass(t1, into: &out)
+        } else {
+            out.removeAll()
+            out.reserve(t1.count)
+            out.base.update(from: t1.base, count: t1.count)
+            out.count = t1.count
+        }
+    }
+
+    /// 13a's last pass `([0-9])(-)` → `\1 \2 `, from `src` into `out`.
+    private static func dashPass(_ src: borrowing ScalarBuffer, into out: inout ScalarBuffer) {
+        let n = src.count
         out.removeAll()
         out.reserve(2 * n)
-        src = t1.base; dst = out.base
-        i = 0
-        k = 0
+        let s = src.base, dst = out.base
+        var i = 0, k = 0
         while i < n {
-            let v = src[i]
-            if i + 1 < n && isDigit(v) && src[i + 1] == 0x2D {
+            let v = s[i]
+            if i + 1 < n && isDigit(v) && s[i + 1] == 0x2D {
                 dst[k] = v; dst[k + 1] = 0x20; dst[k + 2] = 0x2D; dst[k + 3] = 0x20
                 k += 4; i += 2
             } else {
