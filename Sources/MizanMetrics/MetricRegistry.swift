@@ -32,6 +32,10 @@ public enum MetricRegistry {
         "json": { try JSONValidity(spec: $0) },
         "fidelity": { try Fidelity(spec: $0) },
         "length": { try LengthMetric(spec: $0) },
+        "bleu": { try ReferenceMetric(kind: .bleu, spec: $0) },
+        "chrf": { try ReferenceMetric(kind: .chrf, spec: $0) },
+        "chrf++": { try ReferenceMetric(kind: .chrfpp, spec: $0) },
+        "ter": { try ReferenceMetric(kind: .ter, spec: $0) },
     ]
 
     /// Sorted list of known metric names.

@@ -1,0 +1,94 @@
+import MizanCore
+import MizanText
+
+/// `bleu`, `chrf`, `chrf++` and `ter` as suite metrics: sacrebleu 2.6.0 scores (0–100) on normalized text.
+///
+/// Options: `tokenize` (BLEU only: `13a` default, `intl` recommended for Arabic script, `char`, `none`),
+/// `lowercase` (bool; default sacrebleu's: BLEU/chrF case-sensitive, TER case-insensitive),
+/// `normalize` (`none`, `l0` default, `l1`), applied to output and references before scoring.
+public struct ReferenceMetric: CorpusMetric {
+    /// Which metric.
+    public let kind: ReferenceMetricKind
+    /// sacrebleu options.
+    public let options: ReferenceOptions
+    /// Normalization applied before scoring (default l0).
+    public let level: NormalizationLevel
+
+    /// Builds the metric from a suite's `MetricSpec`.
+    public init(kind: ReferenceMetricKind, spec: MetricSpec) throws {
+        self.kind = kind
+        level = try spec.normalizationLevel(default: .l0)
+        var opts = ReferenceOptions()
+        if let raw = spec.options["tokenize"] {
+            guard kind == .bleu else {
+                throw MetricConfigError(field: "tokenize", message: "metric '\(spec.name)': only bleu takes a tokenize option")
+            }
+            guard let s = raw.stringValue, let tok = BLEUTokenizer(rawValue: s) else {
+                throw MetricConfigError(field: "tokenize",
+                                        message: "metric 'bleu': tokenize must be one of 13a, intl, char, none (use intl for Arabic script)")
+            }
+            opts.tokenize = tok
+        }
+        if let raw = spec.options["lowercase"] {
+            guard case .bool(let b) = raw else {
+                throw MetricConfigError(field: "lowercase", message: "metric '\(spec.name)': lowercase must be true or false")
+            }
+            opts.lowercase = b
+        }
+        options = opts
+    }
+
+    /// Builds the metric directly.
+    public init(kind: ReferenceMetricKind, options: ReferenceOptions = ReferenceOptions(), level: NormalizationLevel = .l0) {
+        self.kind = kind
+        self.options = options
+        self.level = level
+    }
+
+    /// The suite name: `bleu`, `chrf`, `chrf++` or `ter`.
+    public var name: String { kind.rawValue }
+
+    /// e.g. `bleu/1 sacrebleu:2.6.0 tok:intl normalize:l0`.
+    public var version: String {
+        var v = "\(kind.rawValue)/1 sacrebleu:\(ReferenceScoring.sacrebleuVersion)"
+        if kind == .bleu { v += " tok:\(options.tokenize.rawValue)" }
+        if let lc = options.lowercase { v += " lowercase:\(lc)" }
+        return v + " normalize:\(level.rawValue)"
+    }
+
+    /// The corpus signature for one reference per item; see `signature(for:)` for the exact count.
+    public var signature: String { ReferenceScoring.signature(metric: kind, nrefs: "1", options: options) }
+
+    /// The corpus signature with sacrebleu's `nrefs` for these items (`var` when counts differ).
+    public func signature(for inputs: [MetricInput]) -> String {
+        ReferenceScoring.signature(metric: kind, nrefs: ReferenceScoring.nrefsLabel(inputs.map(\.references)), options: options)
+    }
+
+    /// Sentence-level score of one item (sentence BLEU uses effective order).
+    public func score(_ input: MetricInput) async throws -> MetricResult {
+        guard !input.references.isEmpty else {
+            return MetricResult(value: nil, error: "item \(input.itemID): \(kind.rawValue) needs at least one reference")
+        }
+        let n = Normalizers.make(level, for: input.language)
+        let hyp = n.normalize(input.output)
+        let refs = input.references.map { n.normalize($0) }
+        let value = ReferenceScoring.sentences(metric: kind, hypotheses: [hyp], segmentReferences: [refs], options: options)[0]
+        return MetricResult(value: value, details: ["normalizer": .string(n.version)])
+    }
+
+    /// Corpus-level score over the items that have references; nil when none has.
+    public func corpusScore(_ inputs: [MetricInput]) -> Double? {
+        let usable = inputs.filter { !$0.references.isEmpty }
+        guard !usable.isEmpty else { return nil }
+        var hyps: [String] = []
+        var refs: [[String]] = []
+        hyps.reserveCapacity(usable.count)
+        refs.reserveCapacity(usable.count)
+        for input in usable {
+            let n = Normalizers.make(level, for: input.language)
+            hyps.append(n.normalize(input.output))
+            refs.append(input.references.map { n.normalize($0) })
+        }
+        return ReferenceScoring.corpus(metric: kind, hypotheses: hyps, segmentReferences: refs, options: options).score
+    }
+}
