@@ -34,6 +34,7 @@ with open(f"{work}/bench-suite/items.jsonl", "w") as items, open(f"{work}/curl.c
         items.write(json.dumps({"id": f"i{i}", "input": text, "reference": text}, ensure_ascii=False) + "\n")
         body = json.dumps({"model": "default", "messages": [{"role": "user", "content": text}], "max_tokens": 16,
                            "stream": False}, ensure_ascii=False)
+        cfg.write("next\n" if i else "")
         cfg.write(f'url = "{url}/v1/chat/completions"\nrequest = "POST"\nheader = "Content-Type: application/json"\n'
                   f'data = {json.dumps(body, ensure_ascii=False)}\noutput = "/dev/null"\n')
 PY
@@ -58,7 +59,7 @@ for r in $(seq 1 "$RUNS"); do
   stored=$(sqlite3 "$WORK/bench-$r.sqlite" "select count(*) from responses where error_kind is null" 2>/dev/null || python3 -c "import json;print(json.load(open('$WORK/out.json'))['items'])")
   [ "$stored" = "1000" ] || { echo "run $r stored $stored items, expected 1000" >&2; exit 1; }
 done
-measure curl curl --noproxy '*' -s --parallel --parallel-max 32 --config "$WORK/curl.cfg"
+measure curl env -u http_proxy -u https_proxy -u all_proxy -u HTTP_PROXY -u HTTPS_PROXY -u ALL_PROXY curl -s --parallel --parallel-max 32 --config "$WORK/curl.cfg"
 
 m_wall=$(cut -d' ' -f1 "$WORK/mizan" | median); m_rss=$(cut -d' ' -f2 "$WORK/mizan" | median)
 c_wall=$(cut -d' ' -f1 "$WORK/curl" | median); c_rss=$(cut -d' ' -f2 "$WORK/curl" | median)
