@@ -73,6 +73,7 @@ public struct Runner: Sendable {
             }
         }
         let client = try ModelClient(config: request.endpoint)
+        let pacer = EndpointPacer(limit: request.endpoint.rateLimit)
         let items = Array(suite.items.prefix(request.limit ?? suite.items.count))
         let fingerprint = await client.fingerprint()
         let runID = Runner.newRunID()
@@ -91,7 +92,7 @@ public struct Runner: Sendable {
                 guard next < items.count, !Task.isCancelled else { return }
                 let item = items[next]
                 next += 1
-                group.addTask { await Runner.evaluate(item, suite: suite, client: client, metrics: metrics) }
+                group.addTask { await Runner.evaluate(item, suite: suite, client: client, pacer: pacer, metrics: metrics) }
             }
             for _ in 0..<min(concurrency, items.count) { launch() }
             while let finished = await group.next() {
@@ -115,7 +116,8 @@ public struct Runner: Sendable {
     }
 
     /// Sends one item and scores it; nil when cancelled before an answer arrived.
-    static func evaluate(_ item: SuiteItem, suite: Suite, client: ModelClient, metrics: [any Metric]) async -> ItemRecord? {
+    static func evaluate(_ item: SuiteItem, suite: Suite, client: ModelClient, pacer: EndpointPacer,
+                         metrics: [any Metric]) async -> ItemRecord? {
         let rendered = PromptRenderer.render(suite, item: item)
         let prompt = RenderedPrompt(system: rendered.system, user: rendered.user)
         let body = client.requestBody(prompt, settings: suite.generation)
@@ -124,7 +126,7 @@ public struct Runner: Sendable {
         hasher.update([0])
         hasher.update(body)
         let response: ModelResponse
-        do { response = try await client.generate(prompt, settings: suite.generation) } catch { return nil }
+        do { response = try await client.generate(prompt, settings: suite.generation, pacer: pacer) } catch { return nil }
         let language = suite.language(of: item)
         var scores: [ScoreRecord] = []
         if let text = response.text, response.failure == nil {
