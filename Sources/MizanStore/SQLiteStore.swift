@@ -113,6 +113,10 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
         }
     }
 
+    public func setStatus(runID: String, status: String) throws {
+        try locked { try db.query("UPDATE runs SET status = ?, finished_at = NULL WHERE id = ?", [.text(status), .text(runID)]) }
+    }
+
     public func finishRun(id: String, status: String, finishedAt: String) throws {
         try locked {
             try db.query("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", [.text(status), .text(finishedAt), .text(id)])
