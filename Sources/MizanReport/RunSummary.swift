@@ -45,6 +45,12 @@ public struct RunSummary: Sendable {
     public var promptTokens: Int
     /// Total completion tokens reported.
     public var completionTokens: Int
+    /// Latency, throughput and token cost over all items.
+    public var performance: PerformanceStats
+    /// The same per language tag.
+    public var performanceByLanguage: [String: PerformanceStats]
+    /// Wall-clock seconds from the run's start to its end, when both are recorded.
+    public var wallSeconds: Double?
 
     /// Metric names in suite order.
     public var metricNames: [String] {
@@ -92,7 +98,18 @@ public enum Summarizer {
                           metrics: metrics, byLanguage: perLanguage, byTag: perTag, corpus: corpusScores(run: run, items: items),
                           invalidAnswerRate: choiceItems > 0 ? Double(invalid) / Double(choiceItems) : nil,
                           latencyP50: percentile(latencies, 0.5), latencyP95: percentile(latencies, 0.95),
-                          ttftP50: percentile(ttfts, 0.5), promptTokens: promptTokens, completionTokens: completionTokens)
+                          ttftP50: percentile(ttfts, 0.5), promptTokens: promptTokens, completionTokens: completionTokens,
+                          performance: .of(items),
+                          performanceByLanguage: Dictionary(grouping: items, by: \.language).mapValues { .of($0) },
+                          wallSeconds: wallSeconds(run))
+    }
+
+    /// Seconds between the run's recorded start and end.
+    static func wallSeconds(_ run: RunRecord) -> Double? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        guard let end = run.finishedAt.flatMap(f.date(from:)), let start = f.date(from: run.startedAt) else { return nil }
+        return end.timeIntervalSince(start)
     }
 
     /// Tags of an item: its `tags` list plus its `kind` field, if any.

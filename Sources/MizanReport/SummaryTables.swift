@@ -60,6 +60,9 @@ public enum SummaryTables {
             "corpus": .object(s.corpus.mapValues { .object($0.mapValues { .number($0) }) }),
             "prompt_tokens": .number(Double(s.promptTokens)), "completion_tokens": .number(Double(s.completionTokens)),
         ]
+        o["performance"] = .object(["all": s.performance.json,
+                                    "by_language": .object(s.performanceByLanguage.mapValues(\.json)),
+                                    "wall_seconds": s.wallSeconds.map { .number($0) } ?? .null])
         if let v = s.latencyP50 { o["latency_p50"] = .number(v) }
         if let v = s.latencyP95 { o["latency_p95"] = .number(v) }
         if let v = s.ttftP50 { o["ttft_p50"] = .number(v) }

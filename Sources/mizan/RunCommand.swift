@@ -110,6 +110,7 @@ struct RunCommand: AsyncParsableCommand {
                 } else {
                     print(SummaryTables.overview(summary).render(.table))
                     print(SummaryTables.metricsTable(summary).render(.table))
+                    print(SummaryTables.performanceTable(summary).render(.table))
                 }
             }
             if json { print((results.count == 1 ? results[0] : .array(results)).prettyJSON) }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import MizanCore
 import MizanReport
@@ -61,5 +62,28 @@ import MizanStore
     @Test func csvQuotesPerRFC4180() {
         let csv = Table(header: ["x"], rows: [["a,b"], ["say \"hi\""], ["line\nbreak"]]).render(.csv)
         #expect(csv == "x\r\n\"a,b\"\r\n\"say \"\"hi\"\"\"\r\n\"line\nbreak\"\r\n")
+    }
+
+    @Test func performanceStatsDeriveRatesAndFertility() {
+        func item(_ lang: String, input: String, prompt: Int, completion: Int, latency: Double, ttft: Double?, attempts: Int = 1, failed: Bool = false) -> ItemRecord {
+            var r = ModelResponse(text: failed ? nil : "x", httpStatus: failed ? 503 : 200, latency: latency, timeToFirstToken: ttft,
+                                  usage: TokenUsage(promptTokens: prompt, completionTokens: completion),
+                                  failure: failed ? EndpointFailure(kind: .httpStatus, message: "503") : nil)
+            r.attempts = attempts
+            return ItemRecord(itemID: UUID().uuidString, language: lang, requestHash: "", prompt: "", response: r, scores: [],
+                              fields: ["input": .string(input)])
+        }
+        let items = [item("ary-Arab", input: "شنو هي عاصمة المغرب", prompt: 12, completion: 11, latency: 1.2, ttft: 0.2),
+                     item("ary-Arab", input: "واش", prompt: 2, completion: 3, latency: 0.4, ttft: 0.1, attempts: 3),
+                     item("zgh-Tfng", input: "ⴰⵣⵓⵍ ⴼⵍⵍⴰⴽ", prompt: 22, completion: 5, latency: 2, ttft: nil),
+                     item("zgh-Tfng", input: "x", prompt: 1, completion: 1, latency: 9, ttft: nil, failed: true)]
+        let ary = PerformanceStats.of(items.filter { $0.language == "ary-Arab" })
+        #expect(ary.fertility == 14.0 / 5.0)
+        #expect(ary.retries == 2 && ary.errors == 0)
+        #expect(abs((ary.interTokenP50 ?? 0) - 0.125) < 1e-9)  // median of 0.1 and 0.15
+        let zgh = PerformanceStats.of(items.filter { $0.language == "zgh-Tfng" })
+        #expect(zgh.fertility == 11 && zgh.errorRate == 0.5 && zgh.tokensPerSecondP50 == 2.5 && zgh.latencyP50 == 2)
+        let table = SummaryTables.performanceTable(Summarizer.summarize(run: Self.run, items: items)).render(.csv)
+        #expect(table.contains("zgh-Tfng,2,1 (50.0%),2000 ms,2000 ms,–,2.5,11.00,0"))
     }
 }
