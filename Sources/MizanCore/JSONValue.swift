@@ -59,11 +59,72 @@ public enum JSONValue: Sendable, Hashable, Codable {
     /// Member lookup for objects.
     public subscript(key: String) -> JSONValue? { if case .object(let o) = self { return o[key] } else { return nil } }
 
-    /// Compact JSON text with sorted keys (stable for hashing).
+    /// Compact JSON text with sorted keys (stable for hashing), written without Foundation.
     public var canonicalJSON: String {
-        let data = try? JSONSerialization.data(withJSONObject: foundationValue,
-                                               options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
-        return data.flatMap { String(data: $0, encoding: .utf8) } ?? "null"
+        var out: [UInt8] = []
+        out.reserveCapacity(128)
+        write(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Parses JSON text (strict RFC 8259); nil if it is not valid JSON.
+    public static func parse(_ text: String) -> JSONValue? { try? StrictJSON.parse(text) }
+
+    /// Appends the compact, key-sorted UTF-8 JSON of this value to `out`.
+    public func write(to out: inout [UInt8]) {
+        switch self {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let d):
+            if d.isNaN || d.isInfinite { out.append(contentsOf: "null".utf8) }
+            else if d == d.rounded(), abs(d) < 1e15 { out.append(contentsOf: String(Int64(d)).utf8) }
+            else { out.append(contentsOf: "\(d)".utf8) }
+        case .string(let s): JSONValue.writeString(s, to: &out)
+        case .array(let a):
+            out.append(UInt8(ascii: "["))
+            for (i, v) in a.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                v.write(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let o):
+            out.append(UInt8(ascii: "{"))
+            for (i, k) in o.keys.sorted().enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.writeString(k, to: &out)
+                out.append(UInt8(ascii: ":"))
+                o[k]!.write(to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    static func writeString(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        let hex = Array("0123456789abcdef".utf8)
+        var utf8 = s.utf8.makeIterator()
+        var previous: UInt8 = 0, beforePrevious: UInt8 = 0
+        while let b = utf8.next() {
+            switch b {
+            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(b)
+            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(b)
+            case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
+            case 0..<0x20:
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(hex[Int(b >> 4)])
+                out.append(hex[Int(b & 0xF)])
+            case 0xA8...0xA9 where previous == 0x80 && beforePrevious == 0xE2:
+                // U+2028 / U+2029 (E2 80 A8/A9): escaped so the text is also valid JavaScript.
+                out.removeLast(2)
+                out.append(contentsOf: (b == 0xA8 ? "\\u2028" : "\\u2029").utf8)
+            default: out.append(b)
+            }
+            beforePrevious = previous
+            previous = b
+        }
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Indented JSON text with sorted keys, for humans and `--json` output.

@@ -17,38 +17,34 @@ public struct RenderedPrompt: Sendable, Hashable {
 
 /// Builds request bodies and parses responses for each endpoint kind.
 enum Dialect {
-    static func body(for prompt: RenderedPrompt, settings: GenerationSettings, config: EndpointConfig) -> [String: Any] {
-        var body: [String: Any] = ["model": config.model]
+    static func body(for prompt: RenderedPrompt, settings: GenerationSettings, config: EndpointConfig) -> JSONValue {
+        var body: [String: JSONValue] = ["model": .string(config.model)]
         switch config.kind {
         case .openaiChat, .ollama:
-            var messages: [[String: String]] = []
-            if let s = prompt.system { messages.append(["role": "system", "content": s]) }
-            messages.append(["role": "user", "content": prompt.user])
-            body["messages"] = messages
+            var messages: [JSONValue] = []
+            if let s = prompt.system { messages.append(.object(["role": .string("system"), "content": .string(s)])) }
+            messages.append(.object(["role": .string("user"), "content": .string(prompt.user)]))
+            body["messages"] = .array(messages)
         case .openaiCompletions:
-            body["prompt"] = prompt.system.map { $0 + "\n\n" + prompt.user } ?? prompt.user
+            body["prompt"] = .string(prompt.system.map { $0 + "\n\n" + prompt.user } ?? prompt.user)
         }
+        var sampling: [String: JSONValue] = [:]
+        if let m = settings.maxTokens { sampling[config.kind == .ollama ? "num_predict" : "max_tokens"] = .number(Double(m)) }
+        if let t = settings.temperature { sampling["temperature"] = .number(t) }
+        if let p = settings.topP { sampling["top_p"] = .number(p) }
+        if !settings.stop.isEmpty { sampling["stop"] = .array(settings.stop.map { .string($0) }) }
+        if let s = settings.seed { sampling["seed"] = .number(Double(s)) }
         switch config.kind {
         case .openaiChat, .openaiCompletions:
-            if let m = settings.maxTokens { body["max_tokens"] = m }
-            if let t = settings.temperature { body["temperature"] = t }
-            if let p = settings.topP { body["top_p"] = p }
-            if !settings.stop.isEmpty { body["stop"] = settings.stop }
-            if let s = settings.seed { body["seed"] = s }
-            body["stream"] = config.stream
-            if config.stream { body["stream_options"] = ["include_usage": true] }
+            body.merge(sampling) { _, new in new }
+            body["stream"] = .bool(config.stream)
+            if config.stream { body["stream_options"] = .object(["include_usage": .bool(true)]) }
         case .ollama:
-            var options: [String: Any] = [:]
-            if let m = settings.maxTokens { options["num_predict"] = m }
-            if let t = settings.temperature { options["temperature"] = t }
-            if let p = settings.topP { options["top_p"] = p }
-            if !settings.stop.isEmpty { options["stop"] = settings.stop }
-            if let s = settings.seed { options["seed"] = s }
-            body["options"] = options
-            body["stream"] = config.stream
+            body["options"] = .object(sampling)
+            body["stream"] = .bool(config.stream)
         }
-        for (k, v) in config.params { body[k] = v.foundationValue }
-        return body
+        for (k, v) in config.params { body[k] = v }
+        return .object(body)
     }
 
     /// Parses a 2xx response body into text, usage and finish reason.

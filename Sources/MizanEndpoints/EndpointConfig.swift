@@ -24,9 +24,11 @@ public struct EndpointConfig: Sendable, Hashable {
     /// Name used on the command line and in stored runs.
     public var name: String
     /// Base URL (e.g. `http://127.0.0.1:8080/v1`) or a full endpoint URL.
-    public var url: String
+    public var url: String { didSet { generationURL = Self.generationURL(url: url, kind: kind) } }
     /// Wire protocol.
-    public var kind: EndpointKind
+    public var kind: EndpointKind { didSet { generationURL = Self.generationURL(url: url, kind: kind) } }
+    /// The URL requests for generation go to (derived from `url` and `kind`).
+    public private(set) var generationURL: String
     /// Model name sent in each request.
     public var model: String
     /// Name of the environment variable holding the API key (sent as `Authorization: Bearer`).
@@ -66,10 +68,12 @@ public struct EndpointConfig: Sendable, Hashable {
         self.tls = tls
         self.proxy = proxy
         self.params = params
+        generationURL = Self.generationURL(url: url, kind: kind)
     }
 
-    /// The URL requests for generation go to.
-    public var generationURL: String {
+    static func generationURL(url: String, kind: EndpointKind) -> String {
+        let probe = EndpointConfig.Paths(url: url)
+        let apiBase = probe.apiBase, serverRoot = probe.serverRoot
         let trimmed = url.hasSuffix("/") ? String(url.dropLast()) : url
         switch kind {
         case .openaiChat:
@@ -85,19 +89,28 @@ public struct EndpointConfig: Sendable, Hashable {
     }
 
     /// The OpenAI-style API base (`…/v1`).
-    public var apiBase: String {
-        var u = url.hasSuffix("/") ? String(url.dropLast()) : url
-        for suffix in ["/chat/completions", "/completions"] where u.hasSuffix(suffix) { u = String(u.dropLast(suffix.count)) }
-        if let schemeEnd = u.range(of: "://"), !u[schemeEnd.upperBound...].contains("/") { u += "/v1" }
-        return u
-    }
+    public var apiBase: String { Paths(url: url).apiBase }
 
     /// `scheme://host:port` with no path.
-    public var serverRoot: String {
-        guard let schemeEnd = url.range(of: "://") else { return url }
-        let rest = url[schemeEnd.upperBound...]
-        let host = rest.prefix { $0 != "/" }
-        return String(url[..<schemeEnd.upperBound]) + host
+    public var serverRoot: String { Paths(url: url).serverRoot }
+
+    /// URL arithmetic shared by the derived properties.
+    struct Paths {
+        let url: String
+
+        var apiBase: String {
+            var u = url.hasSuffix("/") ? String(url.dropLast()) : url
+            for suffix in ["/chat/completions", "/completions"] where u.hasSuffix(suffix) { u = String(u.dropLast(suffix.count)) }
+            if let schemeEnd = u.range(of: "://"), !u[schemeEnd.upperBound...].contains("/") { u += "/v1" }
+            return u
+        }
+
+        var serverRoot: String {
+            guard let schemeEnd = url.range(of: "://") else { return url }
+            let rest = url[schemeEnd.upperBound...]
+            let host = rest.prefix { $0 != "/" }
+            return String(url[..<schemeEnd.upperBound]) + host
+        }
     }
 
     /// The configuration as recorded in a run: header values from the environment and the API key

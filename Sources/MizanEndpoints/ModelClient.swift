@@ -42,15 +42,18 @@ public struct ModelClient: Sendable {
 
     /// The exact JSON body that would be sent for `prompt` (canonical, for hashing and caching).
     public func requestBody(_ prompt: RenderedPrompt, settings: GenerationSettings) -> [UInt8] {
-        let body = Dialect.body(for: prompt, settings: settings, config: config)
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return [UInt8](data)
+        Array(Dialect.body(for: prompt, settings: settings, config: config).canonicalJSON.utf8)
     }
 
     /// Sends one generation request. Throws only `CancellationError`; everything else is recorded.
     public func generate(_ prompt: RenderedPrompt, settings: GenerationSettings) async throws -> ModelResponse {
+        try await send(body: requestBody(prompt, settings: settings))
+    }
+
+    /// Sends an already-built request body once (see `requestBody`).
+    public func send(body: [UInt8]) async throws -> ModelResponse {
         let request = HTTPRequest(url: config.generationURL, method: "POST", headers: resolvedHeaders,
-                                  body: requestBody(prompt, settings: settings), timeouts: config.timeouts,
+                                  body: body, timeouts: config.timeouts,
                                   tls: config.tls, proxy: config.proxy)
         let response: HTTPResponse
         do {
@@ -76,13 +79,18 @@ public struct ModelClient: Sendable {
     /// Sends with the endpoint's retry policy and pacing: retryable failures are retried with
     /// jittered exponential back-off (honouring `Retry-After`), and a 429/503 pauses the whole endpoint.
     public func generate(_ prompt: RenderedPrompt, settings: GenerationSettings, pacer: EndpointPacer?) async throws -> ModelResponse {
+        try await send(body: requestBody(prompt, settings: settings), prompt: prompt, settings: settings, pacer: pacer)
+    }
+
+    /// `generate(_:settings:pacer:)` with the body already built (so callers can hash it once).
+    public func send(body: [UInt8], prompt: RenderedPrompt, settings: GenerationSettings, pacer: EndpointPacer?) async throws -> ModelResponse {
         let estimate = Double(prompt.user.unicodeScalars.count + (prompt.system?.unicodeScalars.count ?? 0)) / 4
             + Double(settings.maxTokens ?? 256)
         var attempt = 0
         while true {
             attempt += 1
             try await pacer?.acquire(tokens: estimate)
-            var response = try await generate(prompt, settings: settings)
+            var response = try await send(body: body)
             response.attempts = attempt
             let policy = config.retry
             guard policy.isRetryable(response), attempt <= policy.maxRetries else { return response }
@@ -135,7 +143,7 @@ public struct ModelClient: Sendable {
                                       timeouts: Timeouts(connect: config.timeouts.connect, total: 10, stall: 10),
                                       tls: config.tls, proxy: config.proxy, maxResponseBytes: 4 << 20)
             guard let r = try? await engine.send(request), (200..<300).contains(r.status),
-                  let value = try? JSONDecoder().decode(JSONValue.self, from: Data(r.body)) else { continue }
+                  let value = try? StrictJSON.parse(bytes: r.body) else { continue }
             server[label] = ModelClient.trimFingerprint(value)
         }
         return .object(["config": config.redacted, "server": .object(server)])

@@ -151,7 +151,9 @@ public struct Runner: Sendable {
         hasher.update([0])
         hasher.update(body)
         let response: ModelResponse
-        do { response = try await client.generate(prompt, settings: suite.generation, pacer: pacer) } catch { return nil }
+        do {
+            response = try await client.send(body: body, prompt: prompt, settings: suite.generation, pacer: pacer)
+        } catch { return nil }
         let language = suite.language(of: item)
         var scores: [ScoreRecord] = []
         if let text = response.text, response.failure == nil {

@@ -37,6 +37,8 @@ public extension Optional where Wrapped == Double { var sql: SQLValue { map { .d
 /// One SQLite connection. Not thread-safe by itself: `SQLiteStore` serialises access.
 final class SQLiteDatabase {
     private var db: OpaquePointer?
+    /// Prepared statements by SQL text, reused across calls (finalized on close).
+    private var statements: [String: OpaquePointer] = [:]
     let path: String
 
     init(path: String) throws {
@@ -55,7 +57,10 @@ final class SQLiteDatabase {
         try execute("PRAGMA foreign_keys=ON")
     }
 
-    deinit { sqlite3_close_v2(db) }
+    deinit {
+        for stmt in statements.values { sqlite3_finalize(stmt) }
+        sqlite3_close_v2(db)
+    }
 
     /// Runs statements with no results.
     func execute(_ sql: String) throws {
@@ -71,10 +76,18 @@ final class SQLiteDatabase {
     @discardableResult
     func query(_ sql: String, _ params: [SQLValue] = []) throws -> [[SQLValue]] {
         var stmt: OpaquePointer?
-        guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK else {
-            throw StoreError("store '\(path)': \(String(cString: sqlite3_errmsg(db)))")
+        if let cached = statements[sql] {
+            stmt = cached
+        } else {
+            guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK else {
+                throw StoreError("store '\(path)': \(String(cString: sqlite3_errmsg(db)))")
+            }
+            statements[sql] = stmt
         }
-        defer { sqlite3_finalize(stmt) }
+        defer {
+            sqlite3_reset(stmt)
+            sqlite3_clear_bindings(stmt)
+        }
         for (i, p) in params.enumerated() {
             let idx = Int32(i + 1)
             switch p {

@@ -5,6 +5,7 @@ import MizanCore
 public final class SQLiteStore: ResultStore, @unchecked Sendable {
     private let db: SQLiteDatabase
     private let lock = NSLock()
+    private var seqs: [String: Int] = [:]
     /// Path of the database file.
     public let path: String
 
@@ -76,7 +77,7 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
         let r = item.response
         try locked {
             try db.transaction {
-                let seq = try db.query("SELECT COUNT(*) FROM responses WHERE run_id = ?", [.text(runID)])[0][0].int ?? 0
+                let seq = try nextSeq(runID)
                 try db.query("""
                     INSERT OR REPLACE INTO responses(run_id, item_id, seq, lang, request_hash, prompt, output, http_status, latency, ttft,
                         prompt_tokens, completion_tokens, finish_reason, error_kind, error_message, raw_body,
@@ -92,6 +93,14 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
                 try insertScores(runID: runID, itemID: item.itemID, item.scores)
             }
         }
+    }
+
+    /// The next storage sequence number of a run (kept in memory after the first look-up).
+    private func nextSeq(_ runID: String) throws -> Int {
+        if let n = seqs[runID] { seqs[runID] = n + 1; return n }
+        let n = try db.query("SELECT COALESCE(MAX(seq), -1) + 1 FROM responses WHERE run_id = ?", [.text(runID)])[0][0].int ?? 0
+        seqs[runID] = n + 1
+        return n
     }
 
     private func insertScores(runID: String, itemID: String, _ scores: [ScoreRecord]) throws {
@@ -126,7 +135,7 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
     static let runColumns = "id, suite_id, suite_version, suite_hash, endpoint, model, status, started_at, finished_at, item_count, manifest"
 
     private func runRecord(_ row: [SQLValue]) -> RunRecord {
-        let manifest = row[10].text.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) } ?? .null
+        let manifest = row[10].text.flatMap { JSONValue.parse($0) } ?? .null
         return RunRecord(id: row[0].text ?? "", suiteID: row[1].text ?? "", suiteVersion: row[2].text ?? "",
                          suiteHash: row[3].text ?? "", endpoint: row[4].text ?? "", model: row[5].text ?? "",
                          status: row[6].text ?? "", startedAt: row[7].text ?? "", finishedAt: row[8].text,
@@ -154,7 +163,7 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
         try locked {
             var scores: [String: [ScoreRecord]] = [:]
             for row in try db.query("SELECT item_id, metric, metric_version, value, details, error FROM scores WHERE run_id = ? ORDER BY metric", [.text(runID)]) {
-                let details = row[4].text.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) } ?? .object([:])
+                let details = row[4].text.flatMap { JSONValue.parse($0) } ?? .object([:])
                 scores[row[0].text ?? "", default: []].append(
                     ScoreRecord(metric: row[1].text ?? "", metricVersion: row[2].text ?? "", value: row[3].double, details: details, error: row[5].text))
             }
@@ -170,7 +179,7 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
                                              usage: TokenUsage(promptTokens: row[8].int, completionTokens: row[9].int),
                                              finishReason: row[10].text, failure: failure, rawBody: row[13].text)
                 let id = row[0].text ?? ""
-                func decode(_ v: SQLValue) -> JSONValue? { v.text.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) } }
+                func decode(_ v: SQLValue) -> JSONValue? { v.text.flatMap { JSONValue.parse($0) } }
                 let strings: (JSONValue?) -> [String]? = { v in
                     if case .array(let a)? = v { return a.compactMap(\.stringValue) } else { return nil }
                 }

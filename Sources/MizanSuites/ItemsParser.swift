@@ -29,7 +29,7 @@ struct ItemsParser {
             guard let text = String(validating: lineBytes, as: UTF8.self) else {
                 fail(nil, "line is not valid UTF-8", "re-save the file as UTF-8"); continue
             }
-            guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)), case .object(let fields) = json else {
+            guard let json = JSONValue.parse(text), case .object(let fields) = json else {
                 fail(nil, "line is not a JSON object", "write one JSON object per line, e.g. {\"id\": \"1\", \"input\": \"…\", \"reference\": \"…\"}")
                 continue
             }

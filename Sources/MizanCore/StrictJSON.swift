@@ -1,4 +1,3 @@
-import MizanCore
 
 /// A strict RFC 8259 JSON parser. Foundation's parsers on Linux accept trailing commas, which a
 /// program reading the model's JSON may not; this one rejects them, comments, single quotes,
@@ -16,8 +15,11 @@ public enum StrictJSON {
     }
 
     /// Parses one JSON value that spans the whole text (surrounding JSON whitespace allowed).
-    public static func parse(_ text: String) throws -> JSONValue {
-        var parser = Parser(bytes: Array(text.utf8))
+    public static func parse(_ text: String) throws -> JSONValue { try parse(bytes: Array(text.utf8)) }
+
+    /// Parses UTF-8 bytes holding one JSON value (invalid UTF-8 inside strings is replaced by U+FFFD).
+    public static func parse(bytes: [UInt8]) throws -> JSONValue {
+        var parser = Parser(bytes: bytes)
         parser.skipSpace()
         let value = try parser.value(depth: 0)
         parser.skipSpace()
@@ -32,7 +34,7 @@ public enum StrictJSON {
         func fail(_ message: String) -> ParseError { ParseError(message: message, offset: i) }
 
         mutating func skipSpace() {
-            while i < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) { i += 1 }
+            while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0A || bytes[i] == 0x0D { i += 1 }
         }
 
         mutating func expect(_ literal: String, _ value: JSONValue) throws -> JSONValue {
