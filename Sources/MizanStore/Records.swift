@@ -110,6 +110,8 @@ public protocol ResultStore: Sendable {
     func record(runID: String, item: ItemRecord) throws
     /// Replaces the scores of stored items (rescore).
     func replaceScores(runID: String, itemID: String, scores: [ScoreRecord]) throws
+    /// Replaces a run's manifest (rescore records itself there).
+    func updateManifest(runID: String, manifest: JSONValue) throws
     /// Marks a run finished with a status.
     func finishRun(id: String, status: String, finishedAt: String) throws
     /// All runs, newest first.

@@ -68,7 +68,7 @@ struct RunCommand: AsyncParsableCommand {
             for s in suites where !interrupted {
                 let bar = ProgressBar(label: s.id)
                 let task = Task {
-                    try await runner.run(RunRequest(suite: s, endpoint: endpointConfig, limit: limit, name: name),
+                    try await runner.run(RunRequest(suite: s, endpoint: endpointConfig, limit: limit, name: name, config: cfg),
                                          progress: { bar.update($0) })
                 }
                 interrupt.onInterrupt { task.cancel() }
