@@ -43,6 +43,7 @@ final class ExternalChild {
 
     /// Writes one line and reads one line back within `timeout` seconds.
     func exchange(_ line: [UInt8], itemID: String, timeout: Double) throws -> String {
+        if !stdoutEOF { _ = drain(stdoutPipe.fileHandleForReading.fileDescriptor, into: &outBuffer, eof: &stdoutEOF) }
         if let extra = takeLine() {
             throw ExternalFailure(message: "external metric: \(display) wrote more lines than it was given items "
                 + "(extra stdout line \(linesRead): \(Self.quote(extra))); answer each input line with exactly one JSON line", fatal: true)
@@ -96,10 +97,14 @@ final class ExternalChild {
         kill()
     }
 
-    /// Kills the command (SIGKILL) if it is still running and waits briefly for it to be reaped.
+    /// Kills the command (SIGKILL; its whole process group when it leads one, so children of a
+    /// shell script die too) and waits briefly for it to be reaped.
     func kill() {
         closeStdin()
-        if process.isRunning { _ = Foundation.kill(process.processIdentifier, SIGKILL) }
+        if process.isRunning {
+            let pid = process.processIdentifier
+            _ = Foundation.kill(getpgid(pid) == pid ? -pid : pid, SIGKILL)
+        }
         let deadline = Self.now() + 2
         while process.isRunning && Self.now() < deadline { usleep(1000) }
     }
