@@ -93,6 +93,25 @@ import MizanTestSupport
         #expect(manifest["metrics"]?.canonicalJSON.contains("judge/1 rubric:answer-in-darija") == true)
     }
 
+    @Test func cliRunReadsTheJudgeEndpointFromTheConfigFile() throws {
+        let dir = TestEnv.tempDir()
+        let server = try TestHTTPServer(responder: Self.responder)
+        defer { server.stop() }
+        let folder = try Self.judgeSuite(in: dir, judgeOptions: """
+                rubric_file: \(Self.rubricPath)
+                endpoint: local-judge
+            """)
+        try "endpoints:\n  local-judge:\n    url: \(server.baseURL)/v1\n    model: judge-model\n"
+            .write(toFile: dir + "/mizan.yaml", atomically: true, encoding: .utf8)
+        let r = try TestEnv.run(TestEnv.mizanBinary, ["run", "--suite", folder, "--endpoint", server.baseURL + "/v1",
+                                                      "--config", dir + "/mizan.yaml", "--store", dir + "/c.sqlite", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONDecoder().decode(JSONValue.self, from: Data(r.stdout.utf8))
+        // Scored: 0.75 (SCORE: 4) and 1.0 (SCORE: ٥); the unparsable, off-scale and failed verdicts are not zeros.
+        #expect(json["metrics"]?["judge"]?.doubleValue == 0.875)
+        #expect(json["metrics"]?["exact"]?.doubleValue == 1)
+    }
+
     @Test func judgeEndpointFromEnvironmentAndMarkdownRubricRelativeToSuite() async throws {
         let dir = TestEnv.tempDir()
         let server = try TestHTTPServer { req in
