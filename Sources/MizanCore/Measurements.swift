@@ -22,10 +22,13 @@ public struct EndpointFailure: Error, Sendable, Hashable, Codable, CustomStringC
     public var kind: EndpointErrorKind
     /// Human-readable detail (never contains secrets).
     public var message: String
+    /// Seconds the server asked to wait (`Retry-After`), if it said.
+    public var retryAfter: Double?
 
-    public init(kind: EndpointErrorKind, message: String) {
+    public init(kind: EndpointErrorKind, message: String, retryAfter: Double? = nil) {
         self.kind = kind
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     public var description: String { "\(kind.rawValue): \(message)" }
@@ -62,6 +65,8 @@ public struct ModelResponse: Sendable, Hashable, Codable {
     public var failure: EndpointFailure?
     /// The raw response body (for audit), possibly truncated to a bound.
     public var rawBody: String?
+    /// Requests sent for this item (1 + retries).
+    public var attempts: Int = 1
 
     public init(text: String?, httpStatus: Int, latency: Double, timeToFirstToken: Double? = nil,
                 usage: TokenUsage = .init(), finishReason: String? = nil, failure: EndpointFailure? = nil,

@@ -31,7 +31,7 @@ public struct MizanConfig: Sendable {
     }
 
     static let endpointKeys: Set<String> = ["url", "kind", "model", "api_key_env", "headers", "stream", "concurrency",
-                                             "timeouts", "tls", "proxy", "params"]
+                                             "timeouts", "tls", "proxy", "params", "retries", "rate_limit"]
 
     /// Parses a configuration file; errors name the file, line and key.
     public static func load(path: String) throws -> MizanConfig {
@@ -103,6 +103,22 @@ public struct MizanConfig: Sendable {
             }
         }
         if let p = node["params"], case .object(let o) = p.json() { e.params = o }
+        if let r = node["retries"] {
+            if let bad = r.unknownKeys(allowed: ["max", "base_delay", "max_delay", "max_retry_after"]).first {
+                throw bad.error("unknown retries key '\(bad.path)'", remedy: "use max, base_delay, max_delay or max_retry_after")
+            }
+            if let v = r["max"] { e.retry.maxRetries = max(0, try v.int()) }
+            if let v = r["base_delay"] { e.retry.baseDelay = try v.double() }
+            if let v = r["max_delay"] { e.retry.maxDelay = try v.double() }
+            if let v = r["max_retry_after"] { e.retry.maxRetryAfter = try v.double() }
+        }
+        if let r = node["rate_limit"] {
+            if let bad = r.unknownKeys(allowed: ["requests_per_second", "tokens_per_minute"]).first {
+                throw bad.error("unknown rate_limit key '\(bad.path)'", remedy: "use requests_per_second or tokens_per_minute")
+            }
+            e.rateLimit.requestsPerSecond = try r["requests_per_second"]?.double()
+            e.rateLimit.tokensPerMinute = try r["tokens_per_minute"]?.double()
+        }
         return e
     }
 

@@ -45,6 +45,10 @@ public struct EndpointConfig: Sendable, Hashable {
     public var proxy: ProxySetting
     /// Extra top-level JSON fields merged into every request body.
     public var params: [String: JSONValue]
+    /// Retries for retryable failures.
+    public var retry = RetryPolicy()
+    /// Optional request/token rate limits.
+    public var rateLimit = RateLimit()
 
     public init(name: String, url: String, kind: EndpointKind = .openaiChat, model: String = "default",
                 apiKeyEnv: String? = nil, headers: [String: HeaderValue] = [:], stream: Bool = false,
@@ -116,6 +120,8 @@ public struct EndpointConfig: Sendable, Hashable {
                             "client_cert": tls.clientCert.map { .string($0) } ?? .null,
                             "insecure": .bool(tls.insecure)]),
             "params": .object(params),
+            "retries": retry.manifest,
+            "rate_limit": rateLimit.manifest,
         ]
         if let apiKeyEnv { o["api_key_env"] = .string(apiKeyEnv) }
         switch proxy {

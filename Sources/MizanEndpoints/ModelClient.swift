@@ -63,11 +63,48 @@ public struct ModelClient: Sendable {
         guard (200..<300).contains(response.status) else {
             let snippet = String(decoding: response.body.prefix(300), as: UTF8.self)
             var failure = EndpointFailure(kind: .httpStatus, message: "HTTP \(response.status): \(snippet)")
-            if let retry = response.headers["retry-after"] { failure.message += " (Retry-After: \(retry))" }
+            if let retry = response.headers["retry-after"] {
+                failure.message += " (Retry-After: \(retry))"
+                failure.retryAfter = ModelClient.parseRetryAfter(retry)
+            }
             return ModelResponse(text: nil, httpStatus: response.status, latency: response.latency, failure: failure,
                                  rawBody: snippet)
         }
         return Dialect.parse(response, config: config)
+    }
+
+    /// Sends with the endpoint's retry policy and pacing: retryable failures are retried with
+    /// jittered exponential back-off (honouring `Retry-After`), and a 429/503 pauses the whole endpoint.
+    public func generate(_ prompt: RenderedPrompt, settings: GenerationSettings, pacer: EndpointPacer?) async throws -> ModelResponse {
+        let estimate = Double(prompt.user.unicodeScalars.count + (prompt.system?.unicodeScalars.count ?? 0)) / 4
+            + Double(settings.maxTokens ?? 256)
+        var attempt = 0
+        while true {
+            attempt += 1
+            try await pacer?.acquire(tokens: estimate)
+            var response = try await generate(prompt, settings: settings)
+            response.attempts = attempt
+            let policy = config.retry
+            guard policy.isRetryable(response), attempt <= policy.maxRetries else { return response }
+            let wait = policy.delay(beforeRetry: attempt, retryAfter: response.failure?.retryAfter)
+            if response.httpStatus == 429 || response.httpStatus == 503 {
+                await pacer?.pause(for: wait)
+            }
+            try await Task.sleep(nanoseconds: UInt64(wait * 1e9))
+        }
+    }
+
+    /// `parseRetryAfter`, exposed for tests.
+    public static func parseRetryAfterForTests(_ value: String) -> Double? { parseRetryAfter(value) }
+
+    /// Parses `Retry-After`: delta-seconds or an HTTP date.
+    static func parseRetryAfter(_ value: String) -> Double? {
+        if let s = Double(value.trimmingCharacters(in: .whitespaces)) { return max(0, s) }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "GMT")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return f.date(from: value).map { max(0, $0.timeIntervalSinceNow) }
     }
 
     static func kind(of k: TransportError.Kind) -> EndpointErrorKind {

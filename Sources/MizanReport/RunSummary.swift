@@ -29,6 +29,8 @@ public struct RunSummary: Sendable {
     public var metrics: [String: MeanWithCI]
     /// Language tag → metric → mean with CI.
     public var byLanguage: [String: [String: MeanWithCI]]
+    /// Item tag (the item's `tags` list and its `kind` field) → metric → mean with CI.
+    public var byTag: [String: [String: MeanWithCI]]
     /// Corpus-level scores for corpus metrics (BLEU, chrF, TER), by metric and by language.
     public var corpus: [String: [String: Double]]
     /// Invalid-answer rate of the `choice` metric, if used.
@@ -43,6 +45,12 @@ public struct RunSummary: Sendable {
     public var promptTokens: Int
     /// Total completion tokens reported.
     public var completionTokens: Int
+    /// Latency, throughput and token cost over all items.
+    public var performance: PerformanceStats
+    /// The same per language tag.
+    public var performanceByLanguage: [String: PerformanceStats]
+    /// Wall-clock seconds from the run's start to its end, when both are recorded.
+    public var wallSeconds: Double?
 
     /// Metric names in suite order.
     public var metricNames: [String] {
@@ -61,6 +69,7 @@ public enum Summarizer {
         var errorKinds: [String: Int] = [:]
         var values: [String: [Double]] = [:]
         var byLang: [String: [String: [Double]]] = [:]
+        var byTag: [String: [String: [Double]]] = [:]
         var invalid = 0, choiceItems = 0
         var latencies: [Double] = [], ttfts: [Double] = []
         var promptTokens = 0, completionTokens = 0
@@ -74,6 +83,7 @@ public enum Summarizer {
                 guard let v = s.value else { continue }
                 values[s.metric, default: []].append(v)
                 byLang[item.language, default: [:]][s.metric, default: []].append(v)
+                for tag in tags(of: item) { byTag[tag, default: [:]][s.metric, default: []].append(v) }
                 if s.metric == "choice" {
                     choiceItems += 1
                     if case .bool(false)? = s.details["valid"] { invalid += 1 }
@@ -83,11 +93,31 @@ public enum Summarizer {
         var rng = SplitMix64(seed: seed)
         let metrics = values.mapValues { bootstrap($0, resamples: resamples, rng: &rng) }
         let perLanguage = byLang.mapValues { $0.mapValues { bootstrap($0, resamples: resamples, rng: &rng) } }
+        let perTag = byTag.mapValues { $0.mapValues { bootstrap($0, resamples: resamples, rng: &rng) } }
         return RunSummary(run: run, items: items.count, errors: errorKinds.values.reduce(0, +), errorKinds: errorKinds,
-                          metrics: metrics, byLanguage: perLanguage, corpus: corpusScores(run: run, items: items),
+                          metrics: metrics, byLanguage: perLanguage, byTag: perTag, corpus: corpusScores(run: run, items: items),
                           invalidAnswerRate: choiceItems > 0 ? Double(invalid) / Double(choiceItems) : nil,
                           latencyP50: percentile(latencies, 0.5), latencyP95: percentile(latencies, 0.95),
-                          ttftP50: percentile(ttfts, 0.5), promptTokens: promptTokens, completionTokens: completionTokens)
+                          ttftP50: percentile(ttfts, 0.5), promptTokens: promptTokens, completionTokens: completionTokens,
+                          performance: .of(items),
+                          performanceByLanguage: Dictionary(grouping: items, by: \.language).mapValues { .of($0) },
+                          wallSeconds: wallSeconds(run))
+    }
+
+    /// Seconds between the run's recorded start and end.
+    static func wallSeconds(_ run: RunRecord) -> Double? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        guard let end = run.finishedAt.flatMap(f.date(from:)), let start = f.date(from: run.startedAt) else { return nil }
+        return end.timeIntervalSince(start)
+    }
+
+    /// Tags of an item: its `tags` list plus its `kind` field, if any.
+    static func tags(of item: ItemRecord) -> [String] {
+        var tags: [String] = []
+        if case .array(let a)? = item.fields["tags"] { tags += a.compactMap(\.stringValue) }
+        if let k = item.fields["kind"]?.stringValue { tags.append(k) }
+        return tags
     }
 
     /// Corpus-level scores for metrics that define them, recomputed from stored outputs.

@@ -6,7 +6,7 @@ public enum SummaryTables {
     /// Formats a score for display (0–1 metrics as-is with 3 decimals; 0–100 with 2).
     public static func format(_ x: Double) -> String { abs(x) > 1.0001 ? String(format: "%.2f", x) : String(format: "%.3f", x) }
 
-    /// Rows: language × metric, with mean, 95% CI and n.
+    /// Rows: language × metric (then item tag × metric), with mean, 95% CI, n and corpus score.
     public static func metricsTable(_ s: RunSummary) -> Table {
         var t = Table(header: ["language", "metric", "mean", "95% CI", "n", "corpus"])
         for lang in s.byLanguage.keys.sorted() + ["all"] {
@@ -14,6 +14,12 @@ public enum SummaryTables {
                 guard let m = lang == "all" ? s.metrics[metric] : s.byLanguage[lang]?[metric] else { continue }
                 let corpus = s.corpus[metric]?[lang].map(format) ?? ""
                 t.rows.append([lang, metric, format(m.mean), "[\(format(m.low)), \(format(m.high))]", String(m.n), corpus])
+            }
+        }
+        for tag in s.byTag.keys.sorted() {
+            for metric in s.metricNames {
+                guard let m = s.byTag[tag]?[metric] else { continue }
+                t.rows.append(["tag:\(tag)", metric, format(m.mean), "[\(format(m.low)), \(format(m.high))]", String(m.n), ""])
             }
         }
         return t
@@ -50,9 +56,13 @@ public enum SummaryTables {
             "metrics": .object(s.metrics.mapValues { .number($0.mean) }),
             "metrics_ci": .object(s.metrics.mapValues(ci)),
             "by_language": .object(s.byLanguage.mapValues { .object($0.mapValues(ci)) }),
+            "by_tag": .object(s.byTag.mapValues { .object($0.mapValues(ci)) }),
             "corpus": .object(s.corpus.mapValues { .object($0.mapValues { .number($0) }) }),
             "prompt_tokens": .number(Double(s.promptTokens)), "completion_tokens": .number(Double(s.completionTokens)),
         ]
+        o["performance"] = .object(["all": s.performance.json,
+                                    "by_language": .object(s.performanceByLanguage.mapValues(\.json)),
+                                    "wall_seconds": s.wallSeconds.map { .number($0) } ?? .null])
         if let v = s.latencyP50 { o["latency_p50"] = .number(v) }
         if let v = s.latencyP95 { o["latency_p95"] = .number(v) }
         if let v = s.ttftP50 { o["ttft_p50"] = .number(v) }

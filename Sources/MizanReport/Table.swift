@@ -58,7 +58,7 @@ public struct Table: Sendable {
             row.enumerated().map { i, c in
                 let pad = String(repeating: " ", count: max(0, widths[i] - DisplayWidth.of(c)))
                 return DisplayWidth.isolated(c) + pad
-            }.joined(separator: "  ")
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
         }
         var out = [line(header), widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")]
         out += rows.map(line)

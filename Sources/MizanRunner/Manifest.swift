@@ -1,12 +1,13 @@
 import Foundation
 import MizanCore
+import MizanEndpoints
 import MizanMetrics
 import MizanText
 
 /// Builds the manifest stored with every run: everything needed to know what was measured.
 enum Manifest {
     static func make(suite: Suite, items: [SuiteItem], endpoint: JSONValue, metrics: [any Metric],
-                     harnessVersion: String, name: String?) -> JSONValue {
+                     harnessVersion: String, name: String?, retry: RetryPolicy) -> JSONValue {
         let languages = Set(items.map { suite.language(of: $0) }).sorted()
         var normalizers: [String: JSONValue] = [:]
         for tag in languages {
@@ -37,6 +38,7 @@ enum Manifest {
                 .object(["name": .string(spec.name), "version": .string(metric.version), "options": .object(spec.options)])
             }),
             "normalizers": .object(normalizers),
+            "retries": retry.manifest,
             "harness": .object(["name": .string("mizan"), "version": .string(harnessVersion),
                                 "git_commit": gitCommit().map { .string($0) } ?? .null]),
             "host": .object(["os": .string(ProcessInfo.processInfo.operatingSystemVersionString),

@@ -27,14 +27,21 @@ public struct RunRequest: Sendable {
     public var limit: Int?
     /// Optional human name for the run.
     public var name: String?
+    /// Continue this stored run instead of starting a new one: only missing items are sent.
+    public var resume: RunRecord?
+    /// When resuming, also re-send items that ended in an endpoint error.
+    public var retryErrors: Bool
     /// The configuration file (named endpoints, for `judge` metrics); empty by default.
     public var config: MizanConfig
 
-    public init(suite: Suite, endpoint: EndpointConfig, limit: Int? = nil, name: String? = nil, config: MizanConfig = MizanConfig()) {
+    public init(suite: Suite, endpoint: EndpointConfig, limit: Int? = nil, name: String? = nil,
+                resume: RunRecord? = nil, retryErrors: Bool = false, config: MizanConfig = MizanConfig()) {
         self.suite = suite
         self.endpoint = endpoint
         self.limit = limit
         self.name = name
+        self.resume = resume
+        self.retryErrors = retryErrors
         self.config = config
     }
 }
@@ -77,16 +84,35 @@ public struct Runner: Sendable {
             }
         }
         let client = try ModelClient(config: request.endpoint)
-        let items = Array(suite.items.prefix(request.limit ?? suite.items.count))
-        let fingerprint = await client.fingerprint()
-        let runID = Runner.newRunID()
-        let manifest = Manifest.make(suite: suite, items: items, endpoint: fingerprint, metrics: metrics,
-                                     harnessVersion: harnessVersion, name: request.name)
-        try store.createRun(RunRecord(id: runID, suiteID: suite.id, suiteVersion: suite.version, suiteHash: suite.contentHash,
-                                      endpoint: request.endpoint.name, model: request.endpoint.model, status: "running",
-                                      startedAt: isoNow(), itemCount: items.count, manifest: manifest))
-        let start = monotonicNow()
+        let pacer = EndpointPacer(limit: request.endpoint.rateLimit)
+        let selected = Array(suite.items.prefix(request.limit ?? suite.items.count))
+        let runID: String
+        var items = selected
         var done = 0, errors = 0
+        if let previous = request.resume {
+            guard previous.suiteHash == suite.contentHash else {
+                throw UsageError("run \(previous.id) was made with suite \(previous.suiteID)@\(previous.suiteVersion) "
+                    + "(hash \(previous.suiteHash.prefix(12))), but the suite now hashes to \(suite.contentHash.prefix(12)); "
+                    + "it cannot be resumed — start a new run")
+            }
+            runID = previous.id
+            let stored = try store.items(runID: runID)
+            let keep = Set(stored.filter { $0.response.failure == nil || !request.retryErrors }.map(\.itemID))
+            items = selected.filter { !keep.contains($0.id) }
+            done = keep.count
+            errors = stored.filter { $0.response.failure != nil && keep.contains($0.itemID) }.count
+            try store.setStatus(runID: runID, status: "running")
+        } else {
+            let fingerprint = await client.fingerprint()
+            runID = Runner.newRunID()
+            let manifest = Manifest.make(suite: suite, items: selected, endpoint: fingerprint, metrics: metrics,
+                                         harnessVersion: harnessVersion, name: request.name, retry: request.endpoint.retry)
+            try store.createRun(RunRecord(id: runID, suiteID: suite.id, suiteVersion: suite.version, suiteHash: suite.contentHash,
+                                          endpoint: request.endpoint.name, model: request.endpoint.model, status: "running",
+                                          startedAt: isoNow(), itemCount: selected.count, manifest: manifest))
+        }
+        let total = selected.count
+        let start = monotonicNow()
         var storeError: (any Error)?
         let concurrency = max(1, request.endpoint.concurrency)
         await withTaskGroup(of: ItemRecord?.self) { group in
@@ -95,7 +121,7 @@ public struct Runner: Sendable {
                 guard next < items.count, !Task.isCancelled else { return }
                 let item = items[next]
                 next += 1
-                group.addTask { await Runner.evaluate(item, suite: suite, client: client, metrics: metrics) }
+                group.addTask { await Runner.evaluate(item, suite: suite, client: client, pacer: pacer, metrics: metrics) }
             }
             for _ in 0..<min(concurrency, items.count) { launch() }
             while let finished = await group.next() {
@@ -106,12 +132,12 @@ public struct Runner: Sendable {
                     }
                     done += 1
                     if record.response.failure != nil { errors += 1 }
-                    progress?(RunProgress(done: done, total: items.count, errors: errors, elapsed: monotonicNow() - start))
+                    progress?(RunProgress(done: done, total: total, errors: errors, elapsed: monotonicNow() - start))
                 }
                 launch()
             }
         }
-        let interrupted = Task.isCancelled || storeError != nil || done < items.count
+        let interrupted = Task.isCancelled || storeError != nil || done < total
         let status = interrupted ? "interrupted" : "completed"
         try store.finishRun(id: runID, status: status, finishedAt: isoNow())
         if let storeError { throw storeError }
@@ -119,7 +145,8 @@ public struct Runner: Sendable {
     }
 
     /// Sends one item and scores it; nil when cancelled before an answer arrived.
-    static func evaluate(_ item: SuiteItem, suite: Suite, client: ModelClient, metrics: [any Metric]) async -> ItemRecord? {
+    static func evaluate(_ item: SuiteItem, suite: Suite, client: ModelClient, pacer: EndpointPacer,
+                         metrics: [any Metric]) async -> ItemRecord? {
         let rendered = PromptRenderer.render(suite, item: item)
         let prompt = RenderedPrompt(system: rendered.system, user: rendered.user)
         let body = client.requestBody(prompt, settings: suite.generation)
@@ -128,7 +155,7 @@ public struct Runner: Sendable {
         hasher.update([0])
         hasher.update(body)
         let response: ModelResponse
-        do { response = try await client.generate(prompt, settings: suite.generation) } catch { return nil }
+        do { response = try await client.generate(prompt, settings: suite.generation, pacer: pacer) } catch { return nil }
         let language = suite.language(of: item)
         var scores: [ScoreRecord] = []
         if let text = response.text, response.failure == nil {

@@ -29,6 +29,7 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
             FOREIGN KEY(run_id, item_id) REFERENCES responses(run_id, item_id) ON DELETE CASCADE);
         CREATE INDEX responses_request_hash ON responses(request_hash);
         """,
+        "ALTER TABLE responses ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;",
     ]
 
     /// Opens (creating if needed) the store at `path` and applies pending migrations.
@@ -79,15 +80,15 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
                 try db.query("""
                     INSERT OR REPLACE INTO responses(run_id, item_id, seq, lang, request_hash, prompt, output, http_status, latency, ttft,
                         prompt_tokens, completion_tokens, finish_reason, error_kind, error_message, raw_body,
-                        refs, choices, answer_index, fields)
-                    VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                        refs, choices, answer_index, fields, attempts)
+                    VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                     """, [.text(runID), .text(item.itemID), .int(seq), .text(item.language), .text(item.requestHash), .text(item.prompt),
                           r.text.sql, .int(r.httpStatus), .double(r.latency), r.timeToFirstToken.sql, r.usage.promptTokens.sql,
                           r.usage.completionTokens.sql, r.finishReason.sql, (r.failure?.kind.rawValue).sql,
                           (r.failure?.message).sql, r.failure == nil ? .null : r.rawBody.map { String($0.prefix(4096)) }.sql,
                           .text(JSONValue.array(item.references.map { .string($0) }).canonicalJSON),
                           item.choices.map { JSONValue.array($0.map { .string($0) }).canonicalJSON }.sql,
-                          item.answerIndex.sql, .text(JSONValue.object(item.fields).canonicalJSON)])
+                          item.answerIndex.sql, .text(JSONValue.object(item.fields).canonicalJSON), .int(r.attempts)])
                 try insertScores(runID: runID, itemID: item.itemID, item.scores)
             }
         }
@@ -119,6 +120,10 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
                 throw StoreError("no run '\(runID)' in store '\(path)' to update")
             }
         }
+    }
+
+    public func setStatus(runID: String, status: String) throws {
+        try locked { try db.query("UPDATE runs SET status = ?, finished_at = NULL WHERE id = ?", [.text(status), .text(runID)]) }
     }
 
     public func finishRun(id: String, status: String, finishedAt: String) throws {
@@ -164,12 +169,12 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
             }
             return try db.query("""
                 SELECT item_id, lang, request_hash, prompt, output, http_status, latency, ttft, prompt_tokens, completion_tokens,
-                       finish_reason, error_kind, error_message, raw_body, refs, choices, answer_index, fields
+                       finish_reason, error_kind, error_message, raw_body, refs, choices, answer_index, fields, attempts
                 FROM responses WHERE run_id = ? ORDER BY seq
                 """, [.text(runID)]).map { row in
                 var failure: EndpointFailure?
                 if let k = row[11].text { failure = EndpointFailure(kind: EndpointErrorKind(rawValue: k) ?? .transfer, message: row[12].text ?? "") }
-                let response = ModelResponse(text: row[4].text, httpStatus: row[5].int ?? 0, latency: row[6].double ?? 0,
+                var response = ModelResponse(text: row[4].text, httpStatus: row[5].int ?? 0, latency: row[6].double ?? 0,
                                              timeToFirstToken: row[7].double,
                                              usage: TokenUsage(promptTokens: row[8].int, completionTokens: row[9].int),
                                              finishReason: row[10].text, failure: failure, rawBody: row[13].text)
@@ -178,6 +183,7 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
                 let strings: (JSONValue?) -> [String]? = { v in
                     if case .array(let a)? = v { return a.compactMap(\.stringValue) } else { return nil }
                 }
+                response.attempts = row[18].int ?? 1
                 var fields: [String: JSONValue] = [:]
                 if case .object(let o)? = decode(row[17]) { fields = o }
                 return ItemRecord(itemID: id, language: row[1].text ?? "", requestHash: row[2].text ?? "", prompt: row[3].text ?? "",

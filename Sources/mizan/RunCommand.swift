@@ -5,6 +5,7 @@ import MizanEndpoints
 import MizanReport
 import MizanRunner
 import MizanSuites
+import MizanStore
 import MizanTransport
 
 struct RunCommand: AsyncParsableCommand {
@@ -14,10 +15,16 @@ struct RunCommand: AsyncParsableCommand {
         discussion: "Ctrl-C stops the run: requests in flight are cancelled, finished items stay stored, the run is marked interrupted (exit 130).")
 
     @Option(help: "Suite id under Prompts/ or a suite folder path. Repeat for several suites.")
-    var suite: [String]
+    var suite: [String] = []
 
     @Option(help: "Endpoint name from the config file, or a URL such as http://127.0.0.1:8080/v1.")
-    var endpoint: String
+    var endpoint: String?
+
+    @Option(help: "Continue a stored run: send only the items it does not have yet (suite and endpoint come from the run).")
+    var resume: String?
+
+    @Flag(help: "With --resume: also re-send items that ended in an endpoint error.")
+    var retryErrors = false
 
     @Option(help: "Endpoint kind: openai-chat, openai-completions or ollama (overrides the config).")
     var api: String?
@@ -56,10 +63,29 @@ struct RunCommand: AsyncParsableCommand {
                 kind = k
             }
             if let limit, limit < 1 { throw UsageError("--limit must be at least 1") }
-            var endpointConfig = try cfg.resolve(endpoint: endpoint, kind: kind, model: model, concurrency: concurrency)
-            if stream { endpointConfig.stream = true }
-            let suites = try suite.map { try SuiteLoader.load(folder: try SuiteLoader.resolve($0)) }
+            if retryErrors && resume == nil { throw UsageError("--retry-errors goes with --resume <run-id>") }
             let store = try storeOptions.openStore(cfg)
+            var resumed: RunRecord?
+            var suiteArgs = suite
+            var endpointArg = endpoint
+            var limitArg = limit
+            if let resume {
+                let previous = try store.run(matching: resume)
+                guard suite.isEmpty || suite.count == 1 else { throw UsageError("--resume continues one run; give at most one --suite") }
+                if suiteArgs.isEmpty { suiteArgs = [previous.manifest["suite"]?["path"]?.stringValue ?? previous.suiteID] }
+                endpointArg = endpointArg ?? previous.endpoint
+                limitArg = limitArg ?? previous.itemCount
+                if kind == nil, let k = previous.manifest["endpoint"]?["config"]?["kind"]?.stringValue { kind = EndpointKind(rawValue: k) }
+                resumed = previous
+            }
+            guard let endpointArg, !suiteArgs.isEmpty else {
+                throw UsageError("give --suite and --endpoint (or --resume <run-id>)")
+            }
+            var endpointConfig = try cfg.resolve(endpoint: endpointArg, kind: kind, model: model ?? resumed?.model, concurrency: concurrency)
+            if stream || resumed?.manifest["endpoint"]?["config"]?["stream"] == .bool(true) { endpointConfig.stream = true }
+            let suites = try suiteArgs.map { try SuiteLoader.load(folder: try SuiteLoader.resolve($0)) }
+            if resumed == nil { offerResume(store: store, suites: suites, endpoint: endpointConfig) }
+            let (finalEndpoint, finalLimit, finalResume) = (endpointConfig, limitArg, resumed)
             let runner = Runner(store: store, harnessVersion: mizanVersion)
             let interrupt = InterruptHandler()
             var results: [JSONValue] = []
@@ -68,7 +94,8 @@ struct RunCommand: AsyncParsableCommand {
             for s in suites where !interrupted {
                 let bar = ProgressBar(label: s.id)
                 let task = Task {
-                    try await runner.run(RunRequest(suite: s, endpoint: endpointConfig, limit: limit, name: name, config: cfg),
+                    try await runner.run(RunRequest(suite: s, endpoint: finalEndpoint, limit: finalLimit, name: name,
+                                                    resume: finalResume, retryErrors: retryErrors, config: cfg),
                                          progress: { bar.update($0) })
                 }
                 interrupt.onInterrupt { task.cancel() }
@@ -83,6 +110,7 @@ struct RunCommand: AsyncParsableCommand {
                 } else {
                     print(SummaryTables.overview(summary).render(.table))
                     print(SummaryTables.metricsTable(summary).render(.table))
+                    print(SummaryTables.performanceTable(summary).render(.table))
                 }
             }
             if json { print((results.count == 1 ? results[0] : .array(results)).prettyJSON) }
@@ -93,6 +121,19 @@ struct RunCommand: AsyncParsableCommand {
             if worstErrorRate > errorBudget {
                 printErr(String(format: "endpoint errors on %.0f%% of items exceed the budget of %.0f%% (--error-budget)", worstErrorRate * 100, errorBudget * 100))
                 throw ExitCode(3)
+            }
+        }
+    }
+}
+
+extension RunCommand {
+    /// Points at an interrupted run of the same suite content on the same endpoint and model.
+    func offerResume(store: SQLiteStore, suites: [Suite], endpoint: EndpointConfig) {
+        guard let runs = try? store.runs() else { return }
+        for s in suites {
+            if let r = runs.first(where: { $0.suiteHash == s.contentHash && $0.endpoint == endpoint.name && $0.model == endpoint.model }),
+               r.status == "interrupted" {
+                printErr("note: run \(r.id) of \(s.id) on this endpoint was interrupted; `mizan run --resume \(r.id)` sends only its missing items")
             }
         }
     }

@@ -39,13 +39,20 @@ struct ShowCommand: AsyncParsableCommand {
     @Flag(help: "Also list every item with its output, error and scores.")
     var items = false
 
+    @Option(help: "Bootstrap resamples for the 95% confidence intervals (seeded, so repeatable).")
+    var resamples: Int = 1000
+
+    @Option(help: "Seed of the bootstrap.")
+    var seed: UInt64 = 20_261_123
+
     func run() async throws {
         try await reportingErrors {
             guard let f = TableFormat(rawValue: format) else { throw UsageError("unknown format '\(format)'; use table, md, csv or json") }
             let store = try storeOptions.openStore()
             let run = try store.run(matching: runID)
             let stored = try store.items(runID: run.id)
-            let summary = Summarizer.summarize(run: run, items: stored)
+            guard resamples >= 0 else { throw UsageError("--resamples must be 0 or more") }
+            let summary = Summarizer.summarize(run: run, items: stored, resamples: resamples, seed: seed)
             if f == .json {
                 var o = SummaryTables.json(summary)
                 if items, case .object(var obj) = o { obj["item_results"] = ItemTable.json(stored); o = .object(obj) }
@@ -54,6 +61,7 @@ struct ShowCommand: AsyncParsableCommand {
             }
             if f == .table || f == .md { print(SummaryTables.overview(summary).render(f)) }
             print(SummaryTables.metricsTable(summary).render(f), terminator: "")
+            if f == .table || f == .md { print(""); print(SummaryTables.performanceTable(summary).render(f), terminator: "") }
             if items { print(""); print(ItemTable.table(stored).render(f), terminator: "") }
         }
     }

@@ -105,7 +105,7 @@ import MizanTestSupport
         let metric = try Self.make(["command": .string("./" + name), "timeout": .number(0.5)], folder: dir)
         let start = Date()
         let slow = try await metric.score(Self.input("slow", "x", []))
-        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(Date().timeIntervalSince(start) < 15)  // far below the script's 20 s sleep, with room for a loaded machine
         #expect(slow.value == nil && slow.error?.contains("timed out after 0.5 s on item 'slow'") == true, "\(slow.error ?? "")")
         let fast = try await metric.score(Self.input("fast", "x", []))
         #expect(fast.value == 1 && fast.error == nil)

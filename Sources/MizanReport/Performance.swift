@@ -1,0 +1,85 @@
+import Foundation
+import MizanCore
+import MizanStore
+import MizanText
+
+/// Latency, throughput and token cost of a slice of a run (all items, or one language).
+public struct PerformanceStats: Sendable, Hashable {
+    /// Items in the slice.
+    public var items: Int
+    /// Items that ended in an endpoint error.
+    public var errors: Int
+    /// Median and 95th-percentile latency (s) of successful items.
+    public var latencyP50: Double?
+    /// 95th-percentile latency (s).
+    public var latencyP95: Double?
+    /// Median and 95th-percentile time to first token (s), streaming only.
+    public var ttftP50: Double?
+    /// 95th-percentile time to first token (s).
+    public var ttftP95: Double?
+    /// Median inter-token time (s): (latency − TTFT) / (completion tokens − 1), streaming only.
+    public var interTokenP50: Double?
+    /// Median output tokens per second (completion tokens over generation time).
+    public var tokensPerSecondP50: Double?
+    /// Prompt tokens per word of input (Unicode-letter words), from the endpoint's `usage`.
+    public var fertility: Double?
+    /// Retries spent (attempts beyond the first).
+    public var retries: Int
+
+    /// Error rate of the slice.
+    public var errorRate: Double { items == 0 ? 0 : Double(errors) / Double(items) }
+
+    /// Computes the stats of `items`.
+    public static func of(_ items: [ItemRecord]) -> PerformanceStats {
+        var latencies: [Double] = [], ttfts: [Double] = [], itts: [Double] = [], tps: [Double] = []
+        var promptTokens = 0, words = 0, retries = 0, errors = 0
+        for item in items {
+            let r = item.response
+            retries += max(0, r.attempts - 1)
+            if r.failure != nil { errors += 1; continue }
+            latencies.append(r.latency)
+            if let t = r.timeToFirstToken { ttfts.append(t) }
+            if let c = r.usage.completionTokens, c > 0 {
+                let generation = r.latency - (r.timeToFirstToken ?? 0)
+                if generation > 0 { tps.append(Double(c) / generation) }
+                if let t = r.timeToFirstToken, c > 1 { itts.append((r.latency - t) / Double(c - 1)) }
+            }
+            if let p = r.usage.promptTokens, let input = item.fields["input"]?.stringValue {
+                let n = Tokenizer.words(input).count
+                if n > 0 { promptTokens += p; words += n }
+            }
+        }
+        return PerformanceStats(items: items.count, errors: errors,
+                                latencyP50: Summarizer.percentile(latencies, 0.5), latencyP95: Summarizer.percentile(latencies, 0.95),
+                                ttftP50: Summarizer.percentile(ttfts, 0.5), ttftP95: Summarizer.percentile(ttfts, 0.95),
+                                interTokenP50: Summarizer.percentile(itts, 0.5), tokensPerSecondP50: Summarizer.percentile(tps, 0.5),
+                                fertility: words > 0 ? Double(promptTokens) / Double(words) : nil, retries: retries)
+    }
+
+    /// The stats as JSON (seconds, rates and ratios as numbers; absent values as null).
+    public var json: JSONValue {
+        func n(_ x: Double?) -> JSONValue { x.map { .number($0) } ?? .null }
+        return .object(["items": .number(Double(items)), "errors": .number(Double(errors)), "error_rate": .number(errorRate),
+                        "latency_p50": n(latencyP50), "latency_p95": n(latencyP95), "ttft_p50": n(ttftP50), "ttft_p95": n(ttftP95),
+                        "inter_token_p50": n(interTokenP50), "tokens_per_second_p50": n(tokensPerSecondP50),
+                        "fertility": n(fertility), "retries": .number(Double(retries))])
+    }
+}
+
+extension SummaryTables {
+    /// Rows: each language and all, with error rate, latency, TTFT, tokens/s and token fertility.
+    public static func performanceTable(_ summary: RunSummary) -> Table {
+        var t = Table(header: ["language", "items", "errors", "latency p50", "p95", "TTFT p50", "tok/s p50", "fertility", "retries"])
+        func ms(_ x: Double?) -> String { x.map { String(format: "%.0f ms", $0 * 1000) } ?? "–" }
+        func row(_ name: String, _ s: PerformanceStats) -> [String] {
+            [name, String(s.items), s.errors == 0 ? "0" : String(format: "%d (%.1f%%)", s.errors, s.errorRate * 100),
+             ms(s.latencyP50), ms(s.latencyP95), ms(s.ttftP50), s.tokensPerSecondP50.map { String(format: "%.1f", $0) } ?? "–",
+             s.fertility.map { String(format: "%.2f", $0) } ?? "–", String(s.retries)]
+        }
+        for lang in summary.performanceByLanguage.keys.sorted() { t.rows.append(row(lang, summary.performanceByLanguage[lang]!)) }
+        var all = row("all", summary.performance)
+        if let w = summary.wallSeconds, w > 0 { all[0] = String(format: "all (%.1f req/s)", Double(summary.items) / w) }
+        t.rows.append(all)
+        return t
+    }
+}
