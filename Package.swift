@@ -19,7 +19,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "MizanCore", swiftSettings: strict),
         .target(name: "MizanText", dependencies: ["MizanCore"], swiftSettings: strict),
-        .target(name: "MizanMetrics", dependencies: ["MizanCore", "MizanText"], swiftSettings: strict),
+        .target(name: "MizanMetrics", dependencies: ["MizanCore", "MizanText", "MizanYAML"], swiftSettings: strict),
         .target(name: "MizanTransport", dependencies: ["CCurl"], swiftSettings: strict),
         .target(name: "MizanYAML", dependencies: ["MizanCore", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),

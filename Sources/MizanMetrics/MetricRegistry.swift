@@ -38,16 +38,44 @@ public enum MetricRegistry {
         "ter": { try ReferenceMetric(kind: .ter, spec: $0) },
     ]
 
-    /// Sorted list of known metric names.
-    public static var names: [String] { factories.keys.sorted() }
+    /// Builds a metric that needs a `MetricContext` (suite folder, judge endpoints).
+    public typealias ContextFactory = @Sendable (MetricSpec, MetricContext) throws -> any Metric
 
-    /// Builds the metric for `spec`, or throws a `MetricConfigError` naming the remedy.
+    /// Metrics that need a context: `judge` (a judge endpoint) and `external` (a command beside the suite).
+    public static let contextFactories: [String: ContextFactory] = [
+        "judge": { try JudgeMetric(spec: $0, context: $1) },
+        "external": { try ExternalMetric(spec: $0, context: $1) },
+    ]
+
+    /// Sorted list of known metric names.
+    public static var names: [String] { (Array(factories.keys) + Array(contextFactories.keys)).sorted() }
+
+    /// Builds a context-free metric for `spec`, or throws a `MetricConfigError` naming the remedy
+    /// (`judge` needs `make(_:context:)`; `external` resolves its command against the working directory).
     public static func make(_ spec: MetricSpec) throws -> any Metric {
-        guard let factory = factories[spec.name] else {
-            throw MetricConfigError(field: "metrics",
-                                    message: "unknown metric '\(spec.name)'; use one of: \(names.joined(separator: ", "))")
+        if spec.name == "judge" {
+            throw MetricConfigError(field: "metrics", message: "metric 'judge' needs a judge endpoint and the suite folder; "
+                + "build it with MetricRegistry.make(_:context:) (mizan run and mizan rescore do)")
         }
-        return try factory(spec)
+        return try make(spec, context: MetricContext())
+    }
+
+    /// Builds the metric for `spec` with `context` (suite folder for relative paths, judge endpoints).
+    public static func make(_ spec: MetricSpec, context: MetricContext) throws -> any Metric {
+        if let factory = factories[spec.name] { return try factory(spec) }
+        if let factory = contextFactories[spec.name] { return try factory(spec, context) }
+        throw MetricConfigError(field: "metrics",
+                                message: "unknown metric '\(spec.name)'; use one of: \(names.joined(separator: ", "))")
+    }
+
+    /// Checks a spec's options without reaching any endpoint (suite validation): a `judge` entry
+    /// is checked for its rubric, scale and parse options, not for a reachable judge.
+    public static func validate(_ spec: MetricSpec, context: MetricContext) throws {
+        if spec.name == "judge" {
+            _ = try JudgeSettings(spec: spec, context: context)
+        } else {
+            _ = try make(spec, context: context)
+        }
     }
 }
 

@@ -31,15 +31,18 @@ public struct RunRequest: Sendable {
     public var resume: RunRecord?
     /// When resuming, also re-send items that ended in an endpoint error.
     public var retryErrors: Bool
+    /// The configuration file (named endpoints, for `judge` metrics); empty by default.
+    public var config: MizanConfig
 
     public init(suite: Suite, endpoint: EndpointConfig, limit: Int? = nil, name: String? = nil,
-                resume: RunRecord? = nil, retryErrors: Bool = false) {
+                resume: RunRecord? = nil, retryErrors: Bool = false, config: MizanConfig = MizanConfig()) {
         self.suite = suite
         self.endpoint = endpoint
         self.limit = limit
         self.name = name
         self.resume = resume
         self.retryErrors = retryErrors
+        self.config = config
     }
 }
 
@@ -74,8 +77,9 @@ public struct Runner: Sendable {
     /// the requests in flight, and marks the run `interrupted`; finished items stay stored.
     public func run(_ request: RunRequest, progress: (@Sendable (RunProgress) -> Void)? = nil) async throws -> RunOutcome {
         let suite = request.suite
+        let context = MetricContext.run(suiteFolder: suite.path, config: request.config)
         let metrics = try suite.metrics.map { spec -> any Metric in
-            do { return try MetricRegistry.make(spec) } catch let e as MetricConfigError {
+            do { return try MetricRegistry.make(spec, context: context) } catch let e as MetricConfigError {
                 throw InputError(file: suite.path + "/suite.yaml", field: "metrics", problem: e.message, remedy: "fix the metric entry")
             }
         }
@@ -160,20 +164,29 @@ public struct Runner: Sendable {
             let input = MetricInput(itemID: item.id, output: text, references: item.references, choices: item.choices,
                                     answerIndex: item.answerIndex, language: language, finishReason: response.finishReason,
                                     fields: item.fields)
-            for metric in metrics {
-                do {
-                    let r = try await metric.score(input)
-                    scores.append(ScoreRecord(metric: metric.name, metricVersion: metric.version, value: r.value,
-                                              details: .object(r.details), error: r.error))
-                } catch {
-                    scores.append(ScoreRecord(metric: metric.name, metricVersion: metric.version, value: nil,
-                                              error: "\(error)"))
-                }
-            }
+            do { scores = try await score(input, with: metrics) } catch { return nil }
         }
         return ItemRecord(itemID: item.id, language: language.description, requestHash: hasher.finalizeHex(),
                           prompt: rendered.user, response: response, scores: scores,
                           references: item.references, choices: item.choices, answerIndex: item.answerIndex, fields: item.fields)
+    }
+
+    /// Scores one input with every metric; a throwing metric gives a score with its error.
+    /// Throws only `CancellationError` (so a cancelled judge request leaves the item unstored).
+    static func score(_ input: MetricInput, with metrics: [any Metric]) async throws -> [ScoreRecord] {
+        var scores: [ScoreRecord] = []
+        for metric in metrics {
+            do {
+                let r = try await metric.score(input)
+                scores.append(ScoreRecord(metric: metric.name, metricVersion: metric.version, value: r.value,
+                                          details: .object(r.details), error: r.error))
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                scores.append(ScoreRecord(metric: metric.name, metricVersion: metric.version, value: nil, error: "\(error)"))
+            }
+        }
+        return scores
     }
 
     /// A sortable, unique run id: `YYYYMMDD-HHMMSS-xxxx`.

@@ -110,6 +110,8 @@ public protocol ResultStore: Sendable {
     func record(runID: String, item: ItemRecord) throws
     /// Replaces the scores of stored items (rescore).
     func replaceScores(runID: String, itemID: String, scores: [ScoreRecord]) throws
+    /// Replaces a run's manifest (rescore records itself there).
+    func updateManifest(runID: String, manifest: JSONValue) throws
     /// Sets a run's status (e.g. back to `running` when it is resumed).
     func setStatus(runID: String, status: String) throws
     /// Marks a run finished with a status.

@@ -122,6 +122,15 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
         }
     }
 
+    public func updateManifest(runID: String, manifest: JSONValue) throws {
+        try locked {
+            try db.query("UPDATE runs SET manifest = ? WHERE id = ?", [.text(manifest.canonicalJSON), .text(runID)])
+            guard try db.query("SELECT changes()")[0][0].int == 1 else {
+                throw StoreError("no run '\(runID)' in store '\(path)' to update")
+            }
+        }
+    }
+
     public func setStatus(runID: String, status: String) throws {
         try locked { try db.query("UPDATE runs SET status = ?, finished_at = NULL WHERE id = ?", [.text(status), .text(runID)]) }
     }

@@ -77,7 +77,7 @@ struct SuiteHeader {
             }
         }
         if let m = required("metrics", "[exact]") {
-            attempt { h.metrics = try parseMetrics(m, errors: &errors) }
+            attempt { h.metrics = try parseMetrics(m, folder: folder, errors: &errors) }
         }
         if let g = root["generation"] { attempt { h.generation = try parseGeneration(g) } }
         for key in ["description", "license", "status", "source", "arabizi_convention"] {
@@ -88,7 +88,7 @@ struct SuiteHeader {
         return h
     }
 
-    static func parseMetrics(_ node: YAMLValue, errors: inout [InputError]) throws -> [MetricSpec] {
+    static func parseMetrics(_ node: YAMLValue, folder: String, errors: inout [InputError]) throws -> [MetricSpec] {
         var specs: [MetricSpec] = []
         for entry in try node.sequence() {
             var spec: MetricSpec
@@ -102,7 +102,7 @@ struct SuiteHeader {
                 spec = MetricSpec(name: try entry.string())
             }
             do {
-                _ = try MetricRegistry.make(spec)
+                try MetricRegistry.validate(spec, context: MetricContext(suiteFolder: folder))
                 specs.append(spec)
             } catch let e as MetricConfigError {
                 errors.append(entry.error(e.message, remedy: "fix the metric entry"))

@@ -95,7 +95,7 @@ struct RunCommand: AsyncParsableCommand {
                 let bar = ProgressBar(label: s.id)
                 let task = Task {
                     try await runner.run(RunRequest(suite: s, endpoint: finalEndpoint, limit: finalLimit, name: name,
-                                                    resume: finalResume, retryErrors: retryErrors),
+                                                    resume: finalResume, retryErrors: retryErrors, config: cfg),
                                          progress: { bar.update($0) })
                 }
                 interrupt.onInterrupt { task.cancel() }
