@@ -50,11 +50,12 @@ public struct ModelClient: Sendable {
         try await send(body: requestBody(prompt, settings: settings))
     }
 
-    /// Sends an already-built request body once (see `requestBody`).
-    public func send(body: [UInt8]) async throws -> ModelResponse {
-        let request = HTTPRequest(url: config.generationURL, method: "POST", headers: resolvedHeaders,
+    /// Sends an already-built request body once (see `requestBody`); `fresh` forces a new connection.
+    public func send(body: [UInt8], fresh: Bool = false) async throws -> ModelResponse {
+        var request = HTTPRequest(url: config.generationURL, method: "POST", headers: resolvedHeaders,
                                   body: body, timeouts: config.timeouts,
                                   tls: config.tls, proxy: config.proxy)
+        request.freshConnection = fresh
         let response: HTTPResponse
         do {
             response = try await engine.send(request)
@@ -90,7 +91,7 @@ public struct ModelClient: Sendable {
         while true {
             attempt += 1
             try await pacer?.acquire(tokens: estimate)
-            var response = try await send(body: body)
+            var response = try await send(body: body, fresh: attempt > 1)
             response.attempts = attempt
             let policy = config.retry
             guard policy.isRetryable(response), attempt <= policy.maxRetries else { return response }

@@ -4,6 +4,7 @@ import MizanEndpoints
 import MizanMetrics
 import MizanStore
 import MizanSuites
+import MizanTransport
 
 /// Progress of a run, reported after every finished item.
 public struct RunProgress: Sendable {
@@ -33,6 +34,8 @@ public struct RunRequest: Sendable {
     public var retryErrors: Bool
     /// The configuration file (named endpoints, for `judge` metrics); empty by default.
     public var config: MizanConfig
+    /// Gentle-stop switch (first Ctrl-C); cancelling the task is the hard stop.
+    public var control: RunControl?
 
     public init(suite: Suite, endpoint: EndpointConfig, limit: Int? = nil, name: String? = nil,
                 resume: RunRecord? = nil, retryErrors: Bool = false, config: MizanConfig = MizanConfig()) {
@@ -44,6 +47,16 @@ public struct RunRequest: Sendable {
         self.retryErrors = retryErrors
         self.config = config
     }
+}
+
+/// Lets a caller stop a run gently: no new items are handed out, those in flight finish.
+public final class RunControl: Sendable {
+    private let draining = Locked(false)
+    public init() {}
+    /// Stops handing out new items.
+    public func drain() { draining.withLock { $0 = true } }
+    /// True once `drain()` was called.
+    public var isDraining: Bool { draining.current }
 }
 
 /// How a run ended.
@@ -118,7 +131,7 @@ public struct Runner: Sendable {
         await withTaskGroup(of: ItemRecord?.self) { group in
             var next = 0
             func launch() {
-                guard next < items.count, !Task.isCancelled else { return }
+                guard next < items.count, !Task.isCancelled, request.control?.isDraining != true else { return }
                 let item = items[next]
                 next += 1
                 group.addTask { await Runner.evaluate(item, suite: suite, client: client, pacer: pacer, metrics: metrics) }

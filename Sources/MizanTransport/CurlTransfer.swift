@@ -41,6 +41,10 @@ final class CurlTransfer: @unchecked Sendable {
         check(mizan_easy_setopt_string(h, CURLOPT_PROTOCOLS_STR, "http,https"), "protocols")
         check(mizan_easy_setopt_long(h, CURLOPT_FOLLOWLOCATION, 0), "redirects")
         check(mizan_easy_setopt_pointer(h, CURLOPT_ERRORBUFFER, errorBuffer), "errorbuffer")
+        if r.freshConnection {
+            check(mizan_easy_setopt_long(h, CURLOPT_FRESH_CONNECT, 1), "fresh connect")
+            check(mizan_easy_setopt_long(h, CURLOPT_FORBID_REUSE, 1), "forbid reuse")
+        }
         check(mizan_easy_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, Int(r.timeouts.connect * 1000)), "connect timeout")
         if let total = r.timeouts.total { check(mizan_easy_setopt_long(h, CURLOPT_TIMEOUT_MS, Int(total * 1000)), "timeout") }
         if let stall = r.timeouts.stall {

@@ -61,6 +61,9 @@ public struct HTTPRequest: Sendable {
     public var proxy: ProxySetting
     /// Largest response body accepted, in bytes; beyond it the transfer fails as `tooLarge`.
     public var maxResponseBytes: Int
+    /// Use a new connection and close it afterwards (for retries: libcurl silently re-sends a request
+    /// when a reused keep-alive connection dies, which would make retry counts unbounded).
+    public var freshConnection = false
 
     public init(url: String, method: String = "GET", headers: [(String, String)] = [], body: [UInt8]? = nil,
                 timeouts: Timeouts = .init(), tls: TLSOptions = .init(), proxy: ProxySetting = .direct,

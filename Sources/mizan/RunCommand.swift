@@ -12,7 +12,11 @@ struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a suite against an endpoint, store every item, print metric means per language.",
-        discussion: "Ctrl-C stops the run: requests in flight are cancelled, finished items stay stored, the run is marked interrupted (exit 130).")
+        discussion: """
+            Ctrl-C once: no new items are sent, the requests in flight finish (for at most --drain-timeout seconds), \
+            the run is marked interrupted (exit 130) and can be resumed. Ctrl-C twice: requests in flight are \
+            cancelled at once. Every finished item is already stored either way.
+            """)
 
     @Option(help: "Suite id under Prompts/ or a suite folder path. Repeat for several suites.")
     var suite: [String] = []
@@ -43,6 +47,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "Fraction of items allowed to end in endpoint errors before exiting with code 3.")
     var errorBudget: Double = 0.2
+
+    @Option(help: "Seconds the first Ctrl-C waits for requests in flight before cancelling them.")
+    var drainTimeout: Double = 30
 
     @Option(help: "A name recorded in the run manifest.")
     var name: String?
@@ -93,12 +100,26 @@ struct RunCommand: AsyncParsableCommand {
             var interrupted = false
             for s in suites where !interrupted {
                 let bar = ProgressBar(label: s.id)
-                let task = Task {
-                    try await runner.run(RunRequest(suite: s, endpoint: finalEndpoint, limit: finalLimit, name: name,
-                                                    resume: finalResume, retryErrors: retryErrors, config: cfg),
-                                         progress: { bar.update($0) })
+                let control = RunControl()
+                var request = RunRequest(suite: s, endpoint: finalEndpoint, limit: finalLimit, name: name,
+                                         resume: finalResume, retryErrors: retryErrors, config: cfg)
+                request.control = control
+                let finalRequest = request
+                let task = Task { try await runner.run(finalRequest, progress: { bar.update($0) }) }
+                let drainTimeout = self.drainTimeout
+                interrupt.onInterrupt { presses in
+                    if presses == 1 {
+                        printErr("\nstopping: no new items; waiting up to \(Int(drainTimeout)) s for requests in flight (Ctrl-C again cancels them)")
+                        control.drain()
+                        Task {
+                            try? await Task.sleep(nanoseconds: UInt64(drainTimeout * 1e9))
+                            task.cancel()
+                        }
+                    } else {
+                        printErr("\ncancelling requests in flight")
+                        task.cancel()
+                    }
                 }
-                interrupt.onInterrupt { task.cancel() }
                 let outcome = try await task.value
                 bar.finish()
                 interrupted = outcome.status == "interrupted"
@@ -139,28 +160,23 @@ extension RunCommand {
     }
 }
 
-/// First Ctrl-C cancels the current run (finished items stay stored); a second one exits at once.
+/// Routes Ctrl-C presses to the current run (1st: drain, 2nd: cancel); a third exits at once.
 final class InterruptHandler: @unchecked Sendable {
     private let source: any DispatchSourceSignal
-    private let state = Locked<(presses: Int, action: (@Sendable () -> Void)?)>((0, nil))
+    private let state = Locked<(presses: Int, action: (@Sendable (Int) -> Void)?)>((0, nil))
 
     init() {
         signal(SIGINT, SIG_IGN)
         source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         source.setEventHandler { [state] in
-            let (presses, action) = state.withLock { s -> (Int, (@Sendable () -> Void)?) in s.presses += 1; return (s.presses, s.action) }
-            if presses == 1 {
-                printErr("\nstopping: cancelling requests in flight (press Ctrl-C again to abort at once)")
-                action?()
-            } else {
-                exit(130)
-            }
+            let (presses, action) = state.withLock { s -> (Int, (@Sendable (Int) -> Void)?) in s.presses += 1; return (s.presses, s.action) }
+            if presses <= 2 { action?(presses) } else { exit(130) }
         }
         source.resume()
     }
 
-    /// Sets what the first Ctrl-C does.
-    func onInterrupt(_ action: @escaping @Sendable () -> Void) { state.withLock { $0.action = action } }
+    /// Sets what a press does; it receives the press count (1 or 2).
+    func onInterrupt(_ action: @escaping @Sendable (Int) -> Void) { state.withLock { $0.action = action } }
 }
 
 /// A progress bar on stderr (only when stderr is a terminal): done/total, rate, errors, ETA.

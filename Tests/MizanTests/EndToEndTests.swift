@@ -107,6 +107,34 @@ import MizanTestSupport
         let stored = try s.items(runID: run.id)
         #expect(stored.count >= 1 && stored.count < 200)
         #expect(stored.allSatisfy { $0.response.failure == nil })
+        // The first Ctrl-C drains: every request that was sent finished and was stored.
+        let sent = server.requests.filter { $0.path.hasSuffix("/chat/completions") }.count
+        #expect(sent == stored.count)
+    }
+
+    @Test func secondCtrlCCancelsRequestsInFlight() async throws {
+        let dir = TestEnv.tempDir()
+        let folder = try Self.numberedSuite(20, in: dir)
+        let server = try TestHTTPServer(responder: Self.answering(delay: 60))
+        defer { server.stop() }
+        let store = dir + "/int2.sqlite"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: TestEnv.mizanBinary)
+        p.arguments = ["run", "--suite", folder, "--endpoint", server.baseURL + "/v1", "--concurrency", "2", "--store", store]
+        p.standardOutput = Pipe()
+        p.standardError = Pipe()
+        try p.run()
+        while server.requests.filter({ $0.path.hasSuffix("/chat/completions") }).count < 2 { try await Task.sleep(nanoseconds: 20_000_000) }
+        kill(p.processIdentifier, SIGINT)
+        try await Task.sleep(nanoseconds: 300_000_000)
+        #expect(p.isRunning, "the first Ctrl-C waits for requests in flight")
+        kill(p.processIdentifier, SIGINT)
+        while p.isRunning { try await Task.sleep(nanoseconds: 20_000_000) }
+        #expect(p.terminationStatus == 130)
+        let s = try SQLiteStore(path: store)
+        let run = try #require(try s.runs().first)
+        #expect(run.status == "interrupted")
+        #expect(try s.items(runID: run.id).isEmpty)
     }
 
     @Test func validateExitsWith2AndNamesTheProblem() throws {
