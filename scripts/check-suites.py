@@ -160,7 +160,7 @@ def check_corpus(path):
     print(f"corpus {os.path.relpath(path, ROOT)}: {len(rows)} rows, {full} with Tamazight")
 
 
-def check_suite(folder, counts):
+def check_suite(folder, counts, own):
     name = os.path.basename(folder)
     spath = os.path.join(folder, "suite.yaml")
     ipath = os.path.join(folder, "items.jsonl")
@@ -253,6 +253,8 @@ def check_suite(folder, counts):
             else:
                 positions[ans] += 1
         counts[tag] += 1
+        if "_corpus" not in str(suite.get("source", "")):
+            own[tag] += 1
     extra = ""
     if positions:
         extra = "  answers by position " + " ".join(f"{k}:{positions[k]}" for k in sorted(positions))
@@ -268,14 +270,15 @@ def main():
     if os.path.exists(corpus):
         check_corpus(corpus)
     counts = Counter()
+    own = Counter()  # items of suites not derived from the parallel corpus
     print("suites:")
     for entry in sorted(os.listdir(prompts)):
         folder = os.path.join(prompts, entry)
         if os.path.isdir(folder) and os.path.exists(os.path.join(folder, "suite.yaml")):
-            check_suite(folder, counts)
-    print("items per language tag:")
+            check_suite(folder, counts, own)
+    print("items per language tag (all suites; without the suites derived from Prompts/_corpus):")
     for tag in sorted(counts):
-        print(f"  {tag:10s} {counts[tag]:5d}")
+        print(f"  {tag:10s} {counts[tag]:5d}  ({own[tag]} without corpus-derived suites)")
     print("targets (items across suites):")
     for label, target in TARGETS:
         n = sum(counts[t] for t in LATIN_TAMAZIGHT) if label.startswith("Latin") else counts[label]
