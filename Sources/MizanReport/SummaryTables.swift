@@ -25,6 +25,22 @@ public enum SummaryTables {
         return t
     }
 
+    /// One row per run × language × metric: the overview printed after several suites.
+    public static func acrossRuns(_ summaries: [RunSummary]) -> Table {
+        var t = Table(header: ["suite", "language", "metric", "mean", "95% CI", "n", "errors", "run"])
+        for s in summaries {
+            for lang in s.byLanguage.keys.sorted() {
+                for metric in s.metricNames {
+                    guard let m = s.byLanguage[lang]?[metric] else { continue }
+                    t.rows.append(["\(s.run.suiteID)@\(s.run.suiteVersion)", lang, metric, format(m.mean),
+                                   "[\(format(m.low)), \(format(m.high))]", String(m.n), String(s.performanceByLanguage[lang]?.errors ?? 0),
+                                   String(s.run.id.prefix(24))])
+                }
+            }
+        }
+        return t
+    }
+
     /// Key facts of the run as a two-column table.
     public static func overview(_ s: RunSummary) -> Table {
         var t = Table(header: ["field", "value"])

@@ -96,6 +96,7 @@ struct RunCommand: AsyncParsableCommand {
             let runner = Runner(store: store, harnessVersion: mizanVersion)
             let interrupt = InterruptHandler()
             var results: [JSONValue] = []
+            var summaries: [RunSummary] = []
             var worstErrorRate = 0.0
             var interrupted = false
             for s in suites where !interrupted {
@@ -126,6 +127,7 @@ struct RunCommand: AsyncParsableCommand {
                 let record = try store.run(matching: outcome.runID)
                 let summary = Summarizer.summarize(run: record, items: try store.items(runID: outcome.runID))
                 worstErrorRate = max(worstErrorRate, Double(summary.errors) / Double(max(summary.items, 1)))
+                summaries.append(summary)
                 if json {
                     results.append(SummaryTables.json(summary))
                 } else {
@@ -135,6 +137,10 @@ struct RunCommand: AsyncParsableCommand {
                 }
             }
             if json { print((results.count == 1 ? results[0] : .array(results)).prettyJSON) }
+            if !json && summaries.count > 1 {
+                print("All suites of this invocation:")
+                print(SummaryTables.acrossRuns(summaries).render(.table))
+            }
             if interrupted {
                 printErr("interrupted: finished items are stored; the run is marked interrupted")
                 throw ExitCode(130)
