@@ -18,7 +18,7 @@ struct RunCommand: AsyncParsableCommand {
             cancelled at once. Every finished item is already stored either way.
             """)
 
-    @Option(help: "Suite id under Prompts/ or a suite folder path. Repeat for several suites.")
+    @Option(help: "Suite id under Prompts/ (newest version), id@version (a released older version), or a suite folder path. Repeat for several suites.")
     var suite: [String] = []
 
     @Option(help: "Endpoint name from the config file, or a URL such as http://127.0.0.1:8080/v1.")
@@ -90,7 +90,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             var endpointConfig = try cfg.resolve(endpoint: endpointArg, kind: kind, model: model ?? resumed?.model, concurrency: concurrency)
             if stream || resumed?.manifest["endpoint"]?["config"]?["stream"] == .bool(true) { endpointConfig.stream = true }
-            let suites = try suiteArgs.map { try SuiteLoader.load(folder: try SuiteLoader.resolve($0)) }
+            let suites = try suiteArgs.map { try SuiteLoader.load(folder: try SuiteCatalog.resolve($0)) }
             if resumed == nil { offerResume(store: store, suites: suites, endpoint: endpointConfig) }
             let (finalEndpoint, finalLimit, finalResume) = (endpointConfig, limitArg, resumed)
             let runner = Runner(store: store, harnessVersion: mizanVersion)

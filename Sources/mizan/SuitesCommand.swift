@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import MizanCore
+import MizanReport
+import MizanSuites
+
+struct SuitesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "suites",
+        abstract: "List suites (id, version, language tags, task, items, status) with item counts per language tag and task.",
+        subcommands: [List.self, Lock.self], defaultSubcommand: List.self)
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List suites and item counts.")
+
+        @Option(help: "The prompts folder.")
+        var prompts: String = "Prompts"
+
+        @Flag(help: "Also list archived older versions.")
+        var all = false
+
+        @Option(help: "Output format: table, md, csv or json.")
+        var format: String = "table"
+
+        func run() async throws {
+            try await reportingErrors {
+                guard let f = TableFormat(rawValue: format) else { throw UsageError("unknown format '\(format)'; use table, md, csv or json") }
+                let lock = try SuiteLock.load(promptsDir: prompts)
+                let folders = all ? SuiteCatalog.folders(promptsDir: prompts) : try SuiteLoader.discover(promptsDir: prompts)
+                var t = Table(header: ["suite", "version", "languages", "task", "items", "metrics", "released", "status"])
+                var byTag: [String: Int] = [:], byTask: [String: Int] = [:], byTagTask: [String: Int] = [:]
+                for folder in folders {
+                    let s = try SuiteLoader.load(folder: folder)
+                    var tags: [String: Int] = [:]
+                    for item in s.items { tags[s.language(of: item).description, default: 0] += 1 }
+                    if !folder.contains("/versions/") {
+                        for (tag, n) in tags {
+                            byTag[tag, default: 0] += n
+                            byTagTask["\(tag) · \(s.task.rawValue)", default: 0] += n
+                        }
+                        byTask[s.task.rawValue, default: 0] += s.items.count
+                    }
+                    t.rows.append([s.id, s.version, tags.keys.sorted().joined(separator: " "), s.task.rawValue, String(s.items.count),
+                                   s.metrics.map(\.name).joined(separator: ","), lock.isReleased(s) ? "yes" : "no",
+                                   s.info["status"] ?? ""])
+                }
+                print(t.render(f), terminator: "")
+                if f == .table || f == .md {
+                    var counts = Table(header: ["language · task", "items"])
+                    counts.rows = byTagTask.keys.sorted().map { [$0, String(byTagTask[$0]!)] }
+                    counts.rows += byTag.keys.sorted().map { ["\($0) · all tasks", String(byTag[$0]!)] }
+                    counts.rows += byTask.keys.sorted().map { ["all languages · \($0)", String(byTask[$0]!)] }
+                    print("")
+                    print(counts.render(f), terminator: "")
+                }
+            }
+        }
+    }
+
+    struct Lock: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "lock",
+            abstract: "Release every valid suite version not yet in Prompts/suites.lock (records its content hash).")
+
+        @Option(help: "The prompts folder.")
+        var prompts: String = "Prompts"
+
+        func run() async throws {
+            try await reportingErrors {
+                var lock = try SuiteLock.load(promptsDir: prompts)
+                var added: [String] = []
+                for folder in SuiteCatalog.folders(promptsDir: prompts) {
+                    let s = try SuiteLoader.load(folder: folder)
+                    if let v = lock.violation(s, promptsDir: prompts) { throw v }
+                    if !lock.isReleased(s) {
+                        lock.released[s.id, default: [:]][s.version] = s.contentHash
+                        added.append("\(s.id)@\(s.version)")
+                    }
+                }
+                try lock.write(promptsDir: prompts)
+                print(added.isEmpty ? "nothing new to release" : "released: \(added.joined(separator: ", "))")
+            }
+        }
+    }
+}
