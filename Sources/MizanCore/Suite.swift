@@ -46,6 +46,37 @@ public struct GenerationSettings: Sendable, Hashable, Codable {
     }
 }
 
+/// One turn of a conversation: `system`, `user` or `assistant`.
+public struct ChatTurn: Sendable, Hashable, Codable {
+    /// Speaker role.
+    public var role: String
+    /// Text of the turn.
+    public var content: String
+    public init(role: String, content: String) {
+        self.role = role
+        self.content = content
+    }
+}
+
+/// Few-shot settings: how many solved examples precede each item, where they come from, and the seed.
+public struct FewShotSettings: Sendable, Hashable {
+    /// Examples per item.
+    public var count: Int
+    /// `items` (other items of the suite) or a JSONL file relative to the suite folder.
+    public var source: String
+    /// Seed of the per-item example choice.
+    public var seed: UInt64
+    /// Text between examples on completion endpoints.
+    public var separator: String
+
+    public init(count: Int, source: String = "items", seed: UInt64 = 1, separator: String = "\n\n") {
+        self.count = count
+        self.source = source
+        self.seed = seed
+        self.separator = separator
+    }
+}
+
 /// One item of a suite, as read from `items.jsonl`.
 public struct SuiteItem: Sendable, Hashable, Codable {
     /// Unique id within the suite.
@@ -104,6 +135,10 @@ public struct Suite: Sendable, Hashable {
     public var contentHash: String
     /// Folder the suite was loaded from.
     public var path: String
+    /// Few-shot settings, if the suite asks for examples.
+    public var fewshot: FewShotSettings?
+    /// The pool few-shot examples are drawn from (the items themselves, or the `source` file's items).
+    public var fewshotPool: [SuiteItem] = []
 
     public init(id: String, version: String, language: LanguageTag, task: TaskKind, template: String,
                 system: String?, metrics: [MetricSpec], generation: GenerationSettings,

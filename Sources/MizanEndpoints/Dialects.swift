@@ -8,10 +8,37 @@ public struct RenderedPrompt: Sendable, Hashable {
     public var system: String?
     /// The user turn or raw prompt.
     public var user: String
+    /// Earlier turns (few-shot examples, conversation history), sent before `user`.
+    public var history: [ChatTurn]
+    /// Text between turns when the conversation is flattened for a completions endpoint.
+    public var separator: String
 
-    public init(system: String? = nil, user: String) {
+    public init(system: String? = nil, user: String, history: [ChatTurn] = [], separator: String = "\n\n") {
         self.system = system
         self.user = user
+        self.history = history
+        self.separator = separator
+    }
+
+    /// The conversation as one prompt for completion endpoints: system, then each earlier user turn
+    /// followed by its answer, then the final turn.
+    public var flattened: String {
+        var parts: [String] = []
+        if let system { parts.append(system) }
+        var pending: String?
+        for turn in history {
+            switch turn.role {
+            case "assistant":
+                parts.append((pending.map { $0 + " " } ?? "") + turn.content)
+                pending = nil
+            default:
+                if let p = pending { parts.append(p) }
+                pending = turn.content
+            }
+        }
+        if let p = pending { parts.append(p) }
+        parts.append(user)
+        return parts.joined(separator: separator)
     }
 }
 
@@ -23,10 +50,13 @@ enum Dialect {
         case .openaiChat, .ollama:
             var messages: [JSONValue] = []
             if let s = prompt.system { messages.append(.object(["role": .string("system"), "content": .string(s)])) }
+            for turn in prompt.history {
+                messages.append(.object(["role": .string(turn.role), "content": .string(turn.content)]))
+            }
             messages.append(.object(["role": .string("user"), "content": .string(prompt.user)]))
             body["messages"] = .array(messages)
         case .openaiCompletions:
-            body["prompt"] = .string(prompt.system.map { $0 + "\n\n" + prompt.user } ?? prompt.user)
+            body["prompt"] = .string(prompt.flattened)
         }
         var sampling: [String: JSONValue] = [:]
         if let m = settings.maxTokens { sampling[config.kind == .ollama ? "num_predict" : "max_tokens"] = .number(Double(m)) }

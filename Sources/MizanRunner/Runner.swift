@@ -160,8 +160,9 @@ public struct Runner: Sendable {
     /// Sends one item and scores it; nil when cancelled before an answer arrived.
     static func evaluate(_ item: SuiteItem, suite: Suite, client: ModelClient, pacer: EndpointPacer,
                          metrics: [any Metric]) async -> ItemRecord? {
-        let rendered = PromptRenderer.render(suite, item: item)
-        let prompt = RenderedPrompt(system: rendered.system, user: rendered.user)
+        let rendered = PromptRenderer.conversation(suite, item: item)
+        let prompt = RenderedPrompt(system: rendered.system, user: rendered.user, history: rendered.history,
+                                    separator: rendered.separator)
         let body = client.requestBody(prompt, settings: suite.generation)
         var hasher = SHA256()
         hasher.update(client.config.generationURL)

@@ -69,6 +69,15 @@ struct ItemsParser {
                 fail("reference", "item '\(id)' has no reference", "add \"reference\" or \"references\" (the metrics \(header.metrics.map(\.name).joined(separator: ", ")) need one)")
                 continue
             }
+            if let m = fields["messages"] {
+                guard case .array(let turns) = m, turns.allSatisfy({ t in
+                    ["system", "user", "assistant"].contains(t["role"]?.stringValue ?? "") && t["content"]?.stringValue != nil
+                }) else {
+                    fail("messages", "item '\(id)': messages must be a list of {\"role\": system|user|assistant, \"content\": text}",
+                         "fix the conversation turns; the template renders the final user turn")
+                    continue
+                }
+            }
             if let missing = placeholders.first(where: { $0 != "choices" && fields[$0] == nil }) {
                 fail(missing, "template uses {{\(missing)}} but item '\(id)' has no field '\(missing)'", "add the field or change prompt.template")
                 continue

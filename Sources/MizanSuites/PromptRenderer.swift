@@ -26,6 +26,67 @@ public enum PromptRenderer {
         return choices.enumerated().map { "\(labels[$0.offset])) \($0.element)" }.joined(separator: "\n")
     }
 
+    /// A rendered item: system prompt, earlier turns (few-shot examples, then the item's own
+    /// `messages`), and the final user turn.
+    public struct Conversation: Sendable, Hashable {
+        /// System prompt.
+        public var system: String?
+        /// Turns before the final user turn.
+        public var history: [ChatTurn]
+        /// The final user turn.
+        public var user: String
+        /// Text between turns when flattened for completion endpoints.
+        public var separator: String
+    }
+
+    /// Renders `item` with its few-shot examples and conversation history.
+    public static func conversation(_ suite: Suite, item: SuiteItem) -> Conversation {
+        var history: [ChatTurn] = []
+        if let f = suite.fewshot {
+            for example in examples(for: item, pool: suite.fewshotPool, settings: f) {
+                history.append(ChatTurn(role: "user", content: render(suite, item: example).user))
+                history.append(ChatTurn(role: "assistant", content: answerText(example, language: suite.language(of: example))))
+            }
+        }
+        if case .array(let turns)? = item.fields["messages"] {
+            for t in turns {
+                if let role = t["role"]?.stringValue, let content = t["content"]?.stringValue { history.append(ChatTurn(role: role, content: content)) }
+            }
+        }
+        let r = render(suite, item: item)
+        return Conversation(system: r.system, history: history, user: r.user, separator: suite.fewshot?.separator ?? "\n\n")
+    }
+
+    /// The solved answer of a few-shot example: its first reference, or its correct choice's label.
+    static func answerText(_ item: SuiteItem, language: LanguageTag) -> String {
+        if let i = item.answerIndex {
+            let labels = language.isArabicScript ? arabicLabels : latinLabels
+            return i < labels.count ? labels[i] : String(i)
+        }
+        return item.references.first ?? ""
+    }
+
+    /// `settings.count` examples for `item`: a seeded shuffle of the pool without the item itself,
+    /// so the choice is the same on every run and differs between items.
+    public static func examples(for item: SuiteItem, pool: [SuiteItem], settings: FewShotSettings) -> [SuiteItem] {
+        var candidates = pool.filter { $0.id != item.id }
+        let digest = SHA256.hex(item.id)
+        var state = settings.seed ^ (UInt64(digest.prefix(16), radix: 16) ?? 0)
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        var i = candidates.count - 1
+        while i > 0 {
+            candidates.swapAt(i, Int(next() % UInt64(i + 1)))
+            i -= 1
+        }
+        return Array(candidates.prefix(settings.count))
+    }
+
     /// Renders the user turn and system prompt for `item`.
     public static func render(_ suite: Suite, item: SuiteItem) -> (system: String?, user: String) {
         var out = ""

@@ -14,13 +14,15 @@ struct SuiteHeader {
     var metrics: [MetricSpec] = []
     var generation = GenerationSettings()
     var info: [String: String] = [:]
+    var fewshot: FewShotSettings?
 
     /// Text covering everything in the header that shapes requests and scores.
     var canonical: String {
         let g = (try? JSONEncoder.sorted.encode(generation)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let m = JSONValue.array(metrics.map { .object(["name": .string($0.name), "options": .object($0.options)]) }).canonicalJSON
-        return ["mizan-suite/1", id, version, language.description, task.rawValue, template, system ?? "", m, g]
-            .joined(separator: "\u{1F}")
+        let f = fewshot.map { "\($0.count)|\($0.source)|\($0.seed)|\($0.separator)" } ?? ""
+        let parts = ["mizan-suite/1", id, version, language.description, task.rawValue, template, system ?? "", m, g]
+        return (parts + (f.isEmpty ? [] : ["fewshot:" + f])).joined(separator: "\u{1F}")
     }
 
     static let semver = try! NSRegularExpression(pattern: #"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$"#)
@@ -80,6 +82,19 @@ struct SuiteHeader {
             attempt { h.metrics = try parseMetrics(m, folder: folder, errors: &errors) }
         }
         if let g = root["generation"] { attempt { h.generation = try parseGeneration(g) } }
+        if let f = root["fewshot"] {
+            attempt {
+                if let bad = f.unknownKeys(allowed: ["count", "source", "seed", "separator"]).first {
+                    throw bad.error("unknown fewshot key '\(bad.path)'", remedy: "use count, source, seed or separator")
+                }
+                guard let countNode = f["count"] else { throw f.error("fewshot needs a count", remedy: "add `count: 3`") }
+                let count = try countNode.int()
+                guard count >= 1 else { throw countNode.error("fewshot count must be at least 1", remedy: "write a positive integer") }
+                h.fewshot = FewShotSettings(count: count, source: try f["source"]?.string() ?? "items",
+                                            seed: UInt64(max(0, try f["seed"]?.int() ?? 1)),
+                                            separator: try f["separator"]?.string() ?? "\n\n")
+            }
+        }
         for key in ["description", "license", "status", "source", "arabizi_convention"] {
             if let v = root[key] { attempt { h.info[key] = try v.string() } }
         }

@@ -8,7 +8,7 @@ public enum SuiteLoader {
     /// Keys allowed at the top of `suite.yaml`.
     static let topKeys: Set<String> = ["id", "version", "language", "task", "prompt", "metrics", "generation",
                                        "description", "license", "authors", "status", "changelog", "tags", "source",
-                                       "arabizi_convention"]
+                                       "arabizi_convention", "fewshot"]
     /// Metrics that need no reference.
     static let referenceFree: Set<String> = ["fidelity", "json", "length", "judge", "external", "choice"]
 
@@ -69,9 +69,33 @@ public enum SuiteLoader {
             hash.update("\n")
             hash.update(JSONValue.object(item.fields).canonicalJSON)
         }
-        return Suite(id: header.id, version: header.version, language: header.language, task: header.task,
-                     template: header.template, system: header.system, metrics: header.metrics,
-                     generation: header.generation, info: header.info, items: items,
-                     contentHash: hash.finalizeHex(), path: folder)
+        var pool = items
+        if let f = header.fewshot, f.source != "items" {
+            let poolPath = (folder as NSString).appendingPathComponent(f.source)
+            if let data = FileManager.default.contents(atPath: poolPath) {
+                var poolHeader = header
+                poolHeader.fewshot = nil
+                pool = ItemsParser(file: poolPath, header: poolHeader).parse(data, errors: &errors)
+                for example in pool {
+                    hash.update("\nfewshot:")
+                    hash.update(JSONValue.object(example.fields).canonicalJSON)
+                }
+            } else {
+                errors.append(InputError(file: yamlPath, field: "fewshot.source", problem: "few-shot source '\(f.source)' not found",
+                                         remedy: "give a JSONL file relative to the suite folder, or `items`"))
+            }
+        }
+        if let f = header.fewshot, f.source == "items", items.count <= f.count {
+            errors.append(InputError(file: yamlPath, field: "fewshot.count",
+                                     problem: "fewshot.count \(f.count) needs more than \(f.count) items to draw from",
+                                     remedy: "lower the count or use a separate source file"))
+        }
+        var suite = Suite(id: header.id, version: header.version, language: header.language, task: header.task,
+                          template: header.template, system: header.system, metrics: header.metrics,
+                          generation: header.generation, info: header.info, items: items,
+                          contentHash: hash.finalizeHex(), path: folder)
+        suite.fewshot = header.fewshot
+        suite.fewshotPool = header.fewshot == nil ? [] : pool
+        return suite
     }
 }
