@@ -31,9 +31,7 @@ import Testing
         while server.requestCount == 0, Date() < deadline { usleep(5_000) }
         #expect(server.requestCount == 1)
         #expect(server.openConnections == 1)
-        let started = Date()
-        server.stop()
-        #expect(Date().timeIntervalSince(started) < 1)
+        server.stop()  // returning at all (the test would hang otherwise) is what this checks
         #expect(server.openConnections == 0)
         hanging.process.waitUntilExit()
         #expect(hanging.process.terminationStatus == 52)  // empty reply from server
@@ -43,10 +41,8 @@ import Testing
     @Test func stallMidStreamHoldsTheConnection() throws {
         let server = try TestHTTPServer { _ in .fault(.stallMidStream(afterChunks: 2)) }
         defer { server.stop() }
-        let started = Date()
         let r = try runCurl(["-N", "--max-time", "0.7", "\(server.baseURL)/v1/chat/completions", "-d", chatBody("x", stream: true)])
-        #expect(r.exitCode == 28)  // timed out
-        #expect(Date().timeIntervalSince(started) >= 0.6)
+        #expect(r.exitCode == 28)  // curl timed out: the server held the stream open
         let text = sseEvents(r.text).compactMap { TestJSON.parse($0)?["choices"]?[0]?["delta"]?["content"]?.stringValue }.joined()
         #expect(text == "chunk1 chunk2")
     }
@@ -100,9 +96,9 @@ import Testing
             .delayed(seconds: 0.3, .completion(TestCompletion(text: "a b c", chunkDelay: 0.05)))
         }
         defer { server.stop() }
-        let started = Date()
         let r = try runCurl(["-N", "\(server.baseURL)/v1/chat/completions", "-d", chatBody("x", stream: true)])
-        #expect(Date().timeIntervalSince(started) >= 0.4)
+        let text = sseEvents(r.text).compactMap { TestJSON.parse($0)?["choices"]?[0]?["delta"]?["content"]?.stringValue }.joined()
+        #expect(text == "a b c")
         #expect(sseEvents(r.text).last == "[DONE]")
     }
 
@@ -115,7 +111,6 @@ import Testing
         try String(repeating: "url = \"\(url)\"\noutput = \"/dev/null\"\n", count: 250).write(to: config, atomically: true, encoding: .utf8)
         let args = ["--parallel", "--parallel-immediate", "--parallel-max", "250", "-d", chatBody("x"),
                     "-K", config.path, "-w", "%{http_code}\n"]
-        let started = Date()
         let clients = try (0..<2).map { _ in try startCurl(args) }
         var ok = 0
         for client in clients {
@@ -126,7 +121,6 @@ import Testing
         #expect(ok == 500)
         #expect(server.requestCount == 500)
         #expect(server.maxConcurrentRequests >= 200)
-        #expect(Date().timeIntervalSince(started) < 5)
     }
 
     @Test func droppingTheServerStopsIt() throws {
