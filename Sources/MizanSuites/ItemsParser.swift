@@ -33,56 +33,84 @@ struct ItemsParser {
                 fail(nil, "line is not a JSON object", "write one JSON object per line, e.g. {\"id\": \"1\", \"input\": \"…\", \"reference\": \"…\"}")
                 continue
             }
-            guard let id = fields["id"]?.stringValue, !id.isEmpty else { fail("id", "missing item id", "add a unique \"id\""); continue }
-            if let first = seen[id] { fail("id", "duplicate item id '\(id)' (first on line \(first))", "give every item a unique id"); continue }
-            seen[id] = lineNo
-            guard case .string(let input)? = fields["input"] else { fail("input", "item '\(id)' has no text \"input\"", "add \"input\": \"…\""); continue }
-            var item = SuiteItem(id: id, input: input, fields: fields, line: lineNo)
-            if let l = fields["lang"] {
-                guard let raw = l.stringValue, let tag = LanguageTag(raw) else {
-                    fail("lang", "unknown language tag '\(l.stringValue ?? "?")'", "use one of: \(LanguageTag.known.keys.sorted().joined(separator: ", "))")
+            guard let baseID = fields["id"]?.stringValue, !baseID.isEmpty else { fail("id", "missing item id", "add a unique \"id\""); continue }
+            func build(_ fields: [String: JSONValue], id: String) -> SuiteItem? {
+                if let first = seen[id] { fail("id", "duplicate item id '\(id)' (first on line \(first))", "give every item a unique id"); return nil }
+                seen[id] = lineNo
+                guard case .string(let input)? = fields["input"] else { fail("input", "item '\(id)' has no text \"input\"", "add \"input\": \"…\""); return nil }
+                var item = SuiteItem(id: id, input: input, fields: fields, line: lineNo)
+                if let l = fields["lang"] {
+                    guard let raw = l.stringValue, let tag = LanguageTag(raw) else {
+                        fail("lang", "unknown language tag '\(l.stringValue ?? "?")'", "use one of: \(LanguageTag.known.keys.sorted().joined(separator: ", "))")
+                        return nil
+                    }
+                    item.lang = tag
+                }
+                switch fields["references"] ?? fields["reference"] {
+                case .string(let s)?: item.references = [s]
+                case .array(let a)?:
+                    let refs = a.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
+                    if refs.count != a.count || refs.isEmpty { fail("references", "references must be a non-empty list of strings", "write \"references\": [\"…\", \"…\"]"); return nil }
+                    item.references = refs
+                case nil: break
+                default: fail("reference", "reference must be a string", "write \"reference\": \"…\""); return nil
+                }
+                if header.task == .multipleChoice {
+                    guard case .array(let c)? = fields["choices"], c.count >= 2, c.count <= 5,
+                          case let choices = c.compactMap({ $0.stringValue }), choices.count == c.count else {
+                        fail("choices", "item '\(id)' needs \"choices\": a list of 2 to 5 strings", "add the options in label order"); return nil
+                    }
+                    item.choices = choices
+                    guard let answer = fields["answer"], let index = Self.answerIndex(answer, choices: choices) else {
+                        fail("answer", "item '\(id)' has no valid \"answer\"", "give the zero-based index of the correct choice (0…\(choices.count - 1)), its label (A/أ) or its text")
+                        return nil
+                    }
+                    item.answerIndex = index
+                } else if needsReference && item.references.isEmpty {
+                    fail("reference", "item '\(id)' has no reference", "add \"reference\" or \"references\" (the metrics \(header.metrics.map(\.name).joined(separator: ", ")) need one)")
+                    return nil
+                }
+                if let m = fields["messages"] {
+                    guard case .array(let turns) = m, turns.allSatisfy({ t in
+                        ["system", "user", "assistant"].contains(t["role"]?.stringValue ?? "") && t["content"]?.stringValue != nil
+                    }) else {
+                        fail("messages", "item '\(id)': messages must be a list of {\"role\": system|user|assistant, \"content\": text}",
+                             "fix the conversation turns; the template renders the final user turn")
+                        return nil
+                    }
+                }
+                if let missing = placeholders.first(where: { $0 != "choices" && fields[$0] == nil }) {
+                    fail(missing, "template uses {{\(missing)}} but item '\(id)' has no field '\(missing)'", "add the field or change prompt.template")
+                    return nil
+                }
+                return item
+            }
+            var base = fields
+            base["variants"] = nil
+            if let item = build(base, id: baseID) { items.append(item) }
+            // One prompt per language variant: {"variants": {"ary-Latn": {"input": …, "reference": …}}}
+            // adds item "<id>@ary-Latn" in that language, its fields overriding the base item's.
+            if let v = fields["variants"] {
+                guard case .object(let variants) = v else {
+                    fail("variants", "item '\(baseID)': variants must map language tags to field overrides",
+                         "write \"variants\": {\"ary-Latn\": {\"input\": \"…\", \"reference\": \"…\"}}")
                     continue
                 }
-                item.lang = tag
-            }
-            switch fields["references"] ?? fields["reference"] {
-            case .string(let s)?: item.references = [s]
-            case .array(let a)?:
-                let refs = a.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
-                if refs.count != a.count || refs.isEmpty { fail("references", "references must be a non-empty list of strings", "write \"references\": [\"…\", \"…\"]"); continue }
-                item.references = refs
-            case nil: break
-            default: fail("reference", "reference must be a string", "write \"reference\": \"…\""); continue
-            }
-            if header.task == .multipleChoice {
-                guard case .array(let c)? = fields["choices"], c.count >= 2, c.count <= 5,
-                      case let choices = c.compactMap({ $0.stringValue }), choices.count == c.count else {
-                    fail("choices", "item '\(id)' needs \"choices\": a list of 2 to 5 strings", "add the options in label order"); continue
-                }
-                item.choices = choices
-                guard let answer = fields["answer"], let index = Self.answerIndex(answer, choices: choices) else {
-                    fail("answer", "item '\(id)' has no valid \"answer\"", "give the zero-based index of the correct choice (0…\(choices.count - 1)), its label (A/أ) or its text")
-                    continue
-                }
-                item.answerIndex = index
-            } else if needsReference && item.references.isEmpty {
-                fail("reference", "item '\(id)' has no reference", "add \"reference\" or \"references\" (the metrics \(header.metrics.map(\.name).joined(separator: ", ")) need one)")
-                continue
-            }
-            if let m = fields["messages"] {
-                guard case .array(let turns) = m, turns.allSatisfy({ t in
-                    ["system", "user", "assistant"].contains(t["role"]?.stringValue ?? "") && t["content"]?.stringValue != nil
-                }) else {
-                    fail("messages", "item '\(id)': messages must be a list of {\"role\": system|user|assistant, \"content\": text}",
-                         "fix the conversation turns; the template renders the final user turn")
-                    continue
+                for tag in variants.keys.sorted() {
+                    guard case .object(let overrides) = variants[tag]!, LanguageTag(tag) != nil else {
+                        fail("variants", "item '\(baseID)': variant '\(tag)' must be a known language tag with an object of fields",
+                             "use one of: \(LanguageTag.known.keys.sorted().joined(separator: ", "))")
+                        continue
+                    }
+                    var merged = base.merging(overrides) { _, new in new }
+                    if overrides["references"] != nil { merged["reference"] = nil }
+                    if overrides["reference"] != nil { merged["references"] = nil }
+                    merged["lang"] = .string(tag)
+                    merged["variant_of"] = .string(baseID)
+                    merged["id"] = .string("\(baseID)@\(tag)")
+                    if let item = build(merged, id: "\(baseID)@\(tag)") { items.append(item) }
                 }
             }
-            if let missing = placeholders.first(where: { $0 != "choices" && fields[$0] == nil }) {
-                fail(missing, "template uses {{\(missing)}} but item '\(id)' has no field '\(missing)'", "add the field or change prompt.template")
-                continue
-            }
-            items.append(item)
         }
         return items
     }

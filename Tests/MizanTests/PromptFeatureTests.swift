@@ -74,4 +74,19 @@ import MizanTestSupport
         _ = SuiteLoader.loadCollecting(folder: folder, errors: &errors)
         #expect(errors.first?.field == "messages" && errors.first?.line == 1)
     }
+
+    @Test func languageVariantsBecomeOneItemPerScript() throws {
+        let folder = try TestEnv.writeSuite(in: TestEnv.tempDir(), items: [
+            #"{"id":"greet","input":"كيداير؟","reference":"بخير","variants":{"ary-Latn":{"input":"kidayr?","reference":"bikhir"},"arb-Arab":{"input":"كيف حالك؟"}}}"#,
+        ])
+        let s = try SuiteLoader.load(folder: folder)
+        #expect(s.items.map(\.id) == ["greet", "greet@arb-Arab", "greet@ary-Latn"])
+        #expect(s.items[2].lang?.description == "ary-Latn" && s.items[2].input == "kidayr?" && s.items[2].references == ["bikhir"])
+        #expect(s.items[1].references == ["بخير"], "a variant inherits what it does not override")
+        #expect(s.items[0].lang == nil && s.items[0].fields["variants"] == nil)
+        let bad = try TestEnv.writeSuite(in: TestEnv.tempDir(), items: [#"{"id":"g","input":"x","reference":"y","variants":{"xx-Yyyy":{"input":"z"}}}"#])
+        var errors: [InputError] = []
+        _ = SuiteLoader.loadCollecting(folder: bad, errors: &errors)
+        #expect(errors.first?.field == "variants" && errors.first?.line == 1)
+    }
 }
