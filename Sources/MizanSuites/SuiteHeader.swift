@@ -96,11 +96,22 @@ struct SuiteHeader {
             }
         }
         for key in ["description", "license", "status", "source", "arabizi_convention"] {
-            if let v = root[key] { attempt { h.info[key] = try v.string() } }
+            if let v = root[key] { attempt { h.info[key] = try infoText(v, key: key) } }
         }
         if let a = root["authors"] { attempt { h.info["authors"] = try a.sequence().map { try $0.string() }.joined(separator: ", ") } }
         if !errors.isEmpty { throw InputErrors(errors) }
         return h
+    }
+
+    /// A text value, or for `source` also a mapping (as written by `mizan import`), kept as canonical JSON text.
+    static func infoText(_ v: YAMLValue, key: String) throws -> String {
+        if key == "source", (try? v.mapping()) != nil {
+            if let bad = v.unknownKeys(allowed: ["importer", "files", "imported_at", "url", "note"]).first {
+                throw bad.error("unknown key '\(bad.path)'", remedy: "use source.importer, source.files, source.imported_at, source.url or source.note")
+            }
+            return v.json().canonicalJSON
+        }
+        return try v.string()
     }
 
     static func parseMetrics(_ node: YAMLValue, folder: String, errors: inout [InputError]) throws -> [MetricSpec] {

@@ -12,7 +12,8 @@ struct Mizan: AsyncParsableCommand {
         abstract: "Evaluate models on Moroccan Darija, Arabic, Amazigh and French.",
         discussion: "Exit codes: 0 ok · 1 regression · 2 usage or input error · 3 endpoint errors above budget · 4 internal error · 130 interrupted.",
         version: mizanVersion,
-        subcommands: [RunCommand.self, RunsCommand.self, ShowCommand.self, ValidateCommand.self, SuitesCommand.self, ScoreCommand.self, RescoreCommand.self])
+        subcommands: [RunCommand.self, RunsCommand.self, ShowCommand.self, ValidateCommand.self, SuitesCommand.self,
+                      ImportCommand.self, ScoreCommand.self, RescoreCommand.self])
 }
 
 /// Options shared by commands that touch the store or the config file.
