@@ -25,7 +25,7 @@ struct ImportCommonOptions: ParsableArguments {
     @Option(name: .long, help: "Suite id (default: the folder name of --out).")
     var id: String?
 
-    @Option(name: .customLong("version"), help: "Suite version, semver.")
+    @Option(name: .customLong("suite-version"), help: "Suite version, semver (default 1.0.0).")
     var suiteVersion = "1.0.0"
 
     @Option(name: [.customLong("licence"), .customLong("license")], help: "Licence of your copy, e.g. \"CC BY-SA 4.0\" (required).")
@@ -150,7 +150,7 @@ struct ImportTable: AsyncParsableCommand {
     @Option(name: .customLong("suite-id"), help: "Suite id (default: the folder name of --out).")
     var suiteID: String?
 
-    @Option(name: .customLong("version"), help: "Suite version, semver.")
+    @Option(name: .customLong("suite-version"), help: "Suite version, semver (default 1.0.0).")
     var suiteVersion = "1.0.0"
 
     @Option(name: [.customLong("licence"), .customLong("license")], help: "Licence of your copy (required).")

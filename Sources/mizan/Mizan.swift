@@ -14,6 +14,24 @@ struct Mizan: AsyncParsableCommand {
         version: mizanVersion,
         subcommands: [RunCommand.self, RunsCommand.self, ShowCommand.self, ValidateCommand.self, SuitesCommand.self,
                       ImportCommand.self, ScoreCommand.self, RescoreCommand.self])
+
+    /// Runs the command; argument errors exit with 2 (mizan's usage-error code) instead of 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options shared by commands that touch the store or the config file.

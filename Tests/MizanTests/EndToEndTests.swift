@@ -146,6 +146,8 @@ import MizanTestSupport
         #expect(r.stderr.contains("duplicate item id"))
         let ok = try TestEnv.run(TestEnv.mizanBinary, ["validate"], cwd: TestEnv.root)
         #expect(ok.status == 0, "\(ok.stderr)")
+        let badFlag = try TestEnv.run(TestEnv.mizanBinary, ["run", "--bogus"])
+        #expect(badFlag.status == 2 && badFlag.stderr.contains("Unknown option '--bogus'"))
     }
 
     @Test func ollamaStreamingRunRecordsTTFT() async throws {

@@ -74,7 +74,7 @@ import MizanSuites
         try write(dir, "fl/tzm_Tfng.devtest", tifinagh.joined(separator: "\n"))
         let r = try TestEnv.run(TestEnv.mizanBinary, ["import", "flores", "--dir", dir + "/fl", "--source", "ary_Arab",
                                                       "--target", "tzm_Tfng", "--out", dir + "/out", "--licence", "CC BY-SA 4.0",
-                                                      "--limit", "2", "--version", "1.2.0", "--id", "flores-ary-zgh"])
+                                                      "--limit", "2", "--suite-version", "1.2.0", "--id", "flores-ary-zgh"])
         #expect(r.status == 0, "\(r.stderr)")
         let suite = try SuiteLoader.load(folder: dir + "/out")
         #expect(suite.id == "flores-ary-zgh" && suite.version == "1.2.0")
