@@ -31,6 +31,7 @@ public enum MetricRegistry {
         "rouge-l": { try RougeL(spec: $0) },
         "json": { try JSONValidity(spec: $0) },
         "fidelity": { try Fidelity(spec: $0) },
+        "refusal": { try RefusalMetric(spec: $0) },
         "length": { try LengthMetric(spec: $0) },
         "bleu": { try ReferenceMetric(kind: .bleu, spec: $0) },
         "chrf": { try ReferenceMetric(kind: .chrf, spec: $0) },

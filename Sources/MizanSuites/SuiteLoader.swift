@@ -10,7 +10,7 @@ public enum SuiteLoader {
                                        "description", "license", "authors", "status", "changelog", "tags", "source",
                                        "arabizi_convention", "fewshot"]
     /// Metrics that need no reference.
-    static let referenceFree: Set<String> = ["fidelity", "json", "length", "judge", "external", "choice"]
+    static let referenceFree: Set<String> = ["fidelity", "json", "length", "judge", "external", "choice", "refusal"]
 
     /// Resolves `--suite` (a path to a folder or a suite id under `promptsDir`) to a folder path.
     public static func resolve(_ suite: String, promptsDir: String = "Prompts") throws -> String {
