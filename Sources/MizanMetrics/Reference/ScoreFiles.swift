@@ -1,3 +1,4 @@
+import MizanCore
 import Foundation
 
 /// A problem with `mizan score` input (exit code 2): unreadable file, bad UTF-8, line-count mismatch.
@@ -143,20 +144,6 @@ public enum ScoreRunner {
     /// A JSON number (shortest round-trip form).
     static func jsonNumber(_ d: Double) -> String { d.isFinite ? "\(d)" : "null" }
 
-    /// A JSON string literal.
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal (the same escaping as every other JSON mizan writes).
+    static func jsonString(_ s: String) -> String { JSONValue.string(s).canonicalJSON }
 }
