@@ -51,6 +51,8 @@ public struct RunSummary: Sendable {
     public var performanceByLanguage: [String: PerformanceStats]
     /// Wall-clock seconds from the run's start to its end, when both are recorded.
     public var wallSeconds: Double?
+    /// pass@k and agreement, for runs with several samples per item.
+    public var sampling: SamplingStats?
 
     /// Metric names in suite order.
     public var metricNames: [String] {
@@ -101,7 +103,7 @@ public enum Summarizer {
                           ttftP50: percentile(ttfts, 0.5), promptTokens: promptTokens, completionTokens: completionTokens,
                           performance: .of(items),
                           performanceByLanguage: Dictionary(grouping: items, by: \.language).mapValues { .of($0) },
-                          wallSeconds: wallSeconds(run))
+                          wallSeconds: wallSeconds(run), sampling: SamplingStats.of(items))
     }
 
     /// Seconds between the run's recorded start and end.

@@ -83,6 +83,13 @@ public enum SummaryTables {
         if let v = s.latencyP95 { o["latency_p95"] = .number(v) }
         if let v = s.ttftP50 { o["ttft_p50"] = .number(v) }
         if let v = s.invalidAnswerRate { o["choice_invalid_rate"] = .number(v) }
+        if let sm = s.sampling {
+            o["sampling"] = .object([
+                "samples_per_item": .number(Double(sm.samplesPerItem)), "agreement": .number(sm.agreement),
+                "pass_at": .object(sm.passAt.mapValues { .object(["pass@1": .number($0.pass1), "pass@k": .number($0.passK),
+                                                                  "pass^k": .number($0.passAllK)]) }),
+            ])
+        }
         return .object(o)
     }
 }

@@ -7,7 +7,7 @@ import MizanText
 /// Builds the manifest stored with every run: everything needed to know what was measured.
 enum Manifest {
     static func make(suite: Suite, items: [SuiteItem], endpoint: JSONValue, metrics: [any Metric],
-                     harnessVersion: String, name: String?, retry: RetryPolicy) -> JSONValue {
+                     harnessVersion: String, name: String?, retry: RetryPolicy, samples: Int = 1, seedBase: Int = 1) -> JSONValue {
         let languages = Set(items.map { suite.language(of: $0) }).sorted()
         var normalizers: [String: JSONValue] = [:]
         for tag in languages {
@@ -39,6 +39,8 @@ enum Manifest {
             }),
             "normalizers": .object(normalizers),
             "retries": retry.manifest,
+            "samples": .object(["count": .number(Double(samples)),
+                                "seeds": samples > 1 ? .array((0..<samples).map { .number(Double(seedBase + $0)) }) : .null]),
             "harness": .object(["name": .string("mizan"), "version": .string(harnessVersion),
                                 "git_commit": gitCommit().map { .string($0) } ?? .null]),
             "host": .object(["os": .string(ProcessInfo.processInfo.operatingSystemVersionString),

@@ -69,7 +69,7 @@ public struct Rescorer: Sendable {
         }
         let items = try store.items(runID: run.id)
         let scorable = items.filter { $0.response.failure == nil && $0.response.text != nil }
-        try await withThrowingTaskGroup(of: (String, [ScoreRecord]).self) { group in
+        try await withThrowingTaskGroup(of: (String, Int, [ScoreRecord]).self) { group in
             var next = 0
             func launch() {
                 guard next < scorable.count else { return }
@@ -80,12 +80,12 @@ public struct Rescorer: Sendable {
                                             choices: item.choices, answerIndex: item.answerIndex,
                                             language: LanguageTag(item.language) ?? LanguageTag(language: "und", script: "Zyyy"),
                                             finishReason: item.response.finishReason, fields: item.fields)
-                    return (item.itemID, try await Runner.score(input, with: metrics))
+                    return (item.itemID, item.sample, try await Runner.score(input, with: metrics))
                 }
             }
             for _ in 0..<max(1, request.concurrency) { launch() }
-            while let (itemID, scores) = try await group.next() {
-                try store.replaceScores(runID: run.id, itemID: itemID, scores: scores)
+            while let (itemID, sample, scores) = try await group.next() {
+                try store.replaceScores(runID: run.id, itemID: itemID, sample: sample, scores: scores)
                 launch()
             }
         }

@@ -36,6 +36,8 @@ public struct RunRequest: Sendable {
     public var config: MizanConfig
     /// Gentle-stop switch (first Ctrl-C); cancelling the task is the hard stop.
     public var control: RunControl?
+    /// Generations per item (`--samples K`); sample k is sent with seed `seedBase + k`.
+    public var samples = 1
 
     public init(suite: Suite, endpoint: EndpointConfig, limit: Int? = nil, name: String? = nil,
                 resume: RunRecord? = nil, retryErrors: Bool = false, config: MizanConfig = MizanConfig()) {
@@ -99,8 +101,10 @@ public struct Runner: Sendable {
         let client = try ModelClient(config: request.endpoint)
         let pacer = EndpointPacer(limit: request.endpoint.rateLimit)
         let selected = Array(suite.items.prefix(request.limit ?? suite.items.count))
+        let samples = max(1, request.samples)
+        let seedBase = suite.generation.seed ?? 1
         let runID: String
-        var items = selected
+        var units = selected.flatMap { item in (0..<samples).map { (item, $0) } }
         var done = 0, errors = 0
         if let previous = request.resume {
             guard previous.suiteHash == suite.contentHash else {
@@ -110,33 +114,39 @@ public struct Runner: Sendable {
             }
             runID = previous.id
             let stored = try store.items(runID: runID)
-            let keep = Set(stored.filter { $0.response.failure == nil || !request.retryErrors }.map(\.itemID))
-            items = selected.filter { !keep.contains($0.id) }
+            let kept = stored.filter { $0.response.failure == nil || !request.retryErrors }
+            let keep = Set(kept.map { "\($0.itemID)#\($0.sample)" })
+            units = units.filter { !keep.contains("\($0.0.id)#\($0.1)") }
             done = keep.count
-            errors = stored.filter { $0.response.failure != nil && keep.contains($0.itemID) }.count
+            errors = kept.filter { $0.response.failure != nil }.count
             try store.setStatus(runID: runID, status: "running")
         } else {
             let fingerprint = await client.fingerprint()
             runID = Runner.newRunID()
             let manifest = Manifest.make(suite: suite, items: selected, endpoint: fingerprint, metrics: metrics,
-                                         harnessVersion: harnessVersion, name: request.name, retry: request.endpoint.retry)
+                                         harnessVersion: harnessVersion, name: request.name, retry: request.endpoint.retry,
+                                         samples: samples, seedBase: seedBase)
             try store.createRun(RunRecord(id: runID, suiteID: suite.id, suiteVersion: suite.version, suiteHash: suite.contentHash,
                                           endpoint: request.endpoint.name, model: request.endpoint.model, status: "running",
                                           startedAt: isoNow(), itemCount: selected.count, manifest: manifest))
         }
-        let total = selected.count
+        let total = selected.count * samples
         let start = monotonicNow()
         var storeError: (any Error)?
         let concurrency = max(1, request.endpoint.concurrency)
         await withTaskGroup(of: ItemRecord?.self) { group in
             var next = 0
             func launch() {
-                guard next < items.count, !Task.isCancelled, request.control?.isDraining != true else { return }
-                let item = items[next]
+                guard next < units.count, !Task.isCancelled, request.control?.isDraining != true else { return }
+                let (item, sample) = units[next]
                 next += 1
-                group.addTask { await Runner.evaluate(item, suite: suite, client: client, pacer: pacer, metrics: metrics) }
+                var settings = suite.generation
+                if samples > 1 { settings.seed = seedBase + sample }
+                group.addTask {
+                    await Runner.evaluate(item, suite: suite, settings: settings, sample: sample, client: client, pacer: pacer, metrics: metrics)
+                }
             }
-            for _ in 0..<min(concurrency, items.count) { launch() }
+            for _ in 0..<min(concurrency, units.count) { launch() }
             while let finished = await group.next() {
                 if let record = finished {
                     do { try store.record(runID: runID, item: record) } catch {
@@ -158,19 +168,19 @@ public struct Runner: Sendable {
     }
 
     /// Sends one item and scores it; nil when cancelled before an answer arrived.
-    static func evaluate(_ item: SuiteItem, suite: Suite, client: ModelClient, pacer: EndpointPacer,
+    static func evaluate(_ item: SuiteItem, suite: Suite, settings: GenerationSettings, sample: Int, client: ModelClient, pacer: EndpointPacer,
                          metrics: [any Metric]) async -> ItemRecord? {
         let rendered = PromptRenderer.conversation(suite, item: item)
         let prompt = RenderedPrompt(system: rendered.system, user: rendered.user, history: rendered.history,
                                     separator: rendered.separator)
-        let body = client.requestBody(prompt, settings: suite.generation)
+        let body = client.requestBody(prompt, settings: settings)
         var hasher = SHA256()
         hasher.update(client.config.generationURL)
         hasher.update([0])
         hasher.update(body)
         let response: ModelResponse
         do {
-            response = try await client.send(body: body, prompt: prompt, settings: suite.generation, pacer: pacer)
+            response = try await client.send(body: body, prompt: prompt, settings: settings, pacer: pacer)
         } catch { return nil }
         let language = suite.language(of: item)
         var scores: [ScoreRecord] = []
@@ -182,7 +192,8 @@ public struct Runner: Sendable {
         }
         return ItemRecord(itemID: item.id, language: language.description, requestHash: hasher.finalizeHex(),
                           prompt: rendered.user, response: response, scores: scores,
-                          references: item.references, choices: item.choices, answerIndex: item.answerIndex, fields: item.fields)
+                          references: item.references, choices: item.choices, answerIndex: item.answerIndex, fields: item.fields,
+                          sample: sample)
     }
 
     /// Scores one input with every metric; a throwing metric gives a score with its error.

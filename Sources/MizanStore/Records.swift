@@ -85,10 +85,13 @@ public struct ItemRecord: Sendable, Hashable {
     public var answerIndex: Int?
     /// Every field of the item's JSON line.
     public var fields: [String: JSONValue]
+    /// Sample number (0-based) when the run asks for several generations per item (`--samples`).
+    public var sample: Int
 
     public init(itemID: String, language: String, requestHash: String, prompt: String, response: ModelResponse,
                 scores: [ScoreRecord], references: [String] = [], choices: [String]? = nil, answerIndex: Int? = nil,
-                fields: [String: JSONValue] = [:]) {
+                fields: [String: JSONValue] = [:], sample: Int = 0) {
+        self.sample = sample
         self.itemID = itemID
         self.language = language
         self.requestHash = requestHash
@@ -108,8 +111,8 @@ public protocol ResultStore: Sendable {
     func createRun(_ run: RunRecord) throws
     /// Stores one finished item atomically (response and scores together).
     func record(runID: String, item: ItemRecord) throws
-    /// Replaces the scores of stored items (rescore).
-    func replaceScores(runID: String, itemID: String, scores: [ScoreRecord]) throws
+    /// Replaces the scores of one stored sample of an item (rescore).
+    func replaceScores(runID: String, itemID: String, sample: Int, scores: [ScoreRecord]) throws
     /// Replaces a run's manifest (rescore records itself there).
     func updateManifest(runID: String, manifest: JSONValue) throws
     /// Sets a run's status (e.g. back to `running` when it is resumed).

@@ -31,6 +31,31 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
         CREATE INDEX responses_request_hash ON responses(request_hash);
         """,
         "ALTER TABLE responses ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;",
+        // 3: several samples per item. Scores move first (their foreign key pointed at responses),
+        // then responses get `sample` in their primary key.
+        """
+        CREATE TABLE scores_v3(
+            run_id TEXT NOT NULL, item_id TEXT NOT NULL, sample INTEGER NOT NULL DEFAULT 0, metric TEXT NOT NULL,
+            metric_version TEXT NOT NULL, value REAL, details TEXT NOT NULL, error TEXT,
+            PRIMARY KEY(run_id, item_id, sample, metric));
+        INSERT INTO scores_v3(run_id, item_id, sample, metric, metric_version, value, details, error)
+            SELECT run_id, item_id, 0, metric, metric_version, value, details, error FROM scores;
+        DROP TABLE scores;
+        CREATE TABLE responses_v3(
+            run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, item_id TEXT NOT NULL, sample INTEGER NOT NULL DEFAULT 0,
+            seq INTEGER NOT NULL, lang TEXT NOT NULL, request_hash TEXT NOT NULL, prompt TEXT NOT NULL, output TEXT,
+            http_status INTEGER NOT NULL, latency REAL NOT NULL, ttft REAL, prompt_tokens INTEGER,
+            completion_tokens INTEGER, finish_reason TEXT, error_kind TEXT, error_message TEXT, raw_body TEXT,
+            refs TEXT NOT NULL, choices TEXT, answer_index INTEGER, fields TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY(run_id, item_id, sample));
+        INSERT INTO responses_v3 SELECT run_id, item_id, 0, seq, lang, request_hash, prompt, output, http_status, latency, ttft,
+            prompt_tokens, completion_tokens, finish_reason, error_kind, error_message, raw_body, refs, choices, answer_index,
+            fields, attempts FROM responses;
+        DROP TABLE responses;
+        ALTER TABLE responses_v3 RENAME TO responses;
+        ALTER TABLE scores_v3 RENAME TO scores;
+        CREATE INDEX responses_request_hash ON responses(request_hash);
+        """,
     ]
 
     /// Opens (creating if needed) the store at `path` and applies pending migrations.
@@ -79,18 +104,18 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
             try db.transaction {
                 let seq = try nextSeq(runID)
                 try db.query("""
-                    INSERT OR REPLACE INTO responses(run_id, item_id, seq, lang, request_hash, prompt, output, http_status, latency, ttft,
+                    INSERT OR REPLACE INTO responses(run_id, item_id, sample, seq, lang, request_hash, prompt, output, http_status, latency, ttft,
                         prompt_tokens, completion_tokens, finish_reason, error_kind, error_message, raw_body,
                         refs, choices, answer_index, fields, attempts)
-                    VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-                    """, [.text(runID), .text(item.itemID), .int(seq), .text(item.language), .text(item.requestHash), .text(item.prompt),
+                    VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                    """, [.text(runID), .text(item.itemID), .int(item.sample), .int(seq), .text(item.language), .text(item.requestHash), .text(item.prompt),
                           r.text.sql, .int(r.httpStatus), .double(r.latency), r.timeToFirstToken.sql, r.usage.promptTokens.sql,
                           r.usage.completionTokens.sql, r.finishReason.sql, (r.failure?.kind.rawValue).sql,
                           (r.failure?.message).sql, r.failure == nil ? .null : r.rawBody.map { String($0.prefix(4096)) }.sql,
                           .text(JSONValue.array(item.references.map { .string($0) }).canonicalJSON),
                           item.choices.map { JSONValue.array($0.map { .string($0) }).canonicalJSON }.sql,
                           item.answerIndex.sql, .text(JSONValue.object(item.fields).canonicalJSON), .int(r.attempts)])
-                try insertScores(runID: runID, itemID: item.itemID, item.scores)
+                try insertScores(runID: runID, itemID: item.itemID, sample: item.sample, item.scores)
             }
         }
     }
@@ -103,21 +128,22 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
         return n
     }
 
-    private func insertScores(runID: String, itemID: String, _ scores: [ScoreRecord]) throws {
+    private func insertScores(runID: String, itemID: String, sample: Int, _ scores: [ScoreRecord]) throws {
         for s in scores {
-            try db.query("INSERT OR REPLACE INTO scores(run_id, item_id, metric, metric_version, value, details, error) VALUES(?,?,?,?,?,?,?)",
-                         [.text(runID), .text(itemID), .text(s.metric), .text(s.metricVersion), s.value.sql,
+            try db.query("INSERT OR REPLACE INTO scores(run_id, item_id, sample, metric, metric_version, value, details, error) VALUES(?,?,?,?,?,?,?,?)",
+                         [.text(runID), .text(itemID), .int(sample), .text(s.metric), .text(s.metricVersion), s.value.sql,
                           .text(s.details.canonicalJSON), s.error.sql])
         }
     }
 
-    public func replaceScores(runID: String, itemID: String, scores: [ScoreRecord]) throws {
+    public func replaceScores(runID: String, itemID: String, sample: Int, scores: [ScoreRecord]) throws {
         try locked {
             try db.transaction {
                 for s in scores {
-                    try db.query("DELETE FROM scores WHERE run_id = ? AND item_id = ? AND metric = ?", [.text(runID), .text(itemID), .text(s.metric)])
+                    try db.query("DELETE FROM scores WHERE run_id = ? AND item_id = ? AND sample = ? AND metric = ?",
+                                 [.text(runID), .text(itemID), .int(sample), .text(s.metric)])
                 }
-                try insertScores(runID: runID, itemID: itemID, scores)
+                try insertScores(runID: runID, itemID: itemID, sample: sample, scores)
             }
         }
     }
@@ -171,14 +197,14 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
     public func items(runID: String) throws -> [ItemRecord] {
         try locked {
             var scores: [String: [ScoreRecord]] = [:]
-            for row in try db.query("SELECT item_id, metric, metric_version, value, details, error FROM scores WHERE run_id = ? ORDER BY metric", [.text(runID)]) {
+            for row in try db.query("SELECT item_id || '#' || sample, metric, metric_version, value, details, error FROM scores WHERE run_id = ? ORDER BY metric", [.text(runID)]) {
                 let details = row[4].text.flatMap { JSONValue.parse($0) } ?? .object([:])
                 scores[row[0].text ?? "", default: []].append(
                     ScoreRecord(metric: row[1].text ?? "", metricVersion: row[2].text ?? "", value: row[3].double, details: details, error: row[5].text))
             }
             return try db.query("""
                 SELECT item_id, lang, request_hash, prompt, output, http_status, latency, ttft, prompt_tokens, completion_tokens,
-                       finish_reason, error_kind, error_message, raw_body, refs, choices, answer_index, fields, attempts
+                       finish_reason, error_kind, error_message, raw_body, refs, choices, answer_index, fields, attempts, sample
                 FROM responses WHERE run_id = ? ORDER BY seq
                 """, [.text(runID)]).map { row in
                 var failure: EndpointFailure?
@@ -196,8 +222,9 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
                 var fields: [String: JSONValue] = [:]
                 if case .object(let o)? = decode(row[17]) { fields = o }
                 return ItemRecord(itemID: id, language: row[1].text ?? "", requestHash: row[2].text ?? "", prompt: row[3].text ?? "",
-                                  response: response, scores: scores[id] ?? [], references: strings(decode(row[14])) ?? [],
-                                  choices: strings(decode(row[15])), answerIndex: row[16].int, fields: fields)
+                                  response: response, scores: scores["\(id)#\(row[19].int ?? 0)"] ?? [], references: strings(decode(row[14])) ?? [],
+                                  choices: strings(decode(row[15])), answerIndex: row[16].int, fields: fields,
+                                  sample: row[19].int ?? 0)
             }
         }
     }

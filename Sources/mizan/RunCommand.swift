@@ -48,6 +48,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Fraction of items allowed to end in endpoint errors before exiting with code 3.")
     var errorBudget: Double = 0.2
 
+    @Option(help: "Generations per item; sample k uses seed (suite seed or 1) + k. Reports pass@1, pass@K, pass^K and agreement.")
+    var samples: Int?
+
     @Option(help: "Seconds the first Ctrl-C waits for requests in flight before cancelling them.")
     var drainTimeout: Double = 30
 
@@ -93,6 +96,8 @@ struct RunCommand: AsyncParsableCommand {
             let suites = try suiteArgs.map { try SuiteLoader.load(folder: try SuiteCatalog.resolve($0)) }
             if resumed == nil { offerResume(store: store, suites: suites, endpoint: endpointConfig) }
             let (finalEndpoint, finalLimit, finalResume) = (endpointConfig, limitArg, resumed)
+            let finalSamples = samples ?? resumed?.manifest["samples"]?["count"]?.doubleValue.map { Int($0) } ?? 1
+            guard finalSamples >= 1 else { throw UsageError("--samples must be at least 1") }
             let runner = Runner(store: store, harnessVersion: mizanVersion)
             let interrupt = InterruptHandler()
             var results: [JSONValue] = []
@@ -105,6 +110,7 @@ struct RunCommand: AsyncParsableCommand {
                 var request = RunRequest(suite: s, endpoint: finalEndpoint, limit: finalLimit, name: name,
                                          resume: finalResume, retryErrors: retryErrors, config: cfg)
                 request.control = control
+                request.samples = finalSamples
                 let finalRequest = request
                 let task = Task { try await runner.run(finalRequest, progress: { bar.update($0) }) }
                 let drainTimeout = self.drainTimeout
@@ -134,6 +140,7 @@ struct RunCommand: AsyncParsableCommand {
                     print(SummaryTables.overview(summary).render(.table))
                     print(SummaryTables.metricsTable(summary).render(.table))
                     print(SummaryTables.performanceTable(summary).render(.table))
+                    if let sm = summary.sampling { print(SummaryTables.samplingTable(sm).render(.table)) }
                 }
             }
             if json { print((results.count == 1 ? results[0] : .array(results)).prettyJSON) }

@@ -62,6 +62,7 @@ struct ShowCommand: AsyncParsableCommand {
             if f == .table || f == .md { print(SummaryTables.overview(summary).render(f)) }
             print(SummaryTables.metricsTable(summary).render(f), terminator: "")
             if f == .table || f == .md { print(""); print(SummaryTables.performanceTable(summary).render(f), terminator: "") }
+            if f == .table || f == .md, let sm = summary.sampling { print(""); print(SummaryTables.samplingTable(sm).render(f), terminator: "") }
             if items { print(""); print(ItemTable.table(stored).render(f), terminator: "") }
         }
     }

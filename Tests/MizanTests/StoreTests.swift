@@ -59,4 +59,35 @@ import MizanStore
         #expect(try a.items(runID: "ra").count == 200)
         #expect(try a.items(runID: "rb").count == 200)
     }
+
+    /// Stores two items and reads them back (used by the sampling tests too).
+    static func roundTripForMigration() throws -> [ItemRecord] {
+        let store = try SQLiteStore(path: TestEnv.tempDir() + "/m.sqlite")
+        try store.createRun(Self.run("m1"))
+        try store.record(runID: "m1", item: Self.item("a", text: "x"))
+        try store.record(runID: "m1", item: Self.item("b", text: "y"))
+        return try store.items(runID: "m1")
+    }
+
+    @Test func aVersionOneStoreIsMigratedWithoutLosingRows() throws {
+        let path = TestEnv.tempDir() + "/v1.sqlite"
+        // Build a schema-1 store by hand with the sqlite3 library through a plain SQLiteStore-free path:
+        // the first migration's SQL, one run, one response, one score.
+        let script = """
+            CREATE TABLE schema_migrations(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);
+            \(SQLiteStore.migrations[0])
+            INSERT INTO schema_migrations VALUES(1, 'then');
+            INSERT INTO runs VALUES('old', 's', '1.0.0', 'h', 'e', 'm', 'completed', 't', 't', 1, '{}');
+            INSERT INTO responses(run_id, item_id, seq, lang, request_hash, prompt, output, http_status, latency, refs, fields)
+                VALUES('old', 'i1', 0, 'ary-Arab', 'rh', 'p', 'مرحبا', 200, 0.5, '["مرحبا"]', '{}');
+            INSERT INTO scores VALUES('old', 'i1', 'exact', 'exact/1', 1, '{}', NULL);
+            """
+        let r = try TestEnv.run("/usr/bin/env", ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", path, script])
+        #expect(r.status == 0, "\(r.stderr)")
+        let store = try SQLiteStore(path: path)
+        #expect(try store.schemaVersion() == SQLiteStore.migrations.count)
+        let items = try store.items(runID: "old")
+        #expect(items.count == 1 && items[0].response.text == "مرحبا" && items[0].scores.first?.value == 1)
+        #expect(items[0].sample == 0 && items[0].response.attempts == 1)
+    }
 }
