@@ -25,6 +25,16 @@ struct SuiteHeader {
         return (parts + (f.isEmpty ? [] : ["fewshot:" + f])).joined(separator: "\u{1F}")
     }
 
+    /// Hashes of the header's parts, so a changed released suite can say what changed.
+    var partHashes: [String: String] {
+        let g = (try? JSONEncoder.sorted.encode(generation)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let m = JSONValue.array(metrics.map { .object(["name": .string($0.name), "options": .object($0.options)]) }).canonicalJSON
+        var parts = ["prompt": SHA256.hex([language.description, task.rawValue, template, system ?? ""].joined(separator: "\u{1F}")),
+                     "metrics": SHA256.hex(m), "generation": SHA256.hex(g)]
+        if let f = fewshot { parts["fewshot"] = SHA256.hex("\(f.count)|\(f.source)|\(f.seed)|\(f.separator)") }
+        return parts
+    }
+
     static let semver = try! NSRegularExpression(pattern: #"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$"#)
 
     static func parse(_ root: YAMLValue, folder: String) throws -> SuiteHeader {

@@ -64,10 +64,14 @@ public enum SuiteLoader {
             errors.append(InputError(file: itemsPath, problem: "no items", remedy: "add at least one JSON line"))
         }
         var hash = SHA256()
+        var itemsHash = SHA256()
         hash.update(header.canonical)
         for item in items {
+            let line = JSONValue.object(item.fields).canonicalJSON
             hash.update("\n")
-            hash.update(JSONValue.object(item.fields).canonicalJSON)
+            hash.update(line)
+            itemsHash.update(line)
+            itemsHash.update("\n")
         }
         var pool = items
         if let f = header.fewshot, f.source != "items" {
@@ -79,6 +83,7 @@ public enum SuiteLoader {
                 for example in pool {
                     hash.update("\nfewshot:")
                     hash.update(JSONValue.object(example.fields).canonicalJSON)
+                    itemsHash.update(JSONValue.object(example.fields).canonicalJSON)
                 }
             } else {
                 errors.append(InputError(file: yamlPath, field: "fewshot.source", problem: "few-shot source '\(f.source)' not found",
@@ -95,6 +100,7 @@ public enum SuiteLoader {
                           generation: header.generation, info: header.info, items: items,
                           contentHash: hash.finalizeHex(), path: folder)
         suite.fewshot = header.fewshot
+        suite.partHashes = header.partHashes.merging(["items": itemsHash.finalizeHex()]) { a, _ in a }
         suite.fewshotPool = header.fewshot == nil ? [] : pool
         return suite
     }

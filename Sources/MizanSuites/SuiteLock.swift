@@ -7,8 +7,16 @@ import MizanCore
 public struct SuiteLock: Sendable, Equatable {
     /// Suite id → version → content hash.
     public var released: [String: [String: String]]
+    /// Suite id → version → part hashes (prompt, metrics, generation, fewshot, items) when recorded.
+    public var parts: [String: [String: [String: String]]] = [:]
 
     public init(released: [String: [String: String]] = [:]) { self.released = released }
+
+    /// Records `suite` as released.
+    public mutating func release(_ suite: Suite) {
+        released[suite.id, default: [:]][suite.version] = suite.contentHash
+        parts[suite.id, default: [:]][suite.version] = suite.partHashes
+    }
 
     /// The lock file's path for a prompts folder.
     public static func path(promptsDir: String) -> String { (promptsDir as NSString).appendingPathComponent("suites.lock") }
@@ -25,7 +33,15 @@ public struct SuiteLock: Sendable, Equatable {
         var lock = SuiteLock()
         for (id, versions) in suites {
             guard case .object(let v) = versions else { continue }
-            lock.released[id] = v.compactMapValues(\.stringValue)
+            for (version, entry) in v {
+                switch entry {
+                case .string(let hash): lock.released[id, default: [:]][version] = hash
+                case .object(let o):
+                    lock.released[id, default: [:]][version] = o["hash"]?.stringValue
+                    if case .object(let p)? = o["parts"] { lock.parts[id, default: [:]][version] = p.compactMapValues(\.stringValue) }
+                default: continue
+                }
+            }
         }
         return lock
     }
@@ -35,7 +51,13 @@ public struct SuiteLock: Sendable, Equatable {
         var lines = ["{", "  \"lock_version\": 1,", "  \"suites\": {"]
         let ids = released.keys.sorted()
         for (i, id) in ids.enumerated() {
-            let versions = JSONValue.object(released[id]!.mapValues { .string($0) }).canonicalJSON
+            var entries: [String: JSONValue] = [:]
+            for (version, hash) in released[id]! {
+                var entry: [String: JSONValue] = ["hash": .string(hash)]
+                if let p = parts[id]?[version] { entry["parts"] = .object(p.mapValues { .string($0) }) }
+                entries[version] = .object(entry)
+            }
+            let versions = JSONValue.object(entries).canonicalJSON
             lines.append("    \(JSONValue.string(id).canonicalJSON): \(versions)" + (i < ids.count - 1 ? "," : ""))
         }
         lines += ["  }", "}", ""]
@@ -45,9 +67,14 @@ public struct SuiteLock: Sendable, Equatable {
     /// The problem with `suite` against the lock, if its released content changed.
     public func violation(_ suite: Suite, promptsDir: String) -> InputError? {
         guard let hash = released[suite.id]?[suite.version], hash != suite.contentHash else { return nil }
+        var what = "its items, prompt, metrics or generation settings"
+        if let old = parts[suite.id]?[suite.version] {
+            let changed = Set(old.keys).union(suite.partHashes.keys).filter { old[$0] != suite.partHashes[$0] }.sorted()
+            if !changed.isEmpty { what = "its " + changed.joined(separator: ", ") }
+        }
         return InputError(file: (suite.path as NSString).appendingPathComponent("suite.yaml"), field: "version",
                           problem: "\(suite.id)@\(suite.version) was released with content hash \(hash.prefix(12)), "
-                            + "but its items, prompt, metrics or generation settings now hash to \(suite.contentHash.prefix(12))",
+                            + "but \(what) changed (now \(suite.contentHash.prefix(12)))",
                           remedy: "released versions are immutable: bump `version`, add a changelog line, keep the old version "
                             + "under \(suite.id)/versions/\(suite.version)/ and run `mizan suites lock` — or revert the change")
     }

@@ -72,10 +72,8 @@ struct SuitesCommand: AsyncParsableCommand {
                 for folder in SuiteCatalog.folders(promptsDir: prompts) {
                     let s = try SuiteLoader.load(folder: folder)
                     if let v = lock.violation(s, promptsDir: prompts) { throw v }
-                    if !lock.isReleased(s) {
-                        lock.released[s.id, default: [:]][s.version] = s.contentHash
-                        added.append("\(s.id)@\(s.version)")
-                    }
+                    if !lock.isReleased(s) { added.append("\(s.id)@\(s.version)") }
+                    if lock.parts[s.id]?[s.version] == nil { lock.release(s) }
                 }
                 try lock.write(promptsDir: prompts)
                 print(added.isEmpty ? "nothing new to release" : "released: \(added.joined(separator: ", "))")
