@@ -42,9 +42,9 @@ LATN_TFNG = {'a': 'ⴰ', 'b': 'ⴱ', 'g': 'ⴳ', 'd': 'ⴷ', 'ḍ': 'ⴹ', 'e': 
              'u': 'ⵓ', 'r': 'ⵔ', 'ṛ': 'ⵕ', 'ɣ': 'ⵖ', 's': 'ⵙ', 'ṣ': 'ⵚ', 'c': 'ⵛ', 't': 'ⵜ', 'ṭ': 'ⵟ',
              'w': 'ⵡ', 'y': 'ⵢ', 'z': 'ⵣ', 'ẓ': 'ⵥ', 'ʷ': 'ⵯ'}
 
-KNOWN_METRICS = {"exact", "contains", "regex", "choice", "f1", "rouge-l", "json", "fidelity", "length",
+KNOWN_METRICS = {"exact", "contains", "regex", "choice", "f1", "rouge-l", "json", "fidelity", "length", "refusal",
                  "bleu", "chrf", "chrf++", "ter", "judge"}
-REFERENCE_FREE = {"fidelity", "json", "length", "judge", "external", "choice"}
+REFERENCE_FREE = {"fidelity", "json", "length", "judge", "external", "choice", "refusal"}
 KNOWN_TAGS = {"ary-Arab", "ary-Latn", "arb-Arab", "zgh-Tfng", "zgh-Latn", "tzm-Tfng", "tzm-Latn",
               "shi-Latn", "kab-Latn", "rif-Latn", "fra-Latn", "eng-Latn"}
 TOP_KEYS = {"id", "version", "language", "task", "prompt", "metrics", "generation", "description",
