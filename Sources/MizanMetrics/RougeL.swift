@@ -20,18 +20,7 @@ public struct RougeL: Metric {
 
     /// Scores one item; details give the best reference's LCS precision and recall.
     public func score(_ input: MetricInput) async throws -> MetricResult {
-        guard !input.references.isEmpty else {
-            return MetricResult(value: nil, error: "item \(input.itemID) has no references for rouge-l")
-        }
-        let n = Normalizers.make(level, for: input.language)
-        let out = Tokenizer.words(n.normalize(input.output))
-        var best = (f: -1.0, p: 0.0, r: 0.0)
-        for ref in input.references {
-            let s = RougeL.fMeasure(out, Tokenizer.words(n.normalize(ref)))
-            if s.f > best.f { best = s }
-        }
-        return MetricResult(value: best.f, details: ["normalizer": .string(n.version),
-                                                     "precision": .number(best.p), "recall": .number(best.r)])
+        TokenOverlap.best(input, level: level, metric: "rouge-l") { RougeL.fMeasure($0, $1) }
     }
 
     /// ROUGE-L F-measure, precision and recall (0 when either side is empty, as rouge-score does).

@@ -18,18 +18,7 @@ public struct TokenF1: Metric {
 
     /// Scores one item; details give the best reference's precision and recall.
     public func score(_ input: MetricInput) async throws -> MetricResult {
-        guard !input.references.isEmpty else {
-            return MetricResult(value: nil, error: "item \(input.itemID) has no references for f1")
-        }
-        let n = Normalizers.make(level, for: input.language)
-        let out = Tokenizer.words(n.normalize(input.output))
-        var best = (f1: -1.0, p: 0.0, r: 0.0)
-        for ref in input.references {
-            let s = TokenF1.f1(out, Tokenizer.words(n.normalize(ref)))
-            if s.f1 > best.f1 { best = s }
-        }
-        return MetricResult(value: best.f1, details: ["normalizer": .string(n.version),
-                                                      "precision": .number(best.p), "recall": .number(best.r)])
+        TokenOverlap.best(input, level: level, metric: "f1") { let s = TokenF1.f1($0, $1); return (s.f1, s.p, s.r) }
     }
 
     /// Bag-of-tokens F1, precision and recall of `candidate` against `reference`.
