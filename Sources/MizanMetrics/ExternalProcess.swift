@@ -11,8 +11,8 @@ struct ExternalFailure: Error, Sendable {
 /// One running external metric command with non-blocking pipes. Used only from the worker
 /// thread of `ExternalWorker` (never from the Swift-concurrency pool): it blocks in `poll`.
 final class ExternalChild {
-    private let process: Process
-    private let stdinPipe = Pipe(), stdoutPipe = Pipe(), stderrPipe = Pipe()
+    private var process = Process()
+    private var stdinPipe = Pipe(), stdoutPipe = Pipe(), stderrPipe = Pipe()
     private var stdinOpen = true
     private var outBuffer: [UInt8] = []
     private var stdoutEOF = false, stderrEOF = false
@@ -25,15 +25,29 @@ final class ExternalChild {
     /// Starts the command with its working directory set to `cwd`.
     init(argv: [String], cwd: String?, display: String) throws {
         self.display = display
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: argv[0])
-        process.arguments = Array(argv.dropFirst())
-        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        process.standardInput = stdinPipe
-        process.standardOutput = stdoutPipe
-        process.standardError = stderrPipe
-        do { try process.run() } catch {
-            throw ExternalFailure(message: "external metric: cannot start \(display): \(error.localizedDescription)", fatal: true)
+        // A script that was just written may be "text file busy" (ETXTBSY) for a moment while some
+        // other thread's freshly forked child still holds it open for writing: retry briefly.
+        var attempt = 0
+        while true {
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: argv[0])
+            process.arguments = Array(argv.dropFirst())
+            if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+            process.standardInput = stdinPipe
+            process.standardOutput = stdoutPipe
+            process.standardError = stderrPipe
+            do {
+                try process.run()
+                break
+            } catch {
+                attempt += 1
+                let busy = (error as NSError).code == Int(ETXTBSY) || "\(error)".localizedCaseInsensitiveContains("busy")
+                guard busy, attempt < 40 else {
+                    throw ExternalFailure(message: "external metric: cannot start \(display): \(error.localizedDescription)", fatal: true)
+                }
+                usleep(25_000)
+                (stdinPipe, stdoutPipe, stderrPipe) = (Pipe(), Pipe(), Pipe())
+            }
         }
         for fd in [stdinPipe.fileHandleForWriting.fileDescriptor, stdoutPipe.fileHandleForReading.fileDescriptor,
                    stderrPipe.fileHandleForReading.fileDescriptor] {

@@ -119,13 +119,16 @@ import MizanTestSupport
         #expect(g2.error?.hasPrefix("external metric: stdout line 2 ") == true)
 
         let noScore = try Self.make(["command": .string("./" + Self.script(dir, "n.sh", #"while read l; do echo '{"value": 1}'; done"#))], folder: dir)
-        #expect(try await noScore.score(Self.input("a", "x", [])).error?.contains("has no number `score`") == true)
+        let ns = try await noScore.score(Self.input("a", "x", []))
+        #expect(ns.error?.contains("has no number `score`") == true, "\(ns.error ?? "no error")")
 
         let wrongID = try Self.make(["command": .string("./" + Self.script(dir, "w.sh", #"while read l; do echo '{"id": "zzz", "score": 1}'; done"#))], folder: dir)
-        #expect(try await wrongID.score(Self.input("a", "x", [])).error?.contains("answers item 'zzz' but item 'a' was sent") == true)
+        let wi = try await wrongID.score(Self.input("a", "x", []))
+        #expect(wi.error?.contains("answers item 'zzz' but item 'a' was sent") == true, "\(wi.error ?? "no error")")
 
         let oneShot = try Self.make(["command": .string("./" + Self.script(dir, "o.sh", #"read l; echo '{"score": 0.25}'"#))], folder: dir)
-        #expect(try await oneShot.score(Self.input("a", "x", [])).value == 0.25)
+        let os = try await oneShot.score(Self.input("a", "x", []))
+        #expect(os.value == 0.25, "\(os.error ?? "no error")")
         let second = try await oneShot.score(Self.input("b", "x", []))
         #expect(second.error?.contains("exited with status 0 after 1 answer line(s), before answering item 'b'") == true, "\(second.error ?? "")")
 

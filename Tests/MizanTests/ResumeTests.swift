@@ -39,7 +39,7 @@ import MizanTransport
         let full = try await runner.run(RunRequest(suite: suite, endpoint: endpoint))
         counts.withLock { $0 = [:] }
 
-        let slow = try TestHTTPServer(responder: Self.counting(counts, delay: 0.02))
+        let slow = try TestHTTPServer(responder: Self.counting(counts, delay: 0.05))
         defer { slow.stop() }
         var slowEndpoint = TestEnv.endpoint(slow, concurrency: 4)
         slowEndpoint.name = endpoint.name
