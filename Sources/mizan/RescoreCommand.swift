@@ -32,11 +32,11 @@ struct RescoreCommand: AsyncParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     @Option(help: "Output format: table, md, csv or json.")
-    var format: String = "table"
+    var format: TableFormat = .table
 
     func run() async throws {
         try await reportingErrors {
-            guard let f = TableFormat(rawValue: format) else { throw UsageError("unknown format '\(format)'; use table, md, csv or json") }
+            let f = format
             let cfg = try storeOptions.loadConfig()
             let store = try storeOptions.openStore(cfg)
             let specs = try Self.specs(names: metrics, json: metricSpecs)

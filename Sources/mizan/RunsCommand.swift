@@ -10,11 +10,11 @@ struct RunsCommand: AsyncParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     @Option(help: "Output format: table, md, csv or json.")
-    var format: String = "table"
+    var format: TableFormat = .table
 
     func run() async throws {
         try await reportingErrors {
-            guard let f = TableFormat(rawValue: format) else { throw UsageError("unknown format '\(format)'; use table, md, csv or json") }
+            let f = format
             let store = try storeOptions.openStore()
             var t = Table(header: ["run", "suite", "endpoint", "model", "status", "items", "started"])
             for r in try store.runs() {
@@ -34,7 +34,7 @@ struct ShowCommand: AsyncParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     @Option(help: "Output format: table, md, csv or json.")
-    var format: String = "table"
+    var format: TableFormat = .table
 
     @Flag(help: "Also list every item with its output, error and scores.")
     var items = false
@@ -47,7 +47,7 @@ struct ShowCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            guard let f = TableFormat(rawValue: format) else { throw UsageError("unknown format '\(format)'; use table, md, csv or json") }
+            let f = format
             let store = try storeOptions.openStore()
             let run = try store.run(matching: runID)
             let stored = try store.items(runID: run.id)

@@ -16,3 +16,9 @@ extension StoreOptions {
         return try SQLiteStore(path: path)
     }
 }
+
+import ArgumentParser
+import MizanReport
+
+/// `--format table|md|csv|json` parsed (and rejected with the choices) by the argument parser.
+extension TableFormat: ExpressibleByArgument {}

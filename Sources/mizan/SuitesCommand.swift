@@ -20,11 +20,11 @@ struct SuitesCommand: AsyncParsableCommand {
         var all = false
 
         @Option(help: "Output format: table, md, csv or json.")
-        var format: String = "table"
+        var format: TableFormat = .table
 
         func run() async throws {
             try await reportingErrors {
-                guard let f = TableFormat(rawValue: format) else { throw UsageError("unknown format '\(format)'; use table, md, csv or json") }
+                let f = format
                 let lock = try SuiteLock.load(promptsDir: prompts)
                 let folders = all ? SuiteCatalog.folders(promptsDir: prompts) : try SuiteLoader.discover(promptsDir: prompts)
                 var t = Table(header: ["suite", "version", "languages", "task", "items", "metrics", "released", "status"])
