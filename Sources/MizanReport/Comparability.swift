@@ -1,0 +1,93 @@
+import MizanCore
+import MizanStore
+
+/// One reason two runs of the same suite do not measure the same thing.
+public struct Incomparability: Sendable, Hashable, CustomStringConvertible {
+    /// Suite id.
+    public var suite: String
+    /// What differs: `suite version`, `suite content hash`, `prompt template hash`, `normalizer <tag> <level>`, `metric <name> version`.
+    public var field: String
+    /// Run id → its value of the field.
+    public var values: [String: String]
+
+    /// e.g. `suite starter-ary-arab: suite content hash differs (run a: 1a2b…, run b: 9f8e…)`.
+    public var description: String {
+        let parts = values.sorted { $0.key < $1.key }.map { "run \($0.key): \($0.value)" }
+        return "suite \(suite): \(field) differs (\(parts.joined(separator: ", ")))"
+    }
+}
+
+/// The error raised when runs that are not comparable are compared without the override.
+public struct IncomparableRunsError: UserFacingError {
+    /// Every difference found.
+    public var differences: [Incomparability]
+    /// The flag that overrides the guard, named in the message.
+    public var overrideFlag: String
+    public init(differences: [Incomparability], overrideFlag: String = "--allow-incomparable") {
+        self.differences = differences
+        self.overrideFlag = overrideFlag
+    }
+    public var exitCode: Int32 { 2 }
+    public var description: String {
+        "the runs are not comparable:\n" + differences.map { "  - \($0)" }.joined(separator: "\n")
+            + "\nre-run them on the same suite version, or pass \(overrideFlag) to compare anyway (the differences are then printed with the table)"
+    }
+}
+
+/// Checks that runs of one suite used the same suite content, prompt template, normalizers and metric versions.
+public enum ComparabilityGuard {
+    /// The differences between `runs` (all of the same suite id); empty when they are comparable.
+    public static func differences(suite: String, runs: [RunRecord]) -> [Incomparability] {
+        var out: [Incomparability] = []
+        func check(_ field: String, _ value: (RunRecord) -> String?) {
+            var values: [String: String] = [:]
+            for r in runs { values[r.id] = value(r) ?? "(not recorded)" }
+            if Set(values.values).count > 1 { out.append(Incomparability(suite: suite, field: field, values: values)) }
+        }
+        check("suite version") { $0.suiteVersion }
+        check("suite content hash") { $0.suiteHash }
+        check("prompt template hash") { $0.manifest["suite"]?["template_hash"]?.stringValue }
+        for key in normalizerKeys(runs) {
+            let parts = key.split(separator: " ").map(String.init)
+            check("normalizer \(key)") { $0.manifest["normalizers"]?[parts[0]]?[parts[1]]?.stringValue }
+        }
+        for metric in metricNames(runs) {
+            check("metric \(metric) version") { metricVersion($0, metric) }
+        }
+        return out
+    }
+
+    /// `<language tag> <level>` for every normalizer recorded in any run.
+    static func normalizerKeys(_ runs: [RunRecord]) -> [String] {
+        var keys = Set<String>()
+        for r in runs {
+            guard case .object(let byTag)? = r.manifest["normalizers"] else { continue }
+            for (tag, levels) in byTag {
+                guard case .object(let l) = levels else { continue }
+                for level in l.keys { keys.insert("\(tag) \(level)") }
+            }
+        }
+        // A language present in one run only is a coverage matter (items are intersected), not a version clash.
+        return keys.sorted().filter { key in
+            let tag = String(key.split(separator: " ")[0])
+            return runs.allSatisfy { $0.manifest["normalizers"]?[tag] != nil }
+        }
+    }
+
+    /// Metric names present in every run's manifest.
+    static func metricNames(_ runs: [RunRecord]) -> [String] {
+        let sets = runs.map { Set(specs($0).compactMap { $0["name"]?.stringValue }) }
+        guard let first = sets.first else { return [] }
+        return sets.dropFirst().reduce(first) { $0.intersection($1) }.sorted()
+    }
+
+    /// The metric's version as recorded in the manifest (a rescore replaces it there).
+    static func metricVersion(_ run: RunRecord, _ metric: String) -> String? {
+        specs(run).first { $0["name"]?.stringValue == metric }?["version"]?.stringValue
+    }
+
+    static func specs(_ run: RunRecord) -> [JSONValue] {
+        if case .array(let a)? = run.manifest["metrics"] { return a }
+        return []
+    }
+}

@@ -1,0 +1,206 @@
+import MizanCore
+import MizanStore
+
+/// A stored run with its items, the input of a comparison.
+public struct LoadedRun: Sendable {
+    /// The run.
+    public var run: RunRecord
+    /// Its stored items (every sample).
+    public var items: [ItemRecord]
+    public init(run: RunRecord, items: [ItemRecord]) {
+        self.run = run
+        self.items = items
+    }
+}
+
+/// One column of a comparison: a model (or setting), made of one run per suite.
+public struct ComparisonColumn: Sendable {
+    /// Display name: the run name, else `endpoint · model` (with the run id when that is ambiguous).
+    public var label: String
+    /// Its runs, one per suite id.
+    public var runs: [RunRecord]
+    /// Latency, throughput and token cost over all its items.
+    public var performance: PerformanceStats
+    /// The same per language tag.
+    public var performanceByLanguage: [String: PerformanceStats]
+}
+
+/// One row: a suite × language (or `all`) × metric slice, with each column's mean and the paired differences.
+public struct ComparisonRow: Sendable {
+    /// Suite id.
+    public var suite: String
+    /// `id@version` of the reference column's run.
+    public var suiteLabel: String
+    /// Language tag, or `all`.
+    public var language: String
+    /// Metric name.
+    public var metric: String
+    /// Per column: mean with 95% CI over the compared items (nil if the column has no run of this suite).
+    public var cells: [MeanWithCI?]
+    /// Per column: the paired difference against the reference column (nil for the reference itself).
+    public var differences: [PairedDifference?]
+}
+
+/// How many items each suite's comparison kept and dropped.
+public struct SuiteCoverage: Sendable {
+    /// Suite id.
+    public var suite: String
+    /// Items stored in every compared run of the suite.
+    public var commonItems: Int
+    /// Per column: items of its run left out because another run lacks them (nil if no run of the suite).
+    public var dropped: [Int?]
+}
+
+/// Models side by side, with paired statistics against a reference column.
+public struct Comparison: Sendable {
+    /// The columns, in the order asked for.
+    public var columns: [ComparisonColumn]
+    /// Index of the reference column.
+    public var reference: Int
+    /// The slices.
+    public var rows: [ComparisonRow]
+    /// Items kept and dropped per suite.
+    public var coverage: [SuiteCoverage]
+    /// Differences that make runs incomparable (non-empty only when the guard was overridden).
+    public var incomparabilities: [Incomparability]
+    /// Significance level used to mark differences.
+    public var alpha: Double
+    /// Bootstrap resamples used for the CIs.
+    public var resamples: Int
+    /// Seed of the bootstrap and randomization tests.
+    public var seed: UInt64
+}
+
+/// Options of a comparison.
+public struct ComparisonOptions: Sendable {
+    /// Index of the reference column.
+    public var reference = 0
+    /// Compare even when the guard finds differences.
+    public var allowIncomparable = false
+    /// Significance level.
+    public var alpha = 0.05
+    /// Bootstrap resamples.
+    public var resamples = 1000
+    /// Seed of every random procedure.
+    public var seed: UInt64 = 20_261_123
+    public init() {}
+}
+
+/// Builds comparisons from stored runs.
+public enum ComparisonBuilder {
+    /// Groups runs into columns, checks comparability per suite, intersects items and computes the statistics.
+    public static func build(_ loaded: [LoadedRun], options: ComparisonOptions = ComparisonOptions()) throws -> Comparison {
+        guard loaded.count >= 2 else { throw UsageError("compare needs at least two runs (got \(loaded.count))") }
+        let columns = groupColumns(loaded)
+        guard options.reference >= 0 && options.reference < columns.count else {
+            throw UsageError("the reference must be one of the \(columns.count) compared columns")
+        }
+        let itemsByRun = Dictionary(loaded.map { ($0.run.id, $0.items) }, uniquingKeysWith: { a, _ in a })
+        let suites = orderedSuites(columns)
+        var incomparable: [Incomparability] = []
+        for suite in suites {
+            let runs = columns.compactMap { col in col.runs.first { $0.suiteID == suite } }
+            if runs.count > 1 { incomparable += ComparabilityGuard.differences(suite: suite, runs: runs) }
+        }
+        if !incomparable.isEmpty && !options.allowIncomparable { throw IncomparableRunsError(differences: incomparable) }
+        if !suites.contains(where: { s in columns.filter { $0.runs.contains { $0.suiteID == s } }.count > 1 }) {
+            throw UsageError("the runs share no suite, so nothing can be compared; pick runs of the same suite")
+        }
+        var rows: [ComparisonRow] = [], coverage: [SuiteCoverage] = []
+        var rng = SplitMix64(seed: options.seed)
+        for suite in suites {
+            let runs = columns.map { col in col.runs.first { $0.suiteID == suite } }
+            let present = runs.compactMap { $0 }
+            guard present.count > 1 else { continue }
+            let perItem = runs.map { r in r.map { ItemScores(itemsByRun[$0.id] ?? []) } }
+            let common = perItem.compactMap { $0.map { Set($0.languages.keys) } }
+                .reduce(nil as Set<String>?) { acc, s in acc.map { $0.intersection(s) } ?? s } ?? []
+            coverage.append(SuiteCoverage(suite: suite, commonItems: common.count,
+                                          dropped: perItem.map { $0.map { $0.languages.count - common.count } }))
+            let ref = present.first { $0.id == runs[options.reference]?.id } ?? present[0]
+            let languages = Set(common.compactMap { id in perItem.compactMap { $0?.languages[id] }.first }).sorted() + ["all"]
+            for language in languages {
+                for metric in metricOrder(ref, present) {
+                    let ids = common.filter { id in
+                        language == "all" || perItem.contains { $0?.languages[id] == language }
+                    }.sorted()
+                    let cells = perItem.map { scores -> MeanWithCI? in
+                        guard let scores else { return nil }
+                        let xs = ids.compactMap { scores.values[metric]?[$0] }
+                        return xs.isEmpty ? nil : Summarizer.bootstrap(xs, resamples: options.resamples, rng: &rng)
+                    }
+                    guard cells.contains(where: { $0 != nil }) else { continue }
+                    let refScores = perItem[options.reference]
+                    let diffs = perItem.enumerated().map { i, scores -> PairedDifference? in
+                        guard i != options.reference, let scores, let refScores else { return nil }
+                        let paired = ids.compactMap { id -> (Double, Double)? in
+                            guard let a = refScores.values[metric]?[id], let b = scores.values[metric]?[id] else { return nil }
+                            return (a, b)
+                        }
+                        guard !paired.isEmpty else { return nil }
+                        return PairedStatistics.compare(reference: paired.map(\.0), candidate: paired.map(\.1),
+                                                        resamples: options.resamples, seed: rng.next())
+                    }
+                    rows.append(ComparisonRow(suite: suite, suiteLabel: "\(ref.suiteID)@\(ref.suiteVersion)", language: language,
+                                              metric: metric, cells: cells, differences: diffs))
+                }
+            }
+        }
+        return Comparison(columns: columns, reference: options.reference, rows: rows, coverage: coverage,
+                          incomparabilities: incomparable, alpha: options.alpha, resamples: options.resamples, seed: options.seed)
+    }
+
+    /// Columns: runs with the same label and different suites form one column; a clash on a suite splits them.
+    static func groupColumns(_ loaded: [LoadedRun]) -> [ComparisonColumn] {
+        func baseLabel(_ r: RunRecord) -> String { r.manifest["name"]?.stringValue ?? "\(r.endpoint) · \(r.model)" }
+        let clashing = Set(Dictionary(grouping: loaded.map(\.run)) { "\(baseLabel($0))\u{1F}\($0.suiteID)" }
+            .filter { $0.value.count > 1 }.flatMap { $0.value.map(\.id) })
+        var order: [String] = [], groups: [String: [LoadedRun]] = [:]
+        for l in loaded {
+            let label = clashing.contains(l.run.id) ? "\(baseLabel(l.run)) (\(l.run.id))" : baseLabel(l.run)
+            if groups[label] == nil { order.append(label) }
+            groups[label, default: []].append(l)
+        }
+        return order.map { label in
+            let members = groups[label]!
+            let items = members.flatMap(\.items)
+            return ComparisonColumn(label: label, runs: members.map(\.run), performance: .of(items),
+                                    performanceByLanguage: Dictionary(grouping: items, by: \.language).mapValues { .of($0) })
+        }
+    }
+
+    /// Suite ids in first-seen order.
+    static func orderedSuites(_ columns: [ComparisonColumn]) -> [String] {
+        var seen = Set<String>(), out: [String] = []
+        for c in columns { for r in c.runs where seen.insert(r.suiteID).inserted { out.append(r.suiteID) } }
+        return out
+    }
+
+    /// Metrics of the reference run (manifest order) that every run of the suite has.
+    static func metricOrder(_ reference: RunRecord, _ runs: [RunRecord]) -> [String] {
+        let common = Set(ComparabilityGuard.metricNames(runs))
+        return ComparabilityGuard.specs(reference).compactMap { $0["name"]?.stringValue }.filter { common.contains($0) }
+    }
+}
+
+/// Per-item scores of one run: the mean over samples of each metric, and each item's language.
+struct ItemScores {
+    /// Item id → language tag (every stored item, failed ones included).
+    var languages: [String: String] = [:]
+    /// Metric → item id → score (mean over the item's scored samples).
+    var values: [String: [String: Double]] = [:]
+
+    init(_ items: [ItemRecord]) {
+        var sums: [String: [String: (Double, Int)]] = [:]
+        for item in items {
+            languages[item.itemID] = item.language
+            guard item.response.failure == nil else { continue }
+            for s in item.scores {
+                guard let v = s.value else { continue }
+                let old = sums[s.metric]?[item.itemID] ?? (0, 0)
+                sums[s.metric, default: [:]][item.itemID] = (old.0 + v, old.1 + 1)
+            }
+        }
+        values = sums.mapValues { $0.mapValues { $0.0 / Double($0.1) } }
+    }
+}
