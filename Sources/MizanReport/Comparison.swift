@@ -91,7 +91,16 @@ public enum ComparisonBuilder {
     /// Groups runs into columns, checks comparability per suite, intersects items and computes the statistics.
     public static func build(_ loaded: [LoadedRun], options: ComparisonOptions = ComparisonOptions()) throws -> Comparison {
         guard loaded.count >= 2 else { throw UsageError("compare needs at least two runs (got \(loaded.count))") }
-        let columns = groupColumns(loaded)
+        return try build(columns: groupColumns(loaded), loaded: loaded, options: options)
+    }
+
+    /// Compares explicit columns (label and its runs, one per suite), e.g. a baseline against a candidate.
+    public static func build(groups: [(label: String, runs: [LoadedRun])], options: ComparisonOptions = ComparisonOptions()) throws -> Comparison {
+        guard groups.count >= 2 else { throw UsageError("compare needs at least two columns (got \(groups.count))") }
+        return try build(columns: groups.map { column($0.label, $0.runs) }, loaded: groups.flatMap(\.runs), options: options)
+    }
+
+    static func build(columns: [ComparisonColumn], loaded: [LoadedRun], options: ComparisonOptions) throws -> Comparison {
         guard options.reference >= 0 && options.reference < columns.count else {
             throw UsageError("the reference must be one of the \(columns.count) compared columns")
         }
@@ -161,12 +170,14 @@ public enum ComparisonBuilder {
             if groups[label] == nil { order.append(label) }
             groups[label, default: []].append(l)
         }
-        return order.map { label in
-            let members = groups[label]!
-            let items = members.flatMap(\.items)
-            return ComparisonColumn(label: label, runs: members.map(\.run), performance: .of(items),
-                                    performanceByLanguage: Dictionary(grouping: items, by: \.language).mapValues { .of($0) })
-        }
+        return order.map { column($0, groups[$0]!) }
+    }
+
+    /// A column with its performance statistics.
+    static func column(_ label: String, _ members: [LoadedRun]) -> ComparisonColumn {
+        let items = members.flatMap(\.items)
+        return ComparisonColumn(label: label, runs: members.map(\.run), performance: .of(items),
+                                performanceByLanguage: Dictionary(grouping: items, by: \.language).mapValues { .of($0) })
     }
 
     /// Suite ids in first-seen order.

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import MizanCore
+import MizanGate
+import MizanReport
+import MizanStore
+
+struct BaselineCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "baseline", abstract: "Save stored runs as a committed-friendly baseline file for `mizan gate`.",
+        subcommands: [BaselineSave.self, BaselineShow.self])
+}
+
+struct BaselineSave: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "save",
+        abstract: "Write runs (one per suite) to Results/baselines/<name>.json.",
+        discussion: """
+            The file holds the run records and manifests (suite and template hashes, normalizer and metric versions, \
+            seeds) and each item's scores, language, tags, error kind, latency and token counts. Prompts, references \
+            and outputs are left out unless --include-text. Secrets never reach it.
+            """)
+
+    @Argument(help: "Run ids (or unique prefixes), one per suite.")
+    var runIDs: [String]
+
+    @Option(help: "Baseline name: letters, digits, '.', '_' and '-'.")
+    var name: String
+
+    @Option(help: "Folder for the file.")
+    var dir = "Results/baselines"
+
+    @Flag(help: "Also keep prompts, references and outputs (makes the file larger; shows item text in gate reports).")
+    var includeText = false
+
+    @Flag(help: "Replace an existing baseline of that name.")
+    var force = false
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            guard !name.isEmpty, name.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0) }),
+                  !name.hasPrefix(".") else {
+                throw UsageError("--name '\(name)' must use letters, digits, '.', '_' and '-' only (it becomes the file name)")
+            }
+            let store = try storeOptions.openStore()
+            var loaded: [LoadedRun] = []
+            for id in runIDs {
+                let run = try store.run(matching: id)
+                if loaded.contains(where: { $0.run.suiteID == run.suiteID }) {
+                    throw UsageError("two runs of suite \(run.suiteID) given; a baseline holds one run per suite")
+                }
+                if run.status != "completed" {
+                    printErr("note: run \(run.id) is \(run.status), not completed; the baseline holds the \(try store.items(runID: run.id).count) items it has")
+                }
+                loaded.append(LoadedRun(run: run, items: try store.items(runID: run.id)))
+            }
+            let path = (dir as NSString).appendingPathComponent(name + ".json")
+            if FileManager.default.fileExists(atPath: path) && !force {
+                throw UsageError("\(path) exists; pass --force to replace it, or choose another --name")
+            }
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let baseline = Baseline(name: name, runs: loaded, includesText: includeText, createdAt: isoNow())
+            try writeAtomically(baseline.encoded(harnessVersion: mizanVersion), to: path)
+            let items = loaded.map(\.items.count).reduce(0, +)
+            print("wrote \(path): \(loaded.count) run\(loaded.count == 1 ? "" : "s"), \(items) items" + (includeText ? ", with text" : ""))
+        }
+    }
+}
+
+struct BaselineShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Print a baseline file's runs and metric means per language.")
+
+    @Argument(help: "Baseline file.")
+    var file: String
+
+    @Option(help: "Output format: table, md, csv or json.")
+    var format: TableFormat = .table
+
+    func run() async throws {
+        try await reportingErrors {
+            let baseline = try Baseline.load(path: file)
+            let summaries = baseline.runs.map { Summarizer.summarize(run: $0.run, items: $0.items) }
+            print("baseline \(baseline.name) (\(baseline.createdAt)), \(baseline.runs.count) runs")
+            print(SummaryTables.acrossRuns(summaries).render(format), terminator: "")
+        }
+    }
+}
+
+/// Writes `text` to `path` through a temporary file in the same folder and a rename, so readers never see half a file.
+func writeAtomically(_ text: String, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let dir = url.deletingLastPathComponent().path
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+        throw UsageError("cannot write \(path): the folder \(dir) does not exist; create it first")
+    }
+    let tmp = (dir as NSString).appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+    do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: tmp))
+        if rename(tmp, path) != 0 { throw CocoaError(.fileWriteUnknown) }
+    } catch {
+        try? FileManager.default.removeItem(atPath: tmp)
+        throw UsageError("cannot write \(path): \(error.localizedDescription); check permissions and free space")
+    }
+}

@@ -1,0 +1,186 @@
+import ArgumentParser
+import Foundation
+import MizanCore
+import MizanEndpoints
+import MizanGate
+import MizanReport
+import MizanRunner
+import MizanStore
+import MizanSuites
+
+struct GateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gate",
+        abstract: "Run (or load) a candidate and fail when it regressed against a baseline. Exit 0 pass, 1 regression, 2 input error, 3 too many endpoint errors.",
+        discussion: """
+            The candidate is compared with the baseline through the same comparability guard and paired statistics as \
+            `mizan compare`, then held to the rules (--rules gate.yaml; without it: no statistically significant \
+            regression at 95% on any suite × language × metric slice). Reports: --junit FILE, --markdown FILE, \
+            GitHub annotations (--annotations, automatic when GITHUB_ACTIONS=true) and the job summary \
+            ($GITHUB_STEP_SUMMARY is appended to when set).
+            """)
+
+    @Option(help: "Baseline: a file from `mizan baseline save`, or a stored run id (repeat for one run per suite).")
+    var baseline: [String] = []
+
+    @Option(help: "Stored candidate run id (repeatable); without it the candidate is run now against --endpoint.")
+    var candidate: [String] = []
+
+    @Option(help: "Suites to run/check: id, id@version or folder (default: the baseline's suites at the baseline's versions).")
+    var suite: [String] = []
+
+    @Option(help: "Endpoint to run the candidate against: a name from the config file or a URL.")
+    var endpoint: String?
+
+    @Option(help: "Endpoint kind: openai-chat, openai-completions or ollama (overrides the config).")
+    var api: String?
+
+    @Option(help: "Model name sent to the endpoint (overrides the config).")
+    var model: String?
+
+    @Option(help: "Requests in flight at once (overrides the config).")
+    var concurrency: Int?
+
+    @Option(help: "Only the first N items of each suite (default: as many as the baseline run had).")
+    var limit: Int?
+
+    @Option(help: "Generations per item (default: the baseline's; rules min_pass_all/min_agreement need K ≥ 2).")
+    var samples: Int?
+
+    @Flag(help: "Stream responses, to measure time to first token (for ttft_p95_ms rules).")
+    var stream = false
+
+    @Option(help: "Rules file (YAML; see README 'Regression gates').")
+    var rules: String?
+
+    @Option(help: "Fraction of candidate items allowed to end in endpoint errors before the gate gives up (exit 3).")
+    var errorBudget: Double = 0.2
+
+    @Flag(help: "Compare even when suite, template, normalizer or metric versions differ (the differences are printed).")
+    var allowIncomparable = false
+
+    @Option(help: "Write a JUnit XML report (one test case per rule × slice).")
+    var junit: String?
+
+    @Option(help: "Write a Markdown report.")
+    var markdown: String?
+
+    @Flag(help: "Print GitHub Actions annotation lines (default when GITHUB_ACTIONS=true).")
+    var annotations = false
+
+    @Flag(help: "Also list the checks that passed.")
+    var all = false
+
+    @Option(help: "A name recorded in the candidate runs' manifests.")
+    var name: String?
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            guard !baseline.isEmpty else { throw UsageError("give --baseline FILE (from `mizan baseline save`) or --baseline RUN-ID") }
+            guard (0...1).contains(errorBudget) else { throw UsageError("--error-budget must be between 0 and 1") }
+            if !candidate.isEmpty && endpoint != nil { throw UsageError("give either --candidate RUN-ID (stored) or --endpoint (run now), not both") }
+            if candidate.isEmpty && endpoint == nil { throw UsageError("give --endpoint to run the candidate now, or --candidate RUN-ID for a stored run") }
+            let gateRules = try rules.map { try GateRules.load(path: $0) } ?? .builtIn
+            let cfg = try storeOptions.loadConfig()
+            let store = try storeOptions.openStore(cfg)
+            var (baseRuns, baseName) = try loadBaseline(store: store)
+            if !suite.isEmpty && !candidate.isEmpty {
+                baseRuns = baseRuns.filter { b in suite.contains { $0 == b.run.suiteID || $0.hasPrefix(b.run.suiteID + "@") } }
+            }
+            let candidates: [LoadedRun]
+            if candidate.isEmpty {
+                candidates = try await runCandidates(baseline: baseRuns, store: store, config: cfg)
+                let ran = Set(candidates.map(\.run.suiteID))
+                baseRuns = baseRuns.filter { ran.contains($0.run.suiteID) }
+            } else {
+                candidates = try candidate.map { id in
+                    let r = try store.run(matching: id)
+                    return LoadedRun(run: r, items: try store.items(runID: r.id))
+                }
+            }
+            let report = try Gate.evaluate(baseline: baseRuns, baselineName: baseName, candidate: candidates, rules: gateRules,
+                                           errorBudget: errorBudget, allowIncomparable: allowIncomparable)
+            try publish(report)
+            if report.decision.exitCode != 0 { throw ExitCode(report.decision.exitCode) }
+        }
+    }
+
+    /// The baseline runs: from one file, or from stored run ids.
+    func loadBaseline(store: any ResultStore) throws -> ([LoadedRun], String) {
+        if baseline.count == 1, FileManager.default.fileExists(atPath: baseline[0]) || baseline[0].hasSuffix(".json") {
+            let b = try Baseline.load(path: baseline[0])
+            return (b.runs, b.name.isEmpty ? baseline[0] : b.name)
+        }
+        let runs = try baseline.map { id -> LoadedRun in
+            let r = try store.run(matching: id)
+            return LoadedRun(run: r, items: try store.items(runID: r.id))
+        }
+        return (runs, runs.map(\.run.id).joined(separator: ", "))
+    }
+
+    /// Runs every baseline suite (or --suite) against --endpoint with the baseline's item count and samples.
+    func runCandidates(baseline: [LoadedRun], store: any ResultStore, config: MizanConfig) async throws -> [LoadedRun] {
+        var kind: EndpointKind?
+        if let api {
+            guard let k = EndpointKind(rawValue: api) else { throw UsageError("unknown --api '\(api)'; use openai-chat, openai-completions or ollama") }
+            kind = k
+        }
+        let first = baseline.first?.run
+        if kind == nil, let k = first?.manifest["endpoint"]?["config"]?["kind"]?.stringValue, endpoint?.contains("://") == true {
+            kind = EndpointKind(rawValue: k)
+        }
+        var endpointConfig = try config.resolve(endpoint: endpoint!, kind: kind, model: model, concurrency: concurrency)
+        if stream { endpointConfig.stream = true }
+        let specs: [(spec: String, base: LoadedRun?)] = suite.isEmpty
+            ? baseline.map { b in (Self.suiteSpec(for: b.run), b) }
+            : suite.map { s in (s, nil) }
+        let runner = Runner(store: store, harnessVersion: mizanVersion)
+        var out: [LoadedRun] = []
+        for (spec, knownBase) in specs {
+            let loaded = try SuiteLoader.load(folder: try SuiteCatalog.resolve(spec))
+            guard let base = knownBase ?? baseline.first(where: { $0.run.suiteID == loaded.id }) else {
+                throw UsageError("the baseline has no run of suite \(loaded.id); save a baseline that includes it")
+            }
+            var request = RunRequest(suite: loaded, endpoint: endpointConfig, limit: limit ?? base.run.itemCount, name: name, config: config)
+            request.samples = samples ?? base.run.manifest["samples"]?["count"]?.doubleValue.map { Int($0) } ?? 1
+            let bar = ProgressBar(label: loaded.id)
+            let final = request
+            let outcome = try await runner.run(final, progress: { bar.update($0) })
+            bar.finish()
+            printErr("candidate run \(outcome.runID) of \(loaded.id)@\(loaded.version): \(outcome.stored) items, \(outcome.errors) errors")
+            let record = try store.run(matching: outcome.runID)
+            out.append(LoadedRun(run: record, items: try store.items(runID: record.id)))
+        }
+        return out
+    }
+
+    /// Where to find the baseline run's suite: its recorded folder if that still holds the same version, else `id@version`.
+    static func suiteSpec(for run: RunRecord) -> String {
+        if let path = run.manifest["suite"]?["path"]?.stringValue, let header = try? SuiteLoader.load(folder: path),
+           header.id == run.suiteID, header.version == run.suiteVersion {
+            return path
+        }
+        return "\(run.suiteID)@\(run.suiteVersion)"
+    }
+
+    /// Prints the report and writes JUnit, Markdown, annotations and the GitHub job summary as asked.
+    func publish(_ report: GateReport) throws {
+        let env = ProcessInfo.processInfo.environment
+        if let junit { try writeAtomically(GateReports.junit(report), to: junit) }
+        if let markdown { try writeAtomically(GateReports.markdown(report), to: markdown) }
+        if let summary = env["GITHUB_STEP_SUMMARY"], !summary.isEmpty {
+            if let h = FileHandle(forWritingAtPath: summary) {
+                h.seekToEndOfFile()
+                h.write(Data(GateReports.markdown(report).utf8))
+                h.closeFile()
+            } else {
+                try writeAtomically(GateReports.markdown(report), to: summary)
+            }
+        }
+        print(GateReports.text(report), terminator: "")
+        if all { print("\nAll checks:"); print(GateReports.checksTable(report, all: true).render(.table), terminator: "") }
+        if annotations || env["GITHUB_ACTIONS"] == "true" { print(GateReports.githubAnnotations(report), terminator: "") }
+    }
+}
