@@ -183,19 +183,23 @@ public enum Gate {
                     add("ttft_p95_ms", false, .nan, budget, "no time to first token was measured; run the candidate with --stream")
                 }
             }
-            guard language == "all", l.minPassAll != nil || l.minAgreement != nil else { continue }
+            guard language == "all" else { continue }
+            let (sl, snames) = rules.suiteLimits(suite: suite, metric: nil)
+            guard sl.minPassAll != nil || sl.minAgreement != nil else { continue }
             guard let sampling = SamplingStats.of(items) else {
-                add(l.minPassAll != nil ? "min_pass_all" : "min_agreement", false, .nan, l.minPassAll ?? l.minAgreement ?? 0,
-                    "the rule needs several samples per item; run the candidate with --samples K (K ≥ 2)")
+                out.append(GateCheck(check: sl.minPassAll != nil ? "min_pass_all" : "min_agreement", rules: snames, suite: suite,
+                                     language: "all", metric: nil, passed: false, measured: .nan, limit: sl.minPassAll ?? sl.minAgreement ?? 0,
+                                     detail: "the rule needs several samples per item; run the candidate with --samples K (K ≥ 2)"))
                 continue
             }
-            if let minAgreement = l.minAgreement {
-                add("min_agreement", sampling.agreement >= minAgreement, sampling.agreement, minAgreement,
-                    String(format: "samples agree on %.1f%% of items (minimum %.1f%%)", sampling.agreement * 100, minAgreement * 100))
+            if let minAgreement = sl.minAgreement {
+                out.append(GateCheck(check: "min_agreement", rules: snames, suite: suite, language: "all", metric: nil,
+                                     passed: sampling.agreement >= minAgreement, measured: sampling.agreement, limit: minAgreement,
+                                     detail: String(format: "samples agree on %.1f%% of items (minimum %.1f%%)", sampling.agreement * 100, minAgreement * 100)))
             }
-            if l.minPassAll != nil {
+            if sl.minPassAll != nil {
                 for metric in sampling.passAt.keys.sorted() {
-                    let (ml, mnames) = rules.limits(suite: suite, language: "all", metric: metric)
+                    let (ml, mnames) = rules.suiteLimits(suite: suite, metric: metric)
                     guard let limit = ml.minPassAll else { continue }
                     let v = sampling.passAt[metric]!.passAllK
                     out.append(GateCheck(check: "min_pass_all", rules: mnames, suite: suite, language: "all", metric: metric,

@@ -98,9 +98,30 @@ public struct GateRules: Sendable {
     public static let builtIn = GateRules(defaults: .defaults, rules: [], source: "built-in defaults")
 
     /// The effective limits of a slice and the names of the rules that shaped them.
+    ///
+    /// The whole-suite slice (`all`) repeats what the language slices already hold, so it is checked only by rules
+    /// that name `language: all`; defaults and wildcard rules apply to the language slices.
     public func limits(suite: String, language: String, metric: String?) -> (limits: GateLimits, from: [String]) {
+        if language == "all" {
+            var l = GateLimits(), names: [String] = []
+            for r in rules where r.language == "all" && r.matches(suite: suite, language: language, metric: metric) {
+                l = l.overridden(by: r.limits)
+                names.append(r.name)
+            }
+            return (l, names)
+        }
         var l = defaults, names = ["defaults"]
         for r in rules where r.matches(suite: suite, language: language, metric: metric) {
+            l = l.overridden(by: r.limits)
+            names.append(r.name)
+        }
+        return (l, names)
+    }
+
+    /// Limits of suite-level checks (pass^k, agreement): defaults plus rules for the suite whose language is `*` or `all`.
+    public func suiteLimits(suite: String, metric: String?) -> (limits: GateLimits, from: [String]) {
+        var l = defaults, names = ["defaults"]
+        for r in rules where (r.language == "*" || r.language == "all") && r.matches(suite: suite, language: "all", metric: metric) {
             l = l.overridden(by: r.limits)
             names.append(r.name)
         }

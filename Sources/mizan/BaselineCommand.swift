@@ -89,9 +89,11 @@ struct BaselineShow: AsyncParsableCommand {
 }
 
 /// Writes `text` to `path` through a temporary file in the same folder and a rename, so readers never see half a file.
-func writeAtomically(_ text: String, to path: String) throws {
+/// With `createFolder`, a missing folder is created (CI report paths such as `reports/junit.xml`).
+func writeAtomically(_ text: String, to path: String, createFolder: Bool = false) throws {
     let url = URL(fileURLWithPath: path)
     let dir = url.deletingLastPathComponent().path
+    if createFolder { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
         throw UsageError("cannot write \(path): the folder \(dir) does not exist; create it first")

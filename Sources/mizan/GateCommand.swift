@@ -168,8 +168,8 @@ struct GateCommand: AsyncParsableCommand {
     /// Prints the report and writes JUnit, Markdown, annotations and the GitHub job summary as asked.
     func publish(_ report: GateReport) throws {
         let env = ProcessInfo.processInfo.environment
-        if let junit { try writeAtomically(GateReports.junit(report), to: junit) }
-        if let markdown { try writeAtomically(GateReports.markdown(report), to: markdown) }
+        if let junit { try writeAtomically(GateReports.junit(report), to: junit, createFolder: true) }
+        if let markdown { try writeAtomically(GateReports.markdown(report), to: markdown, createFolder: true) }
         if let summary = env["GITHUB_STEP_SUMMARY"], !summary.isEmpty {
             if let h = FileHandle(forWritingAtPath: summary) {
                 h.seekToEndOfFile()

@@ -1,0 +1,215 @@
+import Foundation
+import Testing
+import MizanCore
+import MizanGate
+import MizanReport
+import MizanStore
+import MizanSuites
+import MizanTestSupport
+
+/// `mizan gate` and `mizan baseline` end to end: CLI binary, real test server, real SQLite store.
+@Suite(.serialized) struct GateTests {
+    static let languages = ["ary-Arab", "fra-Latn", "zgh-Tfng"]
+
+    /// 40 items per language; item "<lang>-i" asks "q <lang> i" and expects "a <lang> i".
+    static func suite(in dir: String, template: String = "{{input}}") throws -> String {
+        let items = languages.flatMap { lang in
+            (0..<40).map { #"{"id":"\#(lang)-\#($0)","lang":"\#(lang)","input":"q \#(lang) \#($0)","reference":"a \#(lang) \#($0)"}"# }
+        }
+        let yaml = """
+            id: gate-suite
+            version: 1.0.0
+            language: ary-Arab
+            task: generation
+            prompt:
+              template: "\(template)"
+            metrics: [exact]
+            """
+        return try TestEnv.writeSuite(in: dir, id: "gate-suite", yaml: yaml, items: items)
+    }
+
+    /// A server that answers right, except on the first `wrongPerLanguage[lang]` items of a language.
+    static func server(wrong: [String: Int] = [:], failEvery: Int = 0) throws -> TestHTTPServer {
+        try TestHTTPServer(responder: { req in
+            let parts = req.prompt.split(separator: " ")
+            guard parts.count == 3, let i = Int(parts[2]) else { return .text("?") }
+            if failEvery > 0 && i % failEvery == 0 { return .status(400, body: #"{"error":"bad request"}"#) }
+            return .text(i < wrong[String(parts[1]), default: 0] ? "wrong" : "a \(parts[1]) \(i)")
+        })
+    }
+
+    struct Setup {
+        let dir: String, folder: String, store: String, baselineFile: String
+    }
+
+    /// Runs the suite against a correct server and saves the run as a baseline file.
+    static func baseline() throws -> Setup {
+        let dir = TestEnv.tempDir()
+        let folder = try suite(in: dir)
+        let store = dir + "/gate.sqlite"
+        let good = try server()
+        defer { good.stop() }
+        let run = try TestEnv.run(TestEnv.mizanBinary, ["run", "--suite", folder, "--endpoint", good.baseURL + "/v1", "--store", store, "--json"])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let runID = try #require(JSONValue.parse(run.stdout)?["run_id"]?.stringValue)
+        let save = try TestEnv.run(TestEnv.mizanBinary, ["baseline", "save", runID, "--name", "good", "--dir", dir + "/baselines", "--store", store])
+        #expect(save.status == 0, "stderr: \(save.stderr)")
+        return Setup(dir: dir, folder: folder, store: store, baselineFile: dir + "/baselines/good.json")
+    }
+
+    static func gate(_ s: Setup, _ server: TestHTTPServer, _ extra: [String] = []) throws -> (status: Int32, stdout: String, stderr: String) {
+        try TestEnv.run(TestEnv.mizanBinary, ["gate", "--baseline", s.baselineFile, "--suite", s.folder, "--endpoint", server.baseURL + "/v1",
+                                              "--store", s.store, "--junit", s.dir + "/junit.xml", "--markdown", s.dir + "/gate.md"] + extra,
+                        environment: ["PATH": "/usr/bin:/bin"])
+    }
+
+    @Test func aModelWorseOnOneLanguageFailsOnThatSliceAlone() throws {
+        let s = try Self.baseline()
+        let worse = try Self.server(wrong: ["zgh-Tfng": 20])
+        defer { worse.stop() }
+        let r = try Self.gate(s, worse)
+        #expect(r.status == 1, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
+        #expect(r.stdout.contains("gate FAILED: 1 of"), "\(r.stdout)")
+        #expect(r.stdout.contains("zgh-Tfng") && r.stdout.contains("no_significant_regression"))
+        #expect(r.stdout.contains("Most regressed items") && r.stdout.contains("zgh-Tfng-0"))
+        let junit = try String(contentsOfFile: s.dir + "/junit.xml", encoding: .utf8)
+        #expect(junit.contains(#"<testsuites name="mizan gate" tests="3" failures="1""#), "\(junit)")
+        let failures = junit.components(separatedBy: "<failure ").dropFirst()
+        #expect(failures.count == 1 && failures.allSatisfy { $0.contains("zgh-Tfng") })
+        #expect(junit.contains(#"name="ary-Arab · exact · no_significant_regression"><system-out>"#))
+        let md = try String(contentsOfFile: s.dir + "/gate.md", encoding: .utf8)
+        #expect(md.hasPrefix("## ❌ mizan gate"))
+        #expect(md.contains("| FAIL | gate-suite | zgh-Tfng | exact | no_significant_regression |"))
+        #expect(!md.contains("| FAIL | gate-suite | ary-Arab"))
+    }
+
+    @Test func anEqualModelPassesAndAnnotationsAndSummaryAreWritten() throws {
+        let s = try Self.baseline()
+        let same = try Self.server()
+        defer { same.stop() }
+        let summary = s.dir + "/step-summary.md"
+        try Data("earlier step\n".utf8).write(to: URL(fileURLWithPath: summary))
+        let r = try TestEnv.run(TestEnv.mizanBinary, ["gate", "--baseline", s.baselineFile, "--suite", s.folder, "--endpoint", same.baseURL + "/v1",
+                                                      "--store", s.store, "--junit", s.dir + "/junit.xml"],
+                                environment: ["PATH": "/usr/bin:/bin", "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary])
+        #expect(r.status == 0, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
+        #expect(r.stdout.contains("gate PASSED: 3 checks"))
+        #expect(r.stdout.contains("::notice title=mizan gate::gate PASSED") && !r.stdout.contains("::error"))
+        let appended = try String(contentsOfFile: summary, encoding: .utf8)
+        #expect(appended.hasPrefix("earlier step\n## ✅ mizan gate"))
+        let junit = try String(contentsOfFile: s.dir + "/junit.xml", encoding: .utf8)
+        #expect(junit.contains(#"failures="0""#) && !junit.contains("<failure"))
+    }
+
+    @Test func aNonComparableBaselineExitsWith2AndSaysWhy() throws {
+        let s = try Self.baseline()
+        // The same suite id and version with a changed prompt template: content and template hashes differ.
+        _ = try Self.suite(in: s.dir, template: "Q: {{input}}")
+        let same = try Self.server()
+        defer { same.stop() }
+        let r = try Self.gate(s, same)
+        #expect(r.status == 2, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
+        #expect(r.stderr.contains("not comparable") && r.stderr.contains("suite content hash differs")
+                && r.stderr.contains("prompt template hash differs") && r.stderr.contains("--allow-incomparable"))
+    }
+
+    @Test func rulesScopeStricterLimitsToOneLanguage() throws {
+        let s = try Self.baseline()
+        let rules = s.dir + "/gate.yaml"
+        try """
+            version: 1
+            defaults:
+              no_significant_regression: true
+              max_error_rate: 0.5
+            rules:
+              - name: tifinagh-strict
+                language: zgh-Tfng
+                max_drop: 0.01
+            """.write(toFile: rules, atomically: true, encoding: .utf8)
+        // Two wrong answers on Tifinagh and on Darija: not significant anywhere, but above the Tifinagh drop limit.
+        let slightly = try Self.server(wrong: ["zgh-Tfng": 2, "ary-Arab": 2])
+        defer { slightly.stop() }
+        let r = try Self.gate(s, slightly, ["--rules", rules])
+        #expect(r.status == 1, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
+        #expect(r.stdout.contains("gate FAILED: 1 of"))
+        #expect(r.stdout.contains("max_drop") && r.stdout.contains("tifinagh-strict") && r.stdout.contains("fell by 0.050"))
+        let junit = try String(contentsOfFile: s.dir + "/junit.xml", encoding: .utf8)
+        #expect(junit.contains(#"name="zgh-Tfng · max_error_rate"><system-out>"#))
+    }
+
+    @Test func badRulesAndBadBaselinesAreInputErrors() throws {
+        let s = try Self.baseline()
+        let rules = s.dir + "/bad.yaml"
+        try "rules:\n  - language: zgh-Tfng\n    max_dorp: 0.1\n    confidence: 2\n".write(toFile: rules, atomically: true, encoding: .utf8)
+        let server = try Self.server()
+        defer { server.stop() }
+        let r = try Self.gate(s, server, ["--rules", rules])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("bad.yaml:3") && r.stderr.contains("max_dorp"), "\(r.stderr)")
+        #expect(r.stderr.contains("bad.yaml:4") && r.stderr.contains("confidence"), "\(r.stderr)")
+        let broken = s.dir + "/broken.json"
+        try #"{"schema": "something-else"}"#.write(toFile: broken, atomically: true, encoding: .utf8)
+        let b = try TestEnv.run(TestEnv.mizanBinary, ["gate", "--baseline", broken, "--suite", s.folder, "--endpoint", server.baseURL + "/v1", "--store", s.store])
+        #expect(b.status == 2 && b.stderr.contains("broken.json") && b.stderr.contains("not a mizan baseline"))
+    }
+
+    @Test func tooManyEndpointErrorsToDecideExitsWith3() throws {
+        let s = try Self.baseline()
+        let flaky = try Self.server(failEvery: 2)
+        defer { flaky.stop() }
+        let r = try Self.gate(s, flaky)
+        #expect(r.status == 3, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
+        #expect(r.stdout.contains("gate UNDECIDED") && r.stdout.contains("--error-budget"))
+    }
+
+    @Test func aBaselineFileHoldsNoTextUnlessAskedAndRoundTrips() throws {
+        let s = try Self.baseline()
+        let text = try String(contentsOfFile: s.baselineFile, encoding: .utf8)
+        #expect(text.contains(#""schema": "mizan.baseline""#) && text.contains(#""includes_text": false"#))
+        #expect(!text.contains("q zgh-Tfng 3") && !text.contains("a zgh-Tfng 3"))
+        let b = try Baseline.load(path: s.baselineFile)
+        #expect(b.runs.count == 1 && b.runs[0].items.count == 120)
+        let store = try SQLiteStore(path: s.store)
+        let stored = try store.items(runID: b.runs[0].run.id)
+        let fromFile = Summarizer.summarize(run: b.runs[0].run, items: b.runs[0].items)
+        let fromStore = Summarizer.summarize(run: try store.run(matching: b.runs[0].run.id), items: stored)
+        #expect(fromFile.byLanguage == fromStore.byLanguage)
+        // Stored candidate form: the stored baseline run gated against itself passes.
+        let r = try TestEnv.run(TestEnv.mizanBinary, ["gate", "--baseline", s.baselineFile, "--candidate", b.runs[0].run.id, "--store", s.store])
+        #expect(r.status == 0, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
+        let again = try TestEnv.run(TestEnv.mizanBinary, ["baseline", "save", b.runs[0].run.id, "--name", "good", "--dir", s.dir + "/baselines", "--store", s.store])
+        #expect(again.status == 2 && again.stderr.contains("--force"))
+    }
+}
+
+/// The committed CI examples stay consistent with the repository: files they call exist, the baseline loads and
+/// its suites are still present at the recorded version and content hash (a suite edit that would make the CI gate
+/// refuse its own baseline fails here first).
+@Suite struct CIExampleTests {
+    @Test func workflowsReferenceFilesThatExist() throws {
+        for path in ["examples/ci/github-actions.yml", "examples/ci/gitlab-ci.yml"] {
+            let text = try String(contentsOfFile: TestEnv.root + "/" + path, encoding: .utf8)
+            for file in ["scripts/ci/install-packages.sh", "scripts/local-model.sh"] {
+                #expect(text.contains("bash \(file)"), "\(path) should call \(file)")
+                #expect(FileManager.default.fileExists(atPath: TestEnv.root + "/" + file), "\(file) is missing")
+            }
+            for file in ["examples/ci/mizan-ci.yaml", "Results/baselines/gemma3-270m-ci.json", "examples/ci/gate.yaml"] {
+                #expect(text.contains(file), "\(path) should name \(file)")
+                #expect(FileManager.default.fileExists(atPath: TestEnv.root + "/" + file), "\(file) is missing")
+            }
+            #expect(text.contains("mizan gate --baseline \"$MIZAN_BASELINE\" --endpoint \"$MIZAN_GATE_ENDPOINT\" --rules \"$MIZAN_GATE_RULES\""))
+        }
+        _ = try GateRules.load(path: TestEnv.root + "/examples/ci/gate.yaml")
+    }
+
+    @Test func theCommittedBaselineMatchesTheShippedSuites() throws {
+        let baseline = try Baseline.load(path: TestEnv.root + "/Results/baselines/gemma3-270m-ci.json")
+        #expect(!baseline.includesText && !baseline.runs.isEmpty)
+        for run in baseline.runs {
+            let folder = try SuiteCatalog.resolve("\(run.run.suiteID)@\(run.run.suiteVersion)", promptsDir: TestEnv.root + "/Prompts")
+            let suite = try SuiteLoader.load(folder: folder)
+            #expect(suite.contentHash == run.run.suiteHash, "suite \(suite.id) changed since the CI baseline was saved; save it again")
+            #expect(run.items.count == run.run.itemCount && run.items.allSatisfy { $0.response.failure == nil })
+        }
+    }
+}
