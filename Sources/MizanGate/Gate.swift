@@ -131,12 +131,12 @@ public enum Gate {
     }
 
     static func scoreChecks(row: ComparisonRow, base: MeanWithCI, cand: MeanWithCI, diff: PairedDifference?, rules: GateRules) -> [GateCheck] {
-        let (l, names) = rules.limits(suite: row.suite, language: row.language, metric: row.metric)
+        let (l, _) = rules.limits(suite: row.suite, language: row.language, metric: row.metric)
         let lower = lowerIsBetter.contains(row.metric)
         let drop = lower ? cand.mean - base.mean : base.mean - cand.mean
         var out: [GateCheck] = []
         func add(_ check: String, _ passed: Bool, _ measured: Double, _ limit: Double, _ detail: String) {
-            out.append(GateCheck(check: check, rules: names, suite: row.suite, language: row.language, metric: row.metric,
+            out.append(GateCheck(check: check, rules: l.source(of: check), suite: row.suite, language: row.language, metric: row.metric,
                                  passed: passed, measured: measured, limit: limit, detail: detail))
         }
         let f = SummaryTables.format
@@ -164,9 +164,9 @@ public enum Gate {
         for language in byLanguage.keys.sorted() + ["all"] {
             let items = language == "all" ? run.items : byLanguage[language]!
             let stats = PerformanceStats.of(items)
-            let (l, names) = rules.limits(suite: suite, language: language, metric: nil)
+            let (l, _) = rules.limits(suite: suite, language: language, metric: nil)
             func add(_ check: String, _ passed: Bool, _ measured: Double, _ limit: Double, _ detail: String) {
-                out.append(GateCheck(check: check, rules: names, suite: suite, language: language, metric: nil,
+                out.append(GateCheck(check: check, rules: l.source(of: check), suite: suite, language: language, metric: nil,
                                      passed: passed, measured: measured, limit: limit, detail: detail))
             }
             if let max = l.maxErrorRate {
@@ -184,25 +184,26 @@ public enum Gate {
                 }
             }
             guard language == "all" else { continue }
-            let (sl, snames) = rules.suiteLimits(suite: suite, metric: nil)
+            let (sl, _) = rules.suiteLimits(suite: suite, metric: nil)
             guard sl.minPassAll != nil || sl.minAgreement != nil else { continue }
             guard let sampling = SamplingStats.of(items) else {
-                out.append(GateCheck(check: sl.minPassAll != nil ? "min_pass_all" : "min_agreement", rules: snames, suite: suite,
+                let check = sl.minPassAll != nil ? "min_pass_all" : "min_agreement"
+                out.append(GateCheck(check: check, rules: sl.source(of: check), suite: suite,
                                      language: "all", metric: nil, passed: false, measured: .nan, limit: sl.minPassAll ?? sl.minAgreement ?? 0,
                                      detail: "the rule needs several samples per item; run the candidate with --samples K (K ≥ 2)"))
                 continue
             }
             if let minAgreement = sl.minAgreement {
-                out.append(GateCheck(check: "min_agreement", rules: snames, suite: suite, language: "all", metric: nil,
+                out.append(GateCheck(check: "min_agreement", rules: sl.source(of: "min_agreement"), suite: suite, language: "all", metric: nil,
                                      passed: sampling.agreement >= minAgreement, measured: sampling.agreement, limit: minAgreement,
                                      detail: String(format: "samples agree on %.1f%% of items (minimum %.1f%%)", sampling.agreement * 100, minAgreement * 100)))
             }
             if sl.minPassAll != nil {
                 for metric in sampling.passAt.keys.sorted() {
-                    let (ml, mnames) = rules.suiteLimits(suite: suite, metric: metric)
+                    let (ml, _) = rules.suiteLimits(suite: suite, metric: metric)
                     guard let limit = ml.minPassAll else { continue }
                     let v = sampling.passAt[metric]!.passAllK
-                    out.append(GateCheck(check: "min_pass_all", rules: mnames, suite: suite, language: "all", metric: metric,
+                    out.append(GateCheck(check: "min_pass_all", rules: ml.source(of: "min_pass_all"), suite: suite, language: "all", metric: metric,
                                          passed: v >= limit, measured: v, limit: limit,
                                          detail: String(format: "pass^%d %.3f (minimum %.3f)", sampling.samplesPerItem, v, limit)))
                 }

@@ -25,6 +25,9 @@ public struct GateLimits: Sendable, Hashable {
     /// Lowest allowed share of items whose samples agree.
     public var minAgreement: Double?
 
+    /// Check name (`max_drop`, `confidence`, …) → the rule that set it, for reports.
+    public var sources: [String: String] = [:]
+
     public init() {}
 
     /// The defaults without a rules file: no statistically significant regression at 95% on any slice.
@@ -32,12 +35,26 @@ public struct GateLimits: Sendable, Hashable {
         var l = GateLimits()
         l.noSignificantRegression = true
         l.confidence = 0.95
+        l.sources = ["no_significant_regression": "defaults", "confidence": "defaults"]
         return l
     }()
 
-    /// `other`'s set fields replace these.
-    func overridden(by other: GateLimits) -> GateLimits {
+    /// The rules that set a check's limits (the check's own field, plus `confidence` for significance).
+    public func source(of check: String) -> [String] {
+        var names = [sources[check] ?? "defaults"]
+        if check == "no_significant_regression", let c = sources["confidence"], !names.contains(c) { names.append(c) }
+        return names
+    }
+
+    /// `other`'s set fields replace these; `name` is recorded as their source.
+    func overridden(by other: GateLimits, name: String) -> GateLimits {
         var l = self
+        let set: [(String, Bool)] = [("min", other.min != nil), ("max", other.max != nil), ("max_drop", other.maxDrop != nil),
+                                     ("no_significant_regression", other.noSignificantRegression != nil),
+                                     ("confidence", other.confidence != nil), ("max_error_rate", other.maxErrorRate != nil),
+                                     ("latency_p95_ms", other.latencyP95Ms != nil), ("ttft_p95_ms", other.ttftP95Ms != nil),
+                                     ("min_pass_all", other.minPassAll != nil), ("min_agreement", other.minAgreement != nil)]
+        for (key, isSet) in set where isSet { l.sources[key] = name }
         l.min = other.min ?? l.min
         l.max = other.max ?? l.max
         l.maxDrop = other.maxDrop ?? l.maxDrop
@@ -105,14 +122,14 @@ public struct GateRules: Sendable {
         if language == "all" {
             var l = GateLimits(), names: [String] = []
             for r in rules where r.language == "all" && r.matches(suite: suite, language: language, metric: metric) {
-                l = l.overridden(by: r.limits)
+                l = l.overridden(by: r.limits, name: r.name)
                 names.append(r.name)
             }
             return (l, names)
         }
         var l = defaults, names = ["defaults"]
         for r in rules where r.matches(suite: suite, language: language, metric: metric) {
-            l = l.overridden(by: r.limits)
+            l = l.overridden(by: r.limits, name: r.name)
             names.append(r.name)
         }
         return (l, names)
@@ -122,7 +139,7 @@ public struct GateRules: Sendable {
     public func suiteLimits(suite: String, metric: String?) -> (limits: GateLimits, from: [String]) {
         var l = defaults, names = ["defaults"]
         for r in rules where (r.language == "*" || r.language == "all") && r.matches(suite: suite, language: "all", metric: metric) {
-            l = l.overridden(by: r.limits)
+            l = l.overridden(by: r.limits, name: r.name)
             names.append(r.name)
         }
         return (l, names)
@@ -142,7 +159,7 @@ public struct GateRules: Sendable {
         }
         var defaults = GateLimits.defaults
         if let d = root["defaults"] {
-            do { defaults = defaults.overridden(by: try parseLimits(d, errors: &errors)) } catch let e as InputError { errors.append(e) }
+            do { defaults = defaults.overridden(by: try parseLimits(d, errors: &errors), name: "defaults") } catch let e as InputError { errors.append(e) }
         }
         var rules: [GateRule] = []
         for (i, r) in (try root["rules"]?.sequence() ?? []).enumerated() {
