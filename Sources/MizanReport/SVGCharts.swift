@@ -16,7 +16,7 @@ public enum SVGCharts {
         let groupW = Double(bars) * barW + gap
         let width = max(320, left + Double(groups) * groupW + 20), legendY = topPad + plotH + 44
         let height = legendY + Double(columns.count) * 18 + 10
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\">"
+        var s = "<svg role=\"img\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\">"
         s += "<title>\(HTMLExport.escape(title))</title>"
         s += "<text x=\"\(left)\" y=\"18\" class=\"t\">\(HTMLExport.escape(title))</text>"
         func y(_ v: Double) -> Double { topPad + plotH - max(0, min(v, top)) / top * plotH }
@@ -50,7 +50,7 @@ public enum SVGCharts {
         let width = left + plotW + 20, height = legendY + Double(points.count) * 18 + 10
         func x(_ v: Double) -> Double { left + v / maxX * plotW }
         func y(_ v: Double) -> Double { topPad + plotH - max(0, min(v, maxY)) / maxY * plotH }
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\">"
+        var s = "<svg role=\"img\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\">"
         s += "<title>\(HTMLExport.escape(title))</title><text x=\"\(left)\" y=\"18\" class=\"t\">\(HTMLExport.escape(title))</text>"
         s += "<line x1=\(q(left)) x2=\(q(left + plotW)) y1=\(q(y(0))) y2=\(q(y(0))) stroke=\"#333\"/>"
         s += "<line x1=\(q(left)) x2=\(q(left)) y1=\(q(topPad)) y2=\(q(y(0))) stroke=\"#333\"/>"
