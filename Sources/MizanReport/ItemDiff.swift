@@ -34,6 +34,7 @@ public struct ItemDiffFilter: Sendable {
     public var language: String?
     /// Only items where B is worse than A.
     public var regressionsOnly = false
+    /// A filter; all nil/false keeps every changed item.
     public init(metric: String? = nil, language: String? = nil, regressionsOnly: Bool = false) {
         self.metric = metric
         self.language = language
