@@ -100,6 +100,34 @@ import MizanTestSupport
         #expect(missingDir.status == 2 && missingDir.stderr.contains("does not exist"))
     }
 
+    @Test func temperatureOverrideThreeColumnsAndLatestRunPerEndpoint() throws {
+        let dir = TestEnv.tempDir()
+        let (store, good, bad, folder) = try Self.setUp(dir)
+        // A second endpoint (another server URL), run with --temperature: sent, recorded, and still comparable.
+        let server = try TestHTTPServer(responder: { _ in .completion(TestCompletion(text: "x")) })
+        defer { server.stop() }
+        let r = try TestEnv.run(TestEnv.mizanBinary, ["run", "--suite", folder, "--endpoint", server.baseURL + "/v1", "--temperature", "0.7",
+                                                      "--name", "warm", "--store", store, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let warm = try #require(JSONValue.parse(r.stdout)?["run_id"]?.stringValue)
+        #expect(try SQLiteStore(path: store).run(matching: warm).manifest["generation"]?["temperature"]?.doubleValue == 0.7)
+        #expect(server.requests.contains { $0.json?["temperature"]?.doubleValue == 0.7 })
+        // Three columns: every other column is compared with the reference.
+        let three = try TestEnv.run(TestEnv.mizanBinary, ["compare", good, bad, warm, "--store", store, "--format", "json"])
+        #expect(three.status == 0, "\(three.stderr)")
+        guard case .array(let rows)? = JSONValue.parse(three.stdout)?["rows"], case .array(let diffs)? = rows.first?["differences"] else {
+            Issue.record("rows"); return
+        }
+        #expect(diffs.count == 3 && diffs[0] == .null && diffs[1] != .null && diffs[2] != .null)
+        // By name: the latest completed run of each endpoint on the suite (bad was the later of the two on the first server).
+        let bySuite = try TestEnv.run(TestEnv.mizanBinary, ["compare", "--suite", "cmp-suite", "--store", store, "--format", "json"])
+        #expect(bySuite.status == 0, "\(bySuite.stderr)")
+        guard case .array(let columns)? = JSONValue.parse(bySuite.stdout)?["columns"] else { Issue.record("columns"); return }
+        #expect(columns.compactMap { $0["label"]?.stringValue } == ["bad", "warm"])
+        let onlyOne = try TestEnv.run(TestEnv.mizanBinary, ["compare", "--suite", "cmp-suite", "--endpoint", "nowhere", "--store", store])
+        #expect(onlyOne.status == 2 && onlyOne.stderr.contains("no completed run of suite cmp-suite on endpoint nowhere"))
+    }
+
     @Test func incomparableRunsAreRefusedWithTheReasonUnlessOverridden() throws {
         let dir = TestEnv.tempDir()
         let (store, good, _, folder) = try Self.setUp(dir)
