@@ -18,7 +18,7 @@ struct CompareCommand: AsyncParsableCommand {
             --allow-incomparable. Compares the items present in every run and reports how many were dropped.
             """)
 
-    @Argument(help: "Run ids or unique prefixes; the first is the reference unless --reference says otherwise.")
+    @Argument(help: ArgumentHelp("Run ids or unique prefixes; the first is the reference unless --reference says otherwise.", valueName: "run"))
     var runIDs: [String] = []
 
     @Option(name: .customLong("suite"), help: "By name: the latest completed run of each endpoint on this suite id (repeatable).")
@@ -59,6 +59,9 @@ struct CompareCommand: AsyncParsableCommand {
             guard resamples >= 0 else { throw UsageError("--resamples must be 0 or more") }
             let store = try storeOptions.openStore()
             let records = try selectRuns(store)
+            for r in records where r.status != "completed" {
+                printErr("warning: run \(r.id) is \(r.status) (\(r.suiteID)); only the items it stored are compared")
+            }
             let loaded = try records.map { LoadedRun(run: $0, items: try store.items(runID: $0.id)) }
             var options = ComparisonOptions()
             options.allowIncomparable = allowIncomparable
