@@ -118,7 +118,7 @@ public enum HTMLExport {
         td.sig.worse{background:#fde2e1}td.sig.better{background:#dff3e4}.note{color:#444;font-size:.9em}
         .charts{display:flex;flex-wrap:wrap;gap:1.5em}figure{margin:0}svg text{font-size:11px;font-family:inherit}svg text.t{font-size:13px;font-weight:600}
         details{border:1px solid #ddd;border-radius:4px;margin:.3em 0;padding:.3em .6em}details.changed>summary{font-weight:600}
-        summary{cursor:pointer}pre{white-space:pre-wrap;word-break:break-word;background:#f6f6f6;padding:.4em;margin:.2em 0;font-family:inherit}
+        summary{cursor:pointer}pre{unicode-bidi:plaintext;text-align:start;white-space:pre-wrap;word-break:break-word;background:#f6f6f6;padding:.4em;margin:.2em 0;font-family:inherit}
         dt{font-weight:600;margin-top:.4em}.err{color:#a00}footer{margin-top:2em;color:#666;font-size:.8em}
         [lang$="-Arab"]{font-family:"Noto Naskh Arabic","Noto Sans Arabic",system-ui,sans-serif}
         [lang$="-Tfng"]{font-family:"Noto Sans Tifinagh",system-ui,sans-serif}
