@@ -39,6 +39,8 @@ public struct ComparisonRow: Sendable {
     public var cells: [MeanWithCI?]
     /// Per column: the paired difference against the reference column (nil for the reference itself).
     public var differences: [PairedDifference?]
+    /// Per column: the corpus-level score (BLEU, chrF, TER …) over the compared items, for corpus metrics only.
+    public var corpus: [Double?] = []
 }
 
 /// How many items each suite's comparison kept and dropped.
@@ -127,6 +129,9 @@ public enum ComparisonBuilder {
             coverage.append(SuiteCoverage(suite: suite, commonItems: common.count,
                                           dropped: perItem.map { $0.map { $0.languages.count - common.count } }))
             let ref = present.first { $0.id == runs[options.reference]?.id } ?? present[0]
+            let corpusByColumn = runs.map { r in
+                r.map { run in Summarizer.corpusScores(run: run, items: (itemsByRun[run.id] ?? []).filter { common.contains($0.itemID) && $0.sample == 0 }) }
+            }
             let languages = Set(common.compactMap { id in perItem.compactMap { $0?.languages[id] }.first }).sorted() + ["all"]
             for language in languages {
                 for metric in metricOrder(ref, present) {
@@ -151,13 +156,17 @@ public enum ComparisonBuilder {
                                                         resamples: options.resamples, seed: rng.next())
                     }
                     rows.append(ComparisonRow(suite: suite, suiteLabel: "\(ref.suiteID)@\(ref.suiteVersion)", language: language,
-                                              metric: metric, cells: cells, differences: diffs))
+                                              metric: metric, cells: cells, differences: diffs,
+                                              corpus: corpusByColumn.map { $0?[metric]?[language] }))
                 }
             }
         }
         return Comparison(columns: columns, reference: options.reference, rows: rows, coverage: coverage,
                           incomparabilities: incomparable, alpha: options.alpha, resamples: options.resamples, seed: options.seed)
     }
+
+    /// The columns `build` would form from `loaded` (labels and runs), without computing any statistics.
+    public static func columns(of loaded: [LoadedRun]) -> [ComparisonColumn] { groupColumns(loaded) }
 
     /// Columns: runs with the same label and different suites form one column; a clash on a suite splits them.
     static func groupColumns(_ loaded: [LoadedRun]) -> [ComparisonColumn] {

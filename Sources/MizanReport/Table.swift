@@ -66,22 +66,29 @@ public struct Table: Sendable {
     }
 }
 
-/// Terminal display width by Unicode scalar: combining marks and format controls take no
-/// column, East Asian wide characters take two.
+/// Terminal display width by grapheme cluster: a cluster of only combining marks and format controls takes no
+/// column (Arabic diacritics, isolates), one containing an East Asian wide character or emoji takes two, any other one.
 public enum DisplayWidth {
     /// Columns `s` occupies on a terminal.
     public static func of(_ s: String) -> Int {
         var w = 0
-        for u in s.unicodeScalars {
-            switch u.properties.generalCategory {
-            case .nonspacingMark, .enclosingMark, .format, .control: continue
-            default: break
+        for ch in s {
+            var visible = false, wide = false
+            for u in ch.unicodeScalars {
+                switch u.properties.generalCategory {
+                case .nonspacingMark, .enclosingMark, .format, .control: continue
+                default: break
+                }
+                let v = u.value
+                if (0x1F3FB...0x1F3FF).contains(v) { continue }   // skin-tone modifiers join the emoji before them
+                visible = true
+                if (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
+                    || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
+                    || (0xFFE0...0xFFE6).contains(v) || (0x1F300...0x1FAFF).contains(v) || (0x20000...0x3FFFD).contains(v) {
+                    wide = true
+                }
             }
-            let v = u.value
-            let wide = (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
-                || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
-                || (0xFFE0...0xFFE6).contains(v) || (0x1F300...0x1FAFF).contains(v) || (0x20000...0x3FFFD).contains(v)
-            w += wide ? 2 : 1
+            w += wide ? 2 : visible ? 1 : 0
         }
         return w
     }

@@ -57,6 +57,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "A name recorded in the run manifest.")
     var name: String?
 
+    @Option(help: "Sampling temperature for every suite (overrides the suites' generation.temperature; recorded in the manifest).")
+    var temperature: Double?
+
     @OptionGroup var storeOptions: StoreOptions
 
     @Flag(help: "Print one JSON object to stdout (run_id, items, errors, metrics) instead of tables.")
@@ -93,7 +96,13 @@ struct RunCommand: AsyncParsableCommand {
             }
             var endpointConfig = try cfg.resolve(endpoint: endpointArg, kind: kind, model: model ?? resumed?.model, concurrency: concurrency)
             if stream || resumed?.manifest["endpoint"]?["config"]?["stream"] == .bool(true) { endpointConfig.stream = true }
-            let suites = try suiteArgs.map { try SuiteLoader.load(folder: try SuiteCatalog.resolve($0)) }
+            var suites = try suiteArgs.map { try SuiteLoader.load(folder: try SuiteCatalog.resolve($0)) }
+            if let t = temperature, !(t >= 0) { throw UsageError("--temperature must be 0 or more (got \(t))") }
+            let recorded = resumed?.manifest["generation"]?["temperature"]?.doubleValue
+            if let t = temperature, resumed != nil, t != recorded {
+                throw UsageError("--temperature \(t) differs from the resumed run's \(recorded.map { String($0) } ?? "suite default"); resume with the same settings")
+            }
+            if let t = temperature ?? recorded { for i in suites.indices { suites[i].generation.temperature = t } }
             if resumed == nil { offerResume(store: store, suites: suites, endpoint: endpointConfig) }
             let (finalEndpoint, finalLimit, finalResume) = (endpointConfig, limitArg, resumed)
             let finalSamples = samples ?? resumed?.manifest["samples"]?["count"]?.doubleValue.map { Int($0) } ?? 1

@@ -1,0 +1,131 @@
+import Foundation
+import MizanCore
+
+/// Output formats of `mizan compare` (the run-level `TableFormat` plus LaTeX and HTML).
+public enum ExportFormat: String, Sendable, CaseIterable {
+    /// Aligned columns for a terminal.
+    case table
+    /// GitHub-flavoured Markdown.
+    case md
+    /// RFC 4180 CSV (UTF-8, CRLF), one row per slice × column.
+    case csv
+    /// The documented `mizan.comparison` JSON schema (docs/comparison-json.md).
+    case json
+    /// A standalone XeLaTeX document with booktabs tables.
+    case latex
+    /// One self-contained HTML file with tables, inline SVG charts and item drill-down.
+    case html
+}
+
+/// Renders a comparison as text tables (terminal, Markdown, CSV).
+public enum ComparisonTables {
+    /// The full report in `format` (table, md or csv; json, latex and html have their own renderers).
+    public static func render(_ c: Comparison, format: TableFormat) -> String {
+        switch format {
+        case .csv: return csv(c)
+        case .json: return ComparisonJSON.render(c).prettyJSON + "\n"
+        case .table, .md:
+            var parts = [scores(c).render(format), performance(c).render(format), coverage(c).render(format)]
+            let notes = self.notes(c)
+            if !notes.isEmpty { parts.append(format == .md ? notes.map { "- " + $0 }.joined(separator: "\n") + "\n" : notes.joined(separator: "\n") + "\n") }
+            return parts.joined(separator: "\n")
+        }
+    }
+
+    /// Rows suite × language × metric; per column `mean [low, high]`; per other column the paired difference.
+    public static func scores(_ c: Comparison) -> Table {
+        let others = c.columns.indices.filter { $0 != c.reference }
+        var t = Table(header: ["suite", "language", "metric"] + c.columns.map(\.label)
+                      + others.map { "Δ \(c.columns[$0].label) − \(c.columns[c.reference].label)" })
+        for row in c.rows {
+            var cells = [row.suiteLabel, row.language, row.metric]
+            for (i, cell) in row.cells.enumerated() {
+                var text = cell.map(meanCell) ?? "–"
+                if let corpus = row.corpus.indices.contains(i) ? row.corpus[i] : nil { text += " corpus \(SummaryTables.format(corpus))" }
+                cells.append(text)
+            }
+            for i in others { cells.append(row.differences[i].map { differenceCell($0, alpha: c.alpha) } ?? "–") }
+            t.rows.append(cells)
+        }
+        return t
+    }
+
+    /// One row per column: items, error rate, latency p50/p95, TTFT p50, tokens/s and token fertility.
+    public static func performance(_ c: Comparison) -> Table {
+        var t = Table(header: ["model", "runs", "items", "error rate", "latency p50", "latency p95", "TTFT p50", "tok/s p50", "fertility"])
+        for col in c.columns {
+            let p = col.performance
+            t.rows.append([col.label, col.runs.map(\.id).joined(separator: " "), String(p.items),
+                           String(format: "%.1f%%", p.errorRate * 100), milliseconds(p.latencyP50), milliseconds(p.latencyP95),
+                           milliseconds(p.ttftP50), p.tokensPerSecondP50.map { String(format: "%.1f", $0) } ?? "–",
+                           p.fertility.map { String(format: "%.2f", $0) } ?? "–"])
+        }
+        return t
+    }
+
+    /// Per suite: items compared and, per column, items dropped because another run lacks them.
+    public static func coverage(_ c: Comparison) -> Table {
+        var t = Table(header: ["suite", "items compared"] + c.columns.map { "dropped from \($0.label)" })
+        for cov in c.coverage {
+            t.rows.append([cov.suite, String(cov.commonItems)] + cov.dropped.map { $0.map(String.init) ?? "–" })
+        }
+        return t
+    }
+
+    /// Footnotes: the reference, the tests, and any overridden incomparabilities.
+    public static func notes(_ c: Comparison) -> [String] {
+        var out = ["Cells: mean [95% bootstrap CI]. Δ: paired difference against \(c.columns[c.reference].label) with its paired-bootstrap 95% CI "
+                   + "and p-value (exact McNemar for 0/1 scores, paired approximate randomization otherwise); * marks p < \(trim(c.alpha)). "
+                   + "\(c.resamples) resamples, seed \(c.seed)."]
+        for d in c.incomparabilities { out.append("WARNING (compared with --allow-incomparable): \(d)") }
+        return out
+    }
+
+    /// Long-format CSV: one row per suite × language × metric × column with raw numbers (ASCII minus, full precision).
+    public static func csv(_ c: Comparison) -> String {
+        var t = Table(header: ["suite", "suite_version", "language", "metric", "model", "runs", "reference", "mean", "ci_low", "ci_high", "n",
+                               "corpus", "diff", "diff_ci_low", "diff_ci_high", "p_value", "test", "significant"])
+        func num(_ x: Double?) -> String { x.map { String($0) } ?? "" }
+        for row in c.rows {
+            let version = row.suiteLabel.split(separator: "@", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+            for (i, col) in c.columns.enumerated() {
+                guard let cell = row.cells[i] else { continue }
+                let d = row.differences[i]
+                t.rows.append([row.suite, version, row.language, row.metric, col.label,
+                               col.runs.filter { $0.suiteID == row.suite }.map(\.id).joined(separator: " "),
+                               i == c.reference ? "true" : "false", num(cell.mean), num(cell.low), num(cell.high), String(cell.n),
+                               num(row.corpus.indices.contains(i) ? row.corpus[i] : nil), num(d?.mean), num(d?.low), num(d?.high),
+                               num(d?.pValue), d?.test ?? "", d.map { $0.isSignificant(alpha: c.alpha) ? "true" : "false" } ?? ""])
+            }
+        }
+        return t.render(.csv)
+    }
+
+    /// `0.734 [0.69, 0.78]`.
+    public static func meanCell(_ m: MeanWithCI) -> String {
+        "\(SummaryTables.format(m.mean)) [\(SummaryTables.format(m.low)), \(SummaryTables.format(m.high))]"
+    }
+
+    /// `−0.120 [−0.180, −0.060] p=0.001 *` (star when p < alpha; U+2212 minus signs).
+    public static func differenceCell(_ d: PairedDifference, alpha: Double) -> String {
+        let wide = max(abs(d.mean), abs(d.low), abs(d.high)) > 1.0001
+        return "\(signed(d.mean, wide: wide)) [\(signed(d.low, wide: wide)), \(signed(d.high, wide: wide))] \(pText(d.pValue))"
+            + (d.isSignificant(alpha: alpha) ? " *" : "")
+    }
+
+    /// A signed number with a typographic minus: `+0.050`, `−0.120`, `0.000`; `wide` (0–100 scales) gives 2 decimals.
+    public static func signed(_ x: Double, wide: Bool = false) -> String {
+        let s = String(format: wide ? "%.2f" : "%.3f", abs(x))
+        if s.allSatisfy({ $0 == "0" || $0 == "." }) { return s }
+        return (x < 0 ? "\u{2212}" : "+") + s
+    }
+
+    /// `p=0.012`, or `p<0.001` below a thousandth.
+    public static func pText(_ p: Double) -> String { p < 0.001 ? "p<0.001" : String(format: "p=%.3f", p) }
+
+    /// Seconds as whole milliseconds, or `–`.
+    static func milliseconds(_ x: Double?) -> String { x.map { String(format: "%.0f ms", $0 * 1000) } ?? "–" }
+
+    /// `0.05` rather than `0.050000`.
+    static func trim(_ x: Double) -> String { String(format: "%g", x) }
+}

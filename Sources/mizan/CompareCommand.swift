@@ -1,0 +1,155 @@
+import ArgumentParser
+import Foundation
+import MizanCore
+import MizanReport
+import MizanStore
+
+/// `--format table|md|csv|json|latex|html` for compare.
+extension ExportFormat: ExpressibleByArgument {}
+
+struct CompareCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare runs side by side: means with 95% CIs, paired differences against a reference, significance.",
+        discussion: """
+            Give run ids (or unique prefixes), or --suite (and optionally --endpoint) to take the latest completed run of \
+            each endpoint on each suite. Runs with the same name (or endpoint · model) on different suites form one column.
+            Refuses (exit 2) runs whose suite content, prompt template, normalizer or metric versions differ, unless \
+            --allow-incomparable. Compares the items present in every run and reports how many were dropped.
+            """)
+
+    @Argument(help: ArgumentHelp("Run ids or unique prefixes; the first is the reference unless --reference says otherwise.", valueName: "run"))
+    var runIDs: [String] = []
+
+    @Option(name: .customLong("suite"), help: "By name: the latest completed run of each endpoint on this suite id (repeatable).")
+    var suites: [String] = []
+
+    @Option(name: .customLong("endpoint"), help: "With --suite: only these endpoints (repeatable), in this column order.")
+    var endpoints: [String] = []
+
+    @Option(help: "The reference column: a run id or prefix, or a column label (default: the first).")
+    var reference: String?
+
+    @Flag(help: "Compare even when suite content, template, normalizer or metric versions differ (the differences are printed).")
+    var allowIncomparable = false
+
+    @Option(help: "Significance level for marking differences.")
+    var alpha: Double = 0.05
+
+    @Option(help: "Bootstrap resamples for the confidence intervals.")
+    var resamples: Int = 1000
+
+    @Option(help: "Seed of the bootstrap and randomization tests.")
+    var seed: UInt64 = 20_261_123
+
+    @Option(help: "Output format: table, md, csv, json, latex or html.")
+    var format: ExportFormat = .table
+
+    @Option(help: "Write to this file (atomically) instead of standard output.")
+    var out: String?
+
+    @Option(help: "HTML: at most this many items per suite in the drill-down.")
+    var itemLimit: Int = 500
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            guard alpha > 0 && alpha < 1 else { throw UsageError("--alpha must be between 0 and 1 (got \(alpha))") }
+            guard resamples >= 0 else { throw UsageError("--resamples must be 0 or more") }
+            let store = try storeOptions.openStore()
+            let records = try selectRuns(store)
+            for r in records where r.status != "completed" {
+                printErr("warning: run \(r.id) is \(r.status) (\(r.suiteID)); only the items it stored are compared")
+            }
+            let loaded = try records.map { LoadedRun(run: $0, items: try store.items(runID: $0.id)) }
+            var options = ComparisonOptions()
+            options.allowIncomparable = allowIncomparable
+            options.alpha = alpha
+            options.resamples = resamples
+            options.seed = seed
+            if let reference {
+                let columns = ComparisonBuilder.columns(of: loaded)
+                guard let i = columns.firstIndex(where: { col in
+                    col.label == reference || col.runs.contains { $0.id == reference || $0.id.hasPrefix(reference) }
+                }) else {
+                    throw UsageError("--reference \(reference) is none of the compared columns: "
+                                     + columns.map(\.label).joined(separator: ", "))
+                }
+                options.reference = i
+            }
+            let comparison = try ComparisonBuilder.build(loaded, options: options)
+            let text: String
+            switch format {
+            case .table: text = ComparisonTables.render(comparison, format: .table)
+            case .md: text = ComparisonTables.render(comparison, format: .md)
+            case .csv: text = ComparisonTables.render(comparison, format: .csv)
+            case .json: text = ComparisonJSON.render(comparison).prettyJSON + "\n"
+            case .latex: text = LaTeXExport.document(comparison)
+            case .html:
+                let title = "mizan: " + comparison.columns.map(\.label).joined(separator: " vs ")
+                text = HTMLExport.page(comparison, runs: loaded, title: title, itemLimit: max(0, itemLimit))
+            }
+            try emit(text, to: out)
+            for d in comparison.incomparabilities where format != .table && format != .md {
+                printErr("warning: compared with --allow-incomparable: \(d)")
+            }
+        }
+    }
+
+    /// The runs named on the command line, or picked by suite and endpoint.
+    func selectRuns(_ store: any ResultStore) throws -> [RunRecord] {
+        if !runIDs.isEmpty {
+            guard suites.isEmpty && endpoints.isEmpty else {
+                throw UsageError("give run ids or --suite/--endpoint, not both")
+            }
+            return try runIDs.map { try store.run(matching: $0) }
+        }
+        guard !suites.isEmpty else {
+            throw UsageError("name the runs to compare (mizan compare RUN RUN …) or pick them with --suite ID [--endpoint NAME …]; see mizan runs")
+        }
+        let all = try store.runs().filter { $0.status == "completed" }   // newest first
+        var picked: [RunRecord] = []
+        for suite in suites {
+            let id = suite.split(separator: "@", maxSplits: 1).first.map(String.init) ?? suite
+            let version = suite.contains("@") ? String(suite.split(separator: "@", maxSplits: 1)[1]) : nil
+            let candidates = all.filter { $0.suiteID == id && (version == nil || $0.suiteVersion == version) }
+            let names = endpoints.isEmpty ? orderedUnique(candidates.reversed().map(\.endpoint)) : endpoints
+            for name in names {
+                guard let latest = candidates.first(where: { $0.endpoint == name }) else {
+                    throw UsageError("no completed run of suite \(suite) on endpoint \(name); see mizan runs")
+                }
+                picked.append(latest)
+            }
+        }
+        guard picked.count >= 2 else {
+            throw UsageError("found \(picked.count) completed run(s) for --suite \(suites.joined(separator: " ")); compare needs two endpoints, or name run ids")
+        }
+        return picked
+    }
+
+    func orderedUnique(_ xs: [String]) -> [String] {
+        var seen = Set<String>()
+        return xs.filter { seen.insert($0).inserted }
+    }
+}
+
+/// Prints `text`, or writes it to `path` atomically (a temporary file in the same directory, then a rename).
+func emit(_ text: String, to path: String?) throws {
+    guard let path else { print(text, terminator: ""); return }
+    let url = URL(fileURLWithPath: path)
+    let dir = url.deletingLastPathComponent()
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
+        throw UsageError("--out \(path): the directory \(dir.path) does not exist; create it first")
+    }
+    let temp = dir.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+    do {
+        try Data(text.utf8).write(to: temp)
+        guard rename(temp.path, url.path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    } catch {
+        try? FileManager.default.removeItem(at: temp)
+        throw UsageError("--out \(path): cannot write the file (\(error.localizedDescription))")
+    }
+    printErr("wrote \(path)")
+}
