@@ -118,7 +118,6 @@ public enum ComparisonBuilder {
             throw UsageError("the runs share no suite, so nothing can be compared; pick runs of the same suite")
         }
         var rows: [ComparisonRow] = [], coverage: [SuiteCoverage] = []
-        var rng = SplitMix64(seed: options.seed)
         for suite in suites {
             let runs = columns.map { col in col.runs.first { $0.suiteID == suite } }
             let present = runs.compactMap { $0 }
@@ -138,9 +137,13 @@ public enum ComparisonBuilder {
                     let ids = common.filter { id in
                         language == "all" || perItem.contains { $0?.languages[id] == language }
                     }.sorted()
-                    let cells = perItem.map { scores -> MeanWithCI? in
+                    // Each column's draws are seeded from (seed, suite, metric, column): the same data in two rows
+                    // (a one-language suite's language row and its `all` row) gets the same CI and p-value.
+                    let rowSeed = Self.seed(options.seed, suite, metric)
+                    let cells = perItem.enumerated().map { column, scores -> MeanWithCI? in
                         guard let scores else { return nil }
                         let xs = ids.compactMap { scores.values[metric]?[$0] }
+                        var rng = SplitMix64(seed: rowSeed &+ UInt64(column))
                         return xs.isEmpty ? nil : Summarizer.bootstrap(xs, resamples: options.resamples, rng: &rng)
                     }
                     guard cells.contains(where: { $0 != nil }) else { continue }
@@ -153,7 +156,7 @@ public enum ComparisonBuilder {
                         }
                         guard !paired.isEmpty else { return nil }
                         return PairedStatistics.compare(reference: paired.map(\.0), candidate: paired.map(\.1),
-                                                        resamples: options.resamples, seed: rng.next())
+                                                        resamples: options.resamples, seed: rowSeed ^ 0x5EED_D1FF &+ UInt64(i))
                     }
                     rows.append(ComparisonRow(suite: suite, suiteLabel: "\(ref.suiteID)@\(ref.suiteVersion)", language: language,
                                               metric: metric, cells: cells, differences: diffs,
@@ -187,6 +190,13 @@ public enum ComparisonBuilder {
         let items = members.flatMap(\.items)
         return ComparisonColumn(label: label, runs: members.map(\.run), performance: .of(items),
                                 performanceByLanguage: Dictionary(grouping: items, by: \.language).mapValues { .of($0) })
+    }
+
+    /// A seed derived from the comparison's seed and a row's suite and metric (FNV-1a over their UTF-8).
+    static func seed(_ base: UInt64, _ suite: String, _ metric: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ base
+        for b in (suite + "\u{1F}" + metric).utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
     }
 
     /// Suite ids in first-seen order.

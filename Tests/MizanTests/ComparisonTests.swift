@@ -90,4 +90,21 @@ import Testing
         let c = try ComparisonBuilder.build(runs, options: options)
         #expect(c.incomparabilities.count == 2 && !c.rows.isEmpty)
     }
+
+    @Test func theSameDataInTwoRowsGetsTheSameIntervalAndPValue() throws {
+        // One language only: its row and the `all` row hold the same items.
+        func items(_ xs: [Double]) -> [ItemRecord] {
+            xs.enumerated().map { i, v in
+                ItemRecord(itemID: "i\(i)", language: "ary-Arab", requestHash: "", prompt: "",
+                           response: ModelResponse(text: "x", httpStatus: 200, latency: 0.1),
+                           scores: [ScoreRecord(metric: "exact", metricVersion: "exact/1", value: v)])
+            }
+        }
+        let a = (0..<60).map { Double($0 % 7) / 7 }, b = (0..<60).map { Double(($0 + 2) % 7) / 8 }
+        let c = try ComparisonBuilder.build([LoadedRun(run: Self.run("a", name: "x"), items: items(a)),
+                                             LoadedRun(run: Self.run("b", name: "y"), items: items(b))])
+        let lang = try #require(c.rows.first { $0.language == "ary-Arab" }), all = try #require(c.rows.first { $0.language == "all" })
+        #expect(lang.cells == all.cells)
+        #expect(lang.differences[1] == all.differences[1] && lang.differences[1]?.test == "randomization")
+    }
 }
