@@ -162,6 +162,38 @@ import MizanTestSupport
         #expect(r.stdout.contains("gate UNDECIDED") && r.stdout.contains("--error-budget"))
     }
 
+    @Test func flakyAnswersFailAPassAllRuleWithSamples() throws {
+        let dir = TestEnv.tempDir()
+        let folder = try Self.suite(in: dir)
+        let store = dir + "/gate.sqlite"
+        let steady = try Self.server()
+        defer { steady.stop() }
+        let run = try TestEnv.run(TestEnv.mizanBinary, ["run", "--suite", folder, "--endpoint", steady.baseURL + "/v1", "--store", store,
+                                                        "--samples", "3", "--json"])
+        let runID = try #require(JSONValue.parse(run.stdout)?["run_id"]?.stringValue, "stderr: \(run.stderr)")
+        let save = try TestEnv.run(TestEnv.mizanBinary, ["baseline", "save", runID, "--name", "k3", "--dir", dir, "--store", store])
+        #expect(save.status == 0, "\(save.stderr)")
+        let baseline = try String(contentsOfFile: dir + "/k3.json", encoding: .utf8)
+        #expect(baseline.contains(#""seeds":[1,2,3]"#), "the baseline records the sample seeds")
+        // A flaky model: wrong on Tifinagh items 0-9 whenever it is sent seed 2 (one sample in three).
+        let flaky = try TestHTTPServer(responder: { req in
+            let parts = req.prompt.split(separator: " ")
+            guard parts.count == 3, let i = Int(parts[2]) else { return .text("?") }
+            let seed = req.json?["seed"]?.intValue
+            return .text(parts[1] == "zgh-Tfng" && i < 10 && seed == 2 ? "wrong" : "a \(parts[1]) \(i)")
+        })
+        defer { flaky.stop() }
+        let rules = dir + "/flake.yaml"
+        try "version: 1\nrules:\n  - min_pass_all: 0.9\n    min_agreement: 0.95\n".write(toFile: rules, atomically: true, encoding: .utf8)
+        let r = try TestEnv.run(TestEnv.mizanBinary, ["gate", "--baseline", dir + "/k3.json", "--suite", folder, "--endpoint", flaky.baseURL + "/v1",
+                                                      "--store", store, "--rules", rules])
+        #expect(r.status == 1, "stdout: \(r.stdout)\nstderr: \(r.stderr)")
+        // 10 of 120 items disagree: agreement 91.7% < 95% and pass^3 0.917 > 0.9 passes.
+        #expect(r.stdout.contains("min_agreement") && r.stdout.contains("samples agree on 91.7% of items"))
+        #expect(!r.stdout.contains("min_pass_all"), "pass^3 = 110/120 ≥ 0.9 passes, so it is not among the failures")
+        #expect(flaky.requests.contains { $0.json?["seed"]?.intValue == 3 }, "the candidate ran 3 samples like the baseline")
+    }
+
     @Test func aBaselineFileHoldsNoTextUnlessAskedAndRoundTrips() throws {
         let s = try Self.baseline()
         let text = try String(contentsOfFile: s.baselineFile, encoding: .utf8)
