@@ -36,7 +36,7 @@ struct Mizan: AsyncParsableCommand {
 
 /// Options shared by commands that touch the store or the config file.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: "SQLite store file (default: config 'store:' or Results/mizan.sqlite).")
+    @Option(name: .long, help: "Store: a SQLite file or postgres://user@host:5432/db?sslmode=require (password in PGPASSWORD or PGPASSFILE; default: config 'store:' or Results/mizan.sqlite).")
     var store: String?
 
     @Option(name: .long, help: "Config file (default: $MIZAN_CONFIG or ./mizan.yaml).")

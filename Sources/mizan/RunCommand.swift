@@ -162,7 +162,7 @@ struct RunCommand: AsyncParsableCommand {
 
 extension RunCommand {
     /// Points at an interrupted run of the same suite content on the same endpoint and model.
-    func offerResume(store: SQLiteStore, suites: [Suite], endpoint: EndpointConfig) {
+    func offerResume(store: any ResultStore, suites: [Suite], endpoint: EndpointConfig) {
         guard let runs = try? store.runs() else { return }
         for s in suites {
             if let r = runs.first(where: { $0.suiteHash == s.contentHash && $0.endpoint == endpoint.name && $0.model == endpoint.model }),
