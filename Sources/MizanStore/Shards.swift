@@ -55,3 +55,8 @@ public func openResultStore(_ location: String) throws -> any ResultStore {
     if PostgresLocation.isPostgres(location) { return try PostgresStore(try PostgresLocation(location)) }
     return try SQLiteStore(path: location)
 }
+
+public extension RunRecord {
+    /// The number of shards the run is split in (`shards.count` in the manifest), nil for an unsharded run.
+    var shardCount: Int? { manifest["shards"]?["count"]?.doubleValue.map { Int($0) } }
+}
