@@ -13,7 +13,7 @@ struct Mizan: AsyncParsableCommand {
         discussion: "Exit codes: 0 ok · 1 regression · 2 usage or input error · 3 endpoint errors above budget · 4 internal error · 130 interrupted.",
         version: mizanVersion,
         subcommands: [RunCommand.self, RunsCommand.self, ShowCommand.self, ValidateCommand.self, SuitesCommand.self,
-                      ImportCommand.self, ScoreCommand.self, RescoreCommand.self])
+                      ImportCommand.self, ScoreCommand.self, RescoreCommand.self, PushCommand.self])
 
     /// Runs the command; argument errors exit with 2 (mizan's usage-error code) instead of 64.
     static func main() async {
