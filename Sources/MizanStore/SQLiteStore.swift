@@ -229,7 +229,7 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
 
     public func run(matching id: String) throws -> RunRecord {
         let rows = try locked {
-            try db.query("SELECT \(Self.runColumns) FROM runs WHERE id = ? OR id LIKE ? ORDER BY id", [.text(id), .text(id + "%")])
+            try db.query("SELECT \(Self.runColumns) FROM runs WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id", [.text(id)])
         }
         if let exact = rows.first(where: { $0[0].text == id }) { return runRecord(exact) }
         guard rows.count == 1 else {
