@@ -145,7 +145,7 @@ final class PostgresConnection {
 
     /// A parameter in PostgreSQL's text format (nil is SQL NULL). PostgreSQL text cannot hold U+0000,
     /// so a NUL character becomes U+FFFD.
-    private static func text(_ v: SQLValue) -> String? {
+    static func text(_ v: SQLValue) -> String? {
         switch v {
         case .null: return nil
         case .int(let i): return String(i)

@@ -103,11 +103,14 @@ public final class PostgresStore: ResultStore, @unchecked Sendable {
         try locked { !(try db.query(Self.insertRun + " ON CONFLICT (id) DO NOTHING RETURNING id", runParams(run)).isEmpty) }
     }
 
+    /// Stores the response and its scores in one statement (atomic by itself, one round trip per item):
+    /// the response upsert runs as a data-modifying CTE, the scores come as parallel arrays.
     public func record(runID: String, item: ItemRecord) throws {
         let r = item.response
+        let scores = Self.scoreArrays(item.scores)
         try locked {
-            try db.transaction {
-                try db.query("""
+            try db.query("""
+                WITH response AS (
                     INSERT INTO responses(run_id, item_id, sample, seq, lang, request_hash, prompt, output, http_status, latency, ttft,
                         prompt_tokens, completion_tokens, finish_reason, error_kind, error_message, raw_body,
                         refs, choices, answer_index, fields, attempts)
@@ -120,31 +123,55 @@ public final class PostgresStore: ResultStore, @unchecked Sendable {
                         error_message = EXCLUDED.error_message, raw_body = EXCLUDED.raw_body, refs = EXCLUDED.refs,
                         choices = EXCLUDED.choices, answer_index = EXCLUDED.answer_index, fields = EXCLUDED.fields,
                         attempts = EXCLUDED.attempts
-                    """, [.text(runID), .text(item.itemID), .int(item.sample), .text(item.language), .text(item.requestHash), .text(item.prompt),
-                          r.text.sql, .int(r.httpStatus), .double(r.latency), r.timeToFirstToken.sql, r.usage.promptTokens.sql,
-                          r.usage.completionTokens.sql, r.finishReason.sql, (r.failure?.kind.rawValue).sql,
-                          (r.failure?.message).sql, r.failure == nil ? .null : r.rawBody.map { String($0.prefix(4096)) }.sql,
-                          .text(JSONValue.array(item.references.map { .string($0) }).canonicalJSON),
-                          item.choices.map { JSONValue.array($0.map { .string($0) }).canonicalJSON }.sql,
-                          item.answerIndex.sql, .text(JSONValue.object(item.fields).canonicalJSON), .int(r.attempts)])
-                try insertScores(runID: runID, itemID: item.itemID, sample: item.sample, item.scores)
-            }
+                    RETURNING 1)
+                \(Self.upsertScores(first: 22))
+                """, [.text(runID), .text(item.itemID), .int(item.sample), .text(item.language), .text(item.requestHash), .text(item.prompt),
+                      r.text.sql, .int(r.httpStatus), .double(r.latency), r.timeToFirstToken.sql, r.usage.promptTokens.sql,
+                      r.usage.completionTokens.sql, r.finishReason.sql, (r.failure?.kind.rawValue).sql,
+                      (r.failure?.message).sql, r.failure == nil ? .null : r.rawBody.map { String($0.prefix(4096)) }.sql,
+                      .text(JSONValue.array(item.references.map { .string($0) }).canonicalJSON),
+                      item.choices.map { JSONValue.array($0.map { .string($0) }).canonicalJSON }.sql,
+                      item.answerIndex.sql, .text(JSONValue.object(item.fields).canonicalJSON), .int(r.attempts)] + scores)
         }
     }
 
-    private func insertScores(runID: String, itemID: String, sample: Int, _ scores: [ScoreRecord]) throws {
-        for s in scores {
-            try db.query("""
-                INSERT INTO scores(run_id, item_id, sample, metric, metric_version, value, details, error) VALUES($1,$2,$3,$4,$5,$6,$7,$8)
-                ON CONFLICT (run_id, item_id, sample, metric) DO UPDATE SET metric_version = EXCLUDED.metric_version,
-                    value = EXCLUDED.value, details = EXCLUDED.details, error = EXCLUDED.error
-                """, [.text(runID), .text(itemID), .int(sample), .text(s.metric), .text(s.metricVersion), s.value.sql,
-                      .text(s.details.canonicalJSON), s.error.sql])
+    /// `INSERT INTO scores … SELECT … FROM unnest(…)` upserting the scores given as five arrays at `$first` …
+    /// (run id, item id and sample are `$1`–`$3`).
+    private static func upsertScores(first n: Int) -> String {
+        """
+        INSERT INTO scores(run_id, item_id, sample, metric, metric_version, value, details, error)
+        SELECT $1::text, $2::text, $3::bigint, m, v, x, d, e
+        FROM unnest($\(n)::text[], $\(n + 1)::text[], $\(n + 2)::float8[], $\(n + 3)::text[], $\(n + 4)::text[]) AS s(m, v, x, d, e)
+        ON CONFLICT (run_id, item_id, sample, metric) DO UPDATE SET metric_version = EXCLUDED.metric_version,
+            value = EXCLUDED.value, details = EXCLUDED.details, error = EXCLUDED.error
+        """
+    }
+
+    /// Scores as five PostgreSQL array literals (metric, version, value, details, error); a metric named twice
+    /// keeps its last score, as SQLite's `INSERT OR REPLACE` does.
+    private static func scoreArrays(_ scores: [ScoreRecord]) -> [SQLValue] {
+        var last: [String: Int] = [:]
+        for (i, s) in scores.enumerated() { last[s.metric] = i }
+        let kept = scores.enumerated().filter { last[$0.element.metric] == $0.offset }.map(\.element)
+        let columns: [[String?]] = [kept.map(\.metric), kept.map(\.metricVersion),
+                                    kept.map { s in s.value.flatMap { PostgresConnection.text(.double($0)) } },
+                                    kept.map(\.details.canonicalJSON), kept.map(\.error)]
+        return columns.map { .text(arrayLiteral($0)) }
+    }
+
+    /// A PostgreSQL array literal of double-quoted elements (nil is NULL).
+    static func arrayLiteral(_ values: [String?]) -> String {
+        let elements = values.map { v -> String in
+            guard let v else { return "NULL" }
+            return "\"" + v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }
+        return "{" + elements.joined(separator: ",") + "}"
     }
 
     public func replaceScores(runID: String, itemID: String, sample: Int, scores: [ScoreRecord]) throws {
-        try locked { try db.transaction { try insertScores(runID: runID, itemID: itemID, sample: sample, scores) } }
+        try locked {
+            try db.query(Self.upsertScores(first: 4), [.text(runID), .text(itemID), .int(sample)] + Self.scoreArrays(scores))
+        }
     }
 
     public func updateManifest(runID: String, manifest: JSONValue) throws {

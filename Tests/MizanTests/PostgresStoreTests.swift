@@ -56,7 +56,7 @@ import MizanCore
         }
     }
 
-    @Test(.enabled(if: TestPostgres.enabled)) func aWrongPasswordSaysWhereThePasswordComesFrom() throws {
+    @Test(.enabled(if: TestPostgres.enabled)) func thePasswordComesFromPGPASSWORDOrThePasswordFile() throws {
         let url = try TestPostgres.freshDatabase()
         let r = try TestEnv.run(TestEnv.mizanBinary, ["runs", "--store", url],
                                 environment: ProcessInfo.processInfo.environment.merging(["PGPASSWORD": "wrong-pw-123"]) { $1 })
@@ -65,5 +65,15 @@ import MizanCore
         #expect(!r.stderr.contains("wrong-pw-123"))
         let ok = try TestEnv.run(TestEnv.mizanBinary, ["runs", "--store", url, "--format", "csv"])
         #expect(ok.status == 0 && ok.stdout.hasPrefix("run,suite"), "\(ok.stderr)")
+        // The password file instead of the variable (PGPASSFILE; libpq wants it private, mode 0600).
+        var env = ProcessInfo.processInfo.environment
+        let password = try #require(env["PGPASSWORD"])
+        env["PGPASSWORD"] = nil
+        let passfile = TestEnv.tempDir() + "/pgpass"
+        try "*:*:*:*:\(password)\n".write(toFile: passfile, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: passfile)
+        env["PGPASSFILE"] = passfile
+        let fromFile = try TestEnv.run(TestEnv.mizanBinary, ["runs", "--store", url, "--format", "csv"], environment: env)
+        #expect(fromFile.status == 0 && fromFile.stdout.hasPrefix("run,suite"), "\(fromFile.stderr)")
     }
 }

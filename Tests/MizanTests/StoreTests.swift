@@ -72,6 +72,10 @@ import MizanStore
         try store.replaceScores(runID: "r", itemID: "i", sample: 0, scores: [ScoreRecord(metric: "chrf", metricVersion: "chrf/2", value: 0.25)])
         let scores = try store.items(runID: "r")[0].scores
         #expect(scores.map(\.metric) == ["chrf", "exact"] && scores[0].value == 0.25 && scores[1].value == 1)
+        let awkward = ScoreRecord(metric: "judge", metricVersion: "judge/1", value: nil,
+                                  details: .object(["raw": .string("say \"hi\" \\ {a,b} NULL ,\u{0645}")]), error: "bad \"x\" \\")
+        try store.replaceScores(runID: "r", itemID: "i", sample: 0, scores: [awkward])
+        #expect(try store.items(runID: "r")[0].scores.last == awkward, "quotes, backslashes, braces and NULL survive")
         try store.record(runID: "r", item: Self.item("i", text: "y"))
         let again = try store.items(runID: "r")
         #expect(again.count == 1 && again[0].response.text == "y")
