@@ -52,18 +52,20 @@ PY
 for r in $(seq 1 "$RUNS"); do
   db="bench_$r"
   psql -q "$MIZAN_TEST_POSTGRES_URL" -c "CREATE DATABASE $db"
-  PG="${MIZAN_TEST_POSTGRES_URL%/*}/$db?sslmode=require"
-  t0=$(now)
-  pids=()
-  for i in 0 1 2 3; do
-    "$BIN/mizan" run --suite "$WORK/bench-suite" --endpoint "$URL/v1" --concurrency 8 --store "$PG" \
-      --name "bench-$r" --shard "$i/4" --json > "$WORK/shard-$i.json" 2> "$WORK/shard-$i.err" &
-    pids+=($!)
+  PG="${MIZAN_TEST_POSTGRES_URL%/*}/$db"
+  for tls in require disable; do
+    t0=$(now)
+    pids=()
+    for i in 0 1 2 3; do
+      "$BIN/mizan" run --suite "$WORK/bench-suite" --endpoint "$URL/v1" --concurrency 8 --store "$PG?sslmode=$tls" \
+        --name "bench-$r-$tls" --shard "$i/4" --json > "$WORK/shard-$i.json" 2> "$WORK/shard-$i.err" &
+      pids+=($!)
+    done
+    for p in "${pids[@]}"; do wait "$p" || { cat "$WORK"/shard-*.err >&2; exit 1; }; done
+    t1=$(now)
+    check "$PG" "$(python3 -c "import json;print(json.load(open('$WORK/shard-0.json'))['run_id'])")"
+    awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }' >> "$WORK/sharded-$tls"
   done
-  for p in "${pids[@]}"; do wait "$p" || { cat "$WORK"/shard-*.err >&2; exit 1; }; done
-  t1=$(now)
-  check "$PG" "$(python3 -c "import json;print(json.load(open('$WORK/shard-0.json'))['run_id'])")"
-  awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }' >> "$WORK/sharded"
 
   t0=$(now)
   "$BIN/mizan" run --suite "$WORK/bench-suite" --endpoint "$URL/v1" --concurrency 32 --store "$WORK/bench-$r.sqlite" \
@@ -73,9 +75,10 @@ for r in $(seq 1 "$RUNS"); do
   awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }' >> "$WORK/single"
 done
 
-s=$(median < "$WORK/sharded"); u=$(median < "$WORK/single")
+s=$(median < "$WORK/sharded-require"); d=$(median < "$WORK/sharded-disable"); u=$(median < "$WORK/single")
 echo "$ITEMS items, $RUNS runs each (median wall time, process start to every item stored and scored):"
-printf "  4 shards x --concurrency 8 -> PostgreSQL (local, TLS, one run)      %7.2f s\n" "$s"
-printf "  unsharded --concurrency 32 -> SQLite file                           %7.2f s\n" "$u"
-awk -v s="$s" -v u="$u" 'BEGIN { printf "  ratio sharded/unsharded: %.2f\n", s / u }'
-echo "  all runs: sharded $(tr '\n' ' ' < "$WORK/sharded")| unsharded $(tr '\n' ' ' < "$WORK/single")"
+printf "  4 shards x --concurrency 8 -> PostgreSQL, one run, TLS (sslmode=require)  %7.2f s\n" "$s"
+printf "  4 shards x --concurrency 8 -> PostgreSQL, one run, no TLS                 %7.2f s\n" "$d"
+printf "  unsharded --concurrency 32 -> SQLite file                                 %7.2f s\n" "$u"
+awk -v s="$s" -v u="$u" 'BEGIN { printf "  ratio sharded (TLS) / unsharded SQLite: %.2f\n", s / u }'
+echo "  all runs: TLS $(tr '\n' ' ' < "$WORK/sharded-require")| no TLS $(tr '\n' ' ' < "$WORK/sharded-disable")| SQLite $(tr '\n' ' ' < "$WORK/single")"
