@@ -102,7 +102,11 @@ import MizanTransport
         func requested(shard: Int) -> Int {
             counts.current.filter { ShardSpec.shard(of: "item-" + $0.key.dropFirst(2), count: 4) == shard }.count
         }
-        while requested(shard: 1) < 6 || requested(shard: 2) < 6 { try await Task.sleep(nanoseconds: 5_000_000) }
+        let deadline = Date().addingTimeInterval(120)
+        while requested(shard: 1) < 6 || requested(shard: 2) < 6 {
+            try #require(Date() < deadline && processes[1].isRunning && processes[2].isRunning, "shards 1 and 2 stopped before being killed")
+            try await Task.sleep(nanoseconds: 5_000_000)
+        }
         kill(processes[1].processIdentifier, SIGKILL)
         kill(processes[2].processIdentifier, SIGKILL)
         for p in processes { try await Self.wait(p) }
