@@ -147,7 +147,13 @@ struct RunCommand: AsyncParsableCommand {
                 worstErrorRate = max(worstErrorRate, Double(summary.errors) / Double(max(summary.items, 1)))
                 summaries.append(summary)
                 if json {
-                    results.append(SummaryTables.json(summary))
+                    var o = SummaryTables.json(summary)
+                    if let shardSpec, case .object(var obj) = o {
+                        obj["shards"] = ShardTables.json(try store.shards(runID: record.id), count: shardSpec.count)
+                        obj["shard"] = .string(shardSpec.description)
+                        o = .object(obj)
+                    }
+                    results.append(o)
                 } else {
                     print(SummaryTables.overview(summary).render(.table))
                     print(SummaryTables.metricsTable(summary).render(.table))

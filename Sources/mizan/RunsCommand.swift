@@ -18,7 +18,11 @@ struct RunsCommand: AsyncParsableCommand {
             let store = try storeOptions.openStore()
             var t = Table(header: ["run", "suite", "endpoint", "model", "status", "items", "started"])
             for r in try store.runs() {
-                t.rows.append([r.id, "\(r.suiteID)@\(r.suiteVersion)", r.endpoint, r.model, r.status, String(r.itemCount), r.startedAt])
+                var status = r.status
+                if let n = r.shardCount, status != "completed" {
+                    status += " (\(n - ShardRecord.missing(try store.shards(runID: r.id), count: n).count)/\(n) shards done)"
+                }
+                t.rows.append([r.id, "\(r.suiteID)@\(r.suiteVersion)", r.endpoint, r.model, status, String(r.itemCount), r.startedAt])
             }
             print(t.render(f), terminator: "")
         }
