@@ -125,6 +125,8 @@ public struct Runner: Sendable {
                 record.id = ShardSpec.runID(name: name, suite: suite, items: selected.count, endpoint: request.endpoint.name,
                                             model: request.endpoint.model)
                 record.manifest = manifest
+                try shard.refuseDivergence(store: store, name: name, runID: record.id, suite: suite, items: selected.count,
+                                           endpoint: record.endpoint, model: record.model)
                 if !(try store.createRunIfAbsent(record)) { previous = try store.run(matching: record.id) }
             } else {
                 try store.createRun(record)

@@ -86,6 +86,22 @@ public struct ShardSpec: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Refuses to start a second, diverging run under the same name: if an unfinished sharded run with this
+    /// name, suite id, endpoint and model exists under another id, this machine's suite files (content hash) or
+    /// `--limit` differ from those of the machines that started it, and its shards would never meet.
+    func refuseDivergence(store: any ResultStore, name: String, runID: String, suite: Suite, items: Int,
+                          endpoint: String, model: String) throws {
+        for other in try store.runs() where other.id != runID && other.status != "completed" && other.shardCount != nil
+            && other.manifest["name"]?.stringValue == name && other.suiteID == suite.id
+            && other.endpoint == endpoint && other.model == model {
+            let why = other.suiteHash != suite.contentHash
+                ? "its suite \(other.suiteID)@\(other.suiteVersion) hashes to \(other.suiteHash.prefix(12)), here to \(suite.contentHash.prefix(12))"
+                : "it selected \(other.itemCount) items, this process \(items) (--limit)"
+            throw UsageError("run \(other.id) named '\(name)' is still in progress on other machines, but \(why); "
+                + "give every shard the same suite files and options, or use a new --name")
+        }
+    }
+
     /// A report of this shard for the store.
     func report(runID: String, items: Int, status: String, startedAt: String, finished: Bool) -> ShardRecord {
         ShardRecord(runID: runID, index: index, count: count, itemCount: items, status: status, host: Self.hostName(),

@@ -154,6 +154,8 @@ import MizanTransport
         #expect(runs.stdout.contains("running (1/2 shards done)"), "\(runs.stdout)")
         let otherCount = try TestEnv.run(TestEnv.mizanBinary, base + ["--shard", "0/3", "--name", "x"])
         #expect(otherCount.status == 2 && otherCount.stderr.contains("started with 2 shards"), "\(otherCount.stderr)")
+        let otherLimit = try TestEnv.run(TestEnv.mizanBinary, base + ["--shard", "1/2", "--name", "x", "--limit", "5"])
+        #expect(otherLimit.status == 2 && otherLimit.stderr.contains("still in progress"), "\(otherLimit.stderr)")
         let wholeResume = try TestEnv.run(TestEnv.mizanBinary, ["run", "--resume", run.id, "--store", store])
         #expect(wholeResume.status == 2 && wholeResume.stderr.contains("--shard i/2"))
         #expect(try openResultStore(store).run(matching: run.id).status == "running", "shard 1 has not run")
