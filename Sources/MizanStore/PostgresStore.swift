@@ -106,33 +106,56 @@ public final class PostgresStore: ResultStore, @unchecked Sendable {
     /// Stores the response and its scores in one statement (atomic by itself, one round trip per item):
     /// the response upsert runs as a data-modifying CTE, the scores come as parallel arrays.
     public func record(runID: String, item: ItemRecord) throws {
-        let r = item.response
-        let scores = Self.scoreArrays(item.scores)
+        try locked { try insert(runID: runID, item: item) }
+    }
+
+    /// Stores several finished items in one transaction (group commit).
+    public func record(runID: String, items: [ItemRecord]) throws {
+        try locked {
+            if items.count == 1 { return try insert(runID: runID, item: items[0]) }
+            if items.count > 1 { try db.transaction { for item in items { try insert(runID: runID, item: item) } } }
+        }
+    }
+
+    /// The first stored successful response to a request with this hash, in any run (a response cache).
+    public func cachedResponse(requestHash: String) throws -> ModelResponse? {
         try locked {
             try db.query("""
-                WITH response AS (
-                    INSERT INTO responses(run_id, item_id, sample, seq, lang, request_hash, prompt, output, http_status, latency, ttft,
-                        prompt_tokens, completion_tokens, finish_reason, error_kind, error_message, raw_body,
-                        refs, choices, answer_index, fields, attempts)
-                    VALUES($1,$2,$3,nextval('responses_seq'),$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)
-                    ON CONFLICT (run_id, item_id, sample) DO UPDATE SET seq = EXCLUDED.seq, lang = EXCLUDED.lang,
-                        request_hash = EXCLUDED.request_hash, prompt = EXCLUDED.prompt, output = EXCLUDED.output,
-                        http_status = EXCLUDED.http_status, latency = EXCLUDED.latency, ttft = EXCLUDED.ttft,
-                        prompt_tokens = EXCLUDED.prompt_tokens, completion_tokens = EXCLUDED.completion_tokens,
-                        finish_reason = EXCLUDED.finish_reason, error_kind = EXCLUDED.error_kind,
-                        error_message = EXCLUDED.error_message, raw_body = EXCLUDED.raw_body, refs = EXCLUDED.refs,
-                        choices = EXCLUDED.choices, answer_index = EXCLUDED.answer_index, fields = EXCLUDED.fields,
-                        attempts = EXCLUDED.attempts
-                    RETURNING 1)
-                \(Self.upsertScores(first: 22))
-                """, [.text(runID), .text(item.itemID), .int(item.sample), .text(item.language), .text(item.requestHash), .text(item.prompt),
-                      r.text.sql, .int(r.httpStatus), .double(r.latency), r.timeToFirstToken.sql, r.usage.promptTokens.sql,
-                      r.usage.completionTokens.sql, r.finishReason.sql, (r.failure?.kind.rawValue).sql,
-                      (r.failure?.message).sql, r.failure == nil ? .null : r.rawBody.map { String($0.prefix(4096)) }.sql,
-                      .text(JSONValue.array(item.references.map { .string($0) }).canonicalJSON),
-                      item.choices.map { JSONValue.array($0.map { .string($0) }).canonicalJSON }.sql,
-                      item.answerIndex.sql, .text(JSONValue.object(item.fields).canonicalJSON), .int(r.attempts)] + scores)
+                SELECT output, http_status, latency, ttft, prompt_tokens, completion_tokens, finish_reason FROM responses
+                WHERE request_hash = $1 AND error_kind IS NULL AND output IS NOT NULL LIMIT 1
+                """, [.text(requestHash)]).first.map { row in
+                ModelResponse(text: row[0].text, httpStatus: row[1].int ?? 200, latency: row[2].double ?? 0, timeToFirstToken: row[3].double,
+                              usage: TokenUsage(promptTokens: row[4].int, completionTokens: row[5].int), finishReason: row[6].text)
+            }
         }
+    }
+
+    private func insert(runID: String, item: ItemRecord) throws {
+        let r = item.response
+        let scores = Self.scoreArrays(item.scores)
+        try db.query("""
+            WITH response AS (
+                INSERT INTO responses(run_id, item_id, sample, seq, lang, request_hash, prompt, output, http_status, latency, ttft,
+                    prompt_tokens, completion_tokens, finish_reason, error_kind, error_message, raw_body,
+                    refs, choices, answer_index, fields, attempts)
+                VALUES($1,$2,$3,nextval('responses_seq'),$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)
+                ON CONFLICT (run_id, item_id, sample) DO UPDATE SET seq = EXCLUDED.seq, lang = EXCLUDED.lang,
+                    request_hash = EXCLUDED.request_hash, prompt = EXCLUDED.prompt, output = EXCLUDED.output,
+                    http_status = EXCLUDED.http_status, latency = EXCLUDED.latency, ttft = EXCLUDED.ttft,
+                    prompt_tokens = EXCLUDED.prompt_tokens, completion_tokens = EXCLUDED.completion_tokens,
+                    finish_reason = EXCLUDED.finish_reason, error_kind = EXCLUDED.error_kind,
+                    error_message = EXCLUDED.error_message, raw_body = EXCLUDED.raw_body, refs = EXCLUDED.refs,
+                    choices = EXCLUDED.choices, answer_index = EXCLUDED.answer_index, fields = EXCLUDED.fields,
+                    attempts = EXCLUDED.attempts
+                RETURNING 1)
+            \(Self.upsertScores(first: 22))
+            """, [.text(runID), .text(item.itemID), .int(item.sample), .text(item.language), .text(item.requestHash), .text(item.prompt),
+                  r.text.sql, .int(r.httpStatus), .double(r.latency), r.timeToFirstToken.sql, r.usage.promptTokens.sql,
+                  r.usage.completionTokens.sql, r.finishReason.sql, (r.failure?.kind.rawValue).sql,
+                  (r.failure?.message).sql, r.failure == nil ? .null : r.rawBody.map { String($0.prefix(4096)) }.sql,
+                  .text(JSONValue.array(item.references.map { .string($0) }).canonicalJSON),
+                  item.choices.map { JSONValue.array($0.map { .string($0) }).canonicalJSON }.sql,
+                  item.answerIndex.sql, .text(JSONValue.object(item.fields).canonicalJSON), .int(r.attempts)] + scores)
     }
 
     /// `INSERT INTO scores … SELECT … FROM unnest(…)` upserting the scores given as five arrays at `$first` …

@@ -77,3 +77,22 @@ import MizanCore
         #expect(fromFile.status == 0 && fromFile.stdout.hasPrefix("run,suite"), "\(fromFile.stderr)")
     }
 }
+
+/// Store methods the run path uses for speed (group commit, response cache), on PostgreSQL.
+@Suite struct PostgresBatchTests {
+    @Test(.enabled(if: TestPostgres.enabled)) func aBatchIsStoredTogetherAndAnsweredFromTheCache() throws {
+        let store = try PostgresStore(try PostgresLocation(try TestPostgres.freshDatabase()))
+        try store.createRun(StoreTests.run("b"))
+        var items = (0..<5).map { StoreTests.item("i\($0)", text: "t\($0)") }
+        for i in items.indices { items[i].requestHash = "h\(i)" }
+        items[4].response.failure = EndpointFailure(kind: .httpStatus, message: "HTTP 503")
+        try store.record(runID: "b", items: items)
+        try store.record(runID: "b", items: [])
+        #expect(try store.items(runID: "b") == items, "all five, in order, exactly")
+        #expect(try store.cachedResponse(requestHash: "h2")?.text == "t2")
+        #expect(try store.cachedResponse(requestHash: "h4") == nil, "failed responses are not reused")
+        #expect(try store.cachedResponse(requestHash: "nope") == nil)
+        #expect(throws: StoreError.self) { try store.record(runID: "nope", items: items) }
+        #expect(try store.items(runID: "b").count == 5)
+    }
+}
