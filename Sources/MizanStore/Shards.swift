@@ -20,6 +20,7 @@ public struct ShardRecord: Sendable, Hashable {
     /// ISO-8601 time the shard finished, if it did.
     public var finishedAt: String?
 
+    /// A shard report.
     public init(runID: String, index: Int, count: Int, itemCount: Int, status: String, host: String, startedAt: String,
                 finishedAt: String? = nil) {
         self.runID = runID
@@ -56,6 +57,7 @@ public func openResultStore(_ location: String) throws -> any ResultStore {
     return try SQLiteStore(path: location)
 }
 
+/// What a run says about its sharding.
 public extension RunRecord {
     /// The number of shards the run is split in (`shards.count` in the manifest), nil for an unsharded run.
     var shardCount: Int? { manifest["shards"]?["count"]?.doubleValue.map { Int($0) } }

@@ -15,7 +15,9 @@ public enum PushOutcome: Sendable, Hashable {
 public struct PushConflict: UserFacingError {
     /// What differs, and what to do.
     public var message: String
+    /// Exit code 2: the input (run ids, destination) cannot be pushed as asked.
     public var exitCode: Int32 { 2 }
+    /// The message.
     public var description: String { message }
 }
 
