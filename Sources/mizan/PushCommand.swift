@@ -15,7 +15,10 @@ struct PushCommand: AsyncParsableCommand {
         """)
 
     @Argument(help: "Run ids (or unique prefixes) in the source store.")
-    var runIDs: [String]
+    var runIDs: [String] = []
+
+    @Flag(help: "Push every run of the source store (those already there are left as they are).")
+    var all = false
 
     @Option(help: "Destination store: postgres://user@host:5432/db?sslmode=require (password in PGPASSWORD or PGPASSFILE) or a SQLite file.")
     var to: String
@@ -24,13 +27,15 @@ struct PushCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            guard !runIDs.isEmpty else { throw UsageError("give at least one run id to push (see `mizan runs`)") }
+            guard runIDs.isEmpty == all else {
+                throw UsageError(all ? "give run ids or --all, not both" : "give at least one run id to push (see `mizan runs`), or --all")
+            }
             let source = try storeOptions.openStore()
             let sourceLocation = try storeOptions.storeLocation()
             let destination = try openResultStore(to)
             if sourceLocation == to { throw UsageError("--to is the source store itself ('\(to)'); give the shared store") }
             var refused: [String] = []
-            for id in runIDs {
+            for id in all ? try source.runs().reversed().map(\.id) : runIDs {
                 do {
                     let (run, outcome) = try StorePush.push(runID: id, from: source, to: destination)
                     switch outcome {

@@ -68,6 +68,9 @@ import MizanTransport
         #expect(unknown.status == 2 && unknown.stderr.contains("no run"), "run \(runID2) is in another store")
         let noTarget = try TestEnv.run(TestEnv.mizanBinary, ["push", runID, "--store", path])
         #expect(noTarget.status == 2)
+        let all = try TestEnv.run(TestEnv.mizanBinary, ["push", "--all", "--store", path, "--to", destination])
+        #expect(all.status == 0 && all.stdout == "\(runID): already present, nothing to do\n", "\(all.stderr)")
+        #expect(try TestEnv.run(TestEnv.mizanBinary, ["push", "--all", runID, "--store", path, "--to", destination]).status == 2)
     }
 
     @Test(arguments: StoreKind.testable) func everyCommandWorksThroughTheConfigFileStore(kind: StoreKind) throws {
