@@ -17,6 +17,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "MizanCore", swiftSettings: strict),
         .target(name: "MizanText", dependencies: ["MizanCore"], swiftSettings: strict),
         .target(name: "MizanMetrics", dependencies: ["MizanCore", "MizanText", "MizanYAML"], swiftSettings: strict),
@@ -29,7 +30,7 @@ let package = Package(
         .target(name: "MizanSuites",
                 dependencies: ["MizanCore", "MizanMetrics", "MizanYAML"],
                 swiftSettings: strict),
-        .target(name: "MizanStore", dependencies: ["MizanCore", "CSQLite"], swiftSettings: strict),
+        .target(name: "MizanStore", dependencies: ["MizanCore", "CSQLite", "CLibPQ"], swiftSettings: strict),
         .target(name: "MizanRunner",
                 dependencies: ["MizanCore", "MizanMetrics", "MizanTransport", "MizanEndpoints",
                                "MizanSuites", "MizanStore"],

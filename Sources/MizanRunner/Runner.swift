@@ -38,6 +38,8 @@ public struct RunRequest: Sendable {
     public var control: RunControl?
     /// Generations per item (`--samples K`); sample k is sent with seed `seedBase + k`.
     public var samples = 1
+    /// Run only this slice of the items, into the run shared by every shard of `name` (`--shard i/n`).
+    public var shard: ShardSpec?
 
     public init(suite: Suite, endpoint: EndpointConfig, limit: Int? = nil, name: String? = nil,
                 resume: RunRecord? = nil, retryErrors: Bool = false, config: MizanConfig = MizanConfig()) {
@@ -101,36 +103,58 @@ public struct Runner: Sendable {
         let client = try ModelClient(config: request.endpoint)
         let pacer = EndpointPacer(limit: request.endpoint.rateLimit)
         let selected = Array(suite.items.prefix(request.limit ?? suite.items.count))
+        let mine = request.shard.map { shard in selected.filter { shard.contains($0.id) } } ?? selected
         let samples = max(1, request.samples)
         let seedBase = suite.generation.seed ?? 1
         let runID: String
-        var units = selected.flatMap { item in (0..<samples).map { (item, $0) } }
+        var units = mine.flatMap { item in (0..<samples).map { (item, $0) } }
         var done = 0, errors = 0
-        if let previous = request.resume {
+        var previous = request.resume
+        if previous == nil {
+            let fingerprint = await client.fingerprint()
+            var manifest = Manifest.make(suite: suite, items: selected, endpoint: fingerprint, metrics: metrics,
+                                         harnessVersion: harnessVersion, name: request.name, retry: request.endpoint.retry,
+                                         samples: samples, seedBase: seedBase)
+            var record = RunRecord(id: Runner.newRunID(), suiteID: suite.id, suiteVersion: suite.version, suiteHash: suite.contentHash,
+                                   endpoint: request.endpoint.name, model: request.endpoint.model, status: "running",
+                                   startedAt: isoNow(), itemCount: selected.count, manifest: manifest)
+            if let shard = request.shard {
+                // Every shard of the named run computes the same id; the first creates the run, the others join it.
+                guard let name = request.name, !name.isEmpty else { throw ShardSpec.needsName }
+                manifest = shard.annotate(manifest)
+                record.id = ShardSpec.runID(name: name, suite: suite, items: selected.count, endpoint: request.endpoint.name,
+                                            model: request.endpoint.model)
+                record.manifest = manifest
+                try shard.refuseDivergence(store: store, name: name, runID: record.id, suite: suite, items: selected.count,
+                                           endpoint: record.endpoint, model: record.model)
+                if !(try store.createRunIfAbsent(record)) { previous = try store.run(matching: record.id) }
+            } else {
+                try store.createRun(record)
+            }
+            runID = record.id
+        } else {
+            runID = previous?.id ?? ""
+        }
+        if let previous {
             guard previous.suiteHash == suite.contentHash else {
                 throw UsageError("run \(previous.id) was made with suite \(previous.suiteID)@\(previous.suiteVersion) "
                     + "(hash \(previous.suiteHash.prefix(12))), but the suite now hashes to \(suite.contentHash.prefix(12)); "
                     + "it cannot be resumed — start a new run")
             }
-            runID = previous.id
+            try request.shard?.check(previous)
             let stored = try store.items(runID: runID)
             let kept = stored.filter { $0.response.failure == nil || !request.retryErrors }
             let keep = Set(kept.map { "\($0.itemID)#\($0.sample)" })
+            let mineKept = kept.filter { request.shard?.contains($0.itemID) ?? true }
             units = units.filter { !keep.contains("\($0.0.id)#\($0.1)") }
-            done = keep.count
-            errors = kept.filter { $0.response.failure != nil }.count
-            try store.setStatus(runID: runID, status: "running")
-        } else {
-            let fingerprint = await client.fingerprint()
-            runID = Runner.newRunID()
-            let manifest = Manifest.make(suite: suite, items: selected, endpoint: fingerprint, metrics: metrics,
-                                         harnessVersion: harnessVersion, name: request.name, retry: request.endpoint.retry,
-                                         samples: samples, seedBase: seedBase)
-            try store.createRun(RunRecord(id: runID, suiteID: suite.id, suiteVersion: suite.version, suiteHash: suite.contentHash,
-                                          endpoint: request.endpoint.name, model: request.endpoint.model, status: "running",
-                                          startedAt: isoNow(), itemCount: selected.count, manifest: manifest))
+            done = mineKept.count
+            errors = mineKept.filter { $0.response.failure != nil }.count
+            if request.shard == nil { try store.setStatus(runID: runID, status: "running") }
         }
-        let total = selected.count * samples
+        let shardStart = isoNow()
+        try request.shard.map { try store.reportShard($0.report(runID: runID, items: mine.count * samples, status: "running",
+                                                                startedAt: shardStart, finished: false)) }
+        let total = mine.count * samples
         let start = monotonicNow()
         var storeError: (any Error)?
         let concurrency = max(1, request.endpoint.concurrency)
@@ -162,7 +186,11 @@ public struct Runner: Sendable {
         }
         let interrupted = Task.isCancelled || storeError != nil || done < total
         let status = interrupted ? "interrupted" : "completed"
-        try store.finishRun(id: runID, status: status, finishedAt: isoNow())
+        if let shard = request.shard {
+            try store.reportShard(shard.report(runID: runID, items: total, status: status, startedAt: shardStart, finished: true))
+        } else {
+            try store.finishRun(id: runID, status: status, finishedAt: isoNow())
+        }
         if let storeError { throw storeError }
         return RunOutcome(runID: runID, status: status, stored: done, errors: errors, elapsed: monotonicNow() - start)
     }

@@ -105,10 +105,16 @@ public struct ItemRecord: Sendable, Hashable {
     }
 }
 
-/// The plug point for result storage (SQLite now; PostgreSQL later).
+/// The plug point for result storage: `SQLiteStore` (embedded default) and `PostgresStore` (shared).
 public protocol ResultStore: Sendable {
     /// Inserts a new run.
     func createRun(_ run: RunRecord) throws
+    /// Inserts a run unless one with its id exists (shards of one run race to create it); true if inserted.
+    func createRunIfAbsent(_ run: RunRecord) throws -> Bool
+    /// Records a shard's report and, in the same transaction, sets the run's status from all its shards.
+    func reportShard(_ shard: ShardRecord) throws
+    /// The shard reports of a run, by shard index (empty for an unsharded run).
+    func shards(runID: String) throws -> [ShardRecord]
     /// Stores one finished item atomically (response and scores together).
     func record(runID: String, item: ItemRecord) throws
     /// Replaces the scores of one stored sample of an item (rescore).

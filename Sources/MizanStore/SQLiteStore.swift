@@ -56,6 +56,13 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
         ALTER TABLE scores_v3 RENAME TO scores;
         CREATE INDEX responses_request_hash ON responses(request_hash);
         """,
+        // 4: shard reports of sharded runs (`mizan run --shard i/n`).
+        """
+        CREATE TABLE run_shards(
+            run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, shard INTEGER NOT NULL, shard_count INTEGER NOT NULL,
+            item_count INTEGER NOT NULL, status TEXT NOT NULL, host TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
+            PRIMARY KEY(run_id, shard));
+        """,
     ]
 
     /// Opens (creating if needed) the store at `path` and applies pending migrations.
@@ -88,13 +95,52 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
     }
 
     public func createRun(_ run: RunRecord) throws {
+        try insertRun(run, orIgnore: false)
+    }
+
+    public func createRunIfAbsent(_ run: RunRecord) throws -> Bool {
+        try insertRun(run, orIgnore: true)
+    }
+
+    @discardableResult
+    private func insertRun(_ run: RunRecord, orIgnore: Bool) throws -> Bool {
         try locked {
             try db.query("""
-                INSERT INTO runs(id, suite_id, suite_version, suite_hash, endpoint, model, status, started_at, finished_at, item_count, manifest)
+                INSERT \(orIgnore ? "OR IGNORE " : "")INTO runs(id, suite_id, suite_version, suite_hash, endpoint, model, status, started_at, finished_at, item_count, manifest)
                 VALUES(?,?,?,?,?,?,?,?,?,?,?)
                 """, [.text(run.id), .text(run.suiteID), .text(run.suiteVersion), .text(run.suiteHash), .text(run.endpoint),
                       .text(run.model), .text(run.status), .text(run.startedAt), run.finishedAt.sql, .int(run.itemCount),
                       .text(run.manifest.canonicalJSON)])
+            return try db.query("SELECT changes()")[0][0].int == 1
+        }
+    }
+
+    public func reportShard(_ shard: ShardRecord) throws {
+        try locked {
+            try db.transaction {
+                try db.query("""
+                    INSERT OR REPLACE INTO run_shards(run_id, shard, shard_count, item_count, status, host, started_at, finished_at)
+                    VALUES(?,?,?,?,?,?,?,?)
+                    """, [.text(shard.runID), .int(shard.index), .int(shard.count), .int(shard.itemCount), .text(shard.status),
+                          .text(shard.host), .text(shard.startedAt), shard.finishedAt.sql])
+                let all = try shardRows(shard.runID)
+                let status = ShardRecord.runStatus(all, count: shard.count)
+                let finished = status == "running" ? nil : all.compactMap(\.finishedAt).max()
+                try db.query("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", [.text(status), finished.sql, .text(shard.runID)])
+            }
+        }
+    }
+
+    public func shards(runID: String) throws -> [ShardRecord] {
+        try locked { try shardRows(runID) }
+    }
+
+    private func shardRows(_ runID: String) throws -> [ShardRecord] {
+        try db.query("""
+            SELECT shard, shard_count, item_count, status, host, started_at, finished_at FROM run_shards WHERE run_id = ? ORDER BY shard
+            """, [.text(runID)]).map {
+            ShardRecord(runID: runID, index: $0[0].int ?? 0, count: $0[1].int ?? 0, itemCount: $0[2].int ?? 0, status: $0[3].text ?? "",
+                        host: $0[4].text ?? "", startedAt: $0[5].text ?? "", finishedAt: $0[6].text)
         }
     }
 
@@ -183,7 +229,7 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
 
     public func run(matching id: String) throws -> RunRecord {
         let rows = try locked {
-            try db.query("SELECT \(Self.runColumns) FROM runs WHERE id = ? OR id LIKE ? ORDER BY id", [.text(id), .text(id + "%")])
+            try db.query("SELECT \(Self.runColumns) FROM runs WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id", [.text(id)])
         }
         if let exact = rows.first(where: { $0[0].text == id }) { return runRecord(exact) }
         guard rows.count == 1 else {

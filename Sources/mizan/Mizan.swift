@@ -14,7 +14,7 @@ struct Mizan: AsyncParsableCommand {
         version: mizanVersion,
         subcommands: [RunCommand.self, RunsCommand.self, ShowCommand.self, ValidateCommand.self, SuitesCommand.self,
                       ImportCommand.self, ScoreCommand.self, RescoreCommand.self, CompareCommand.self, DiffCommand.self,
-                      GateCommand.self, BaselineCommand.self])
+                      GateCommand.self, BaselineCommand.self, PushCommand.self])
 
     /// Runs the command; argument errors exit with 2 (mizan's usage-error code) instead of 64.
     static func main() async {
@@ -37,7 +37,7 @@ struct Mizan: AsyncParsableCommand {
 
 /// Options shared by commands that touch the store or the config file.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: "SQLite store file (default: config 'store:' or Results/mizan.sqlite).")
+    @Option(name: .long, help: "Store: a SQLite file or postgres://user@host:5432/db?sslmode=require (password in PGPASSWORD or PGPASSFILE; default: config 'store:' or Results/mizan.sqlite).")
     var store: String?
 
     @Option(name: .long, help: "Config file (default: $MIZAN_CONFIG or ./mizan.yaml).")

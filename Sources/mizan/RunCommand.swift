@@ -54,11 +54,14 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds the first Ctrl-C waits for requests in flight before cancelling them.")
     var drainTimeout: Double = 30
 
-    @Option(help: "A name recorded in the run manifest.")
+    @Option(help: "A name recorded in the run manifest. With --shard, the name all shards of one run share.")
     var name: String?
 
     @Option(help: "Sampling temperature for every suite (overrides the suites' generation.temperature; recorded in the manifest).")
     var temperature: Double?
+
+    @Option(help: "Run only shard i of n (0 ≤ i < n) into the run shared by every shard with the same --name, suite, endpoint and model; the run completes when all n shards have. Re-running the same command resumes the shard.")
+    var shard: String?
 
     @OptionGroup var storeOptions: StoreOptions
 
@@ -77,6 +80,8 @@ struct RunCommand: AsyncParsableCommand {
             }
             if let limit, limit < 1 { throw UsageError("--limit must be at least 1") }
             if retryErrors && resume == nil { throw UsageError("--retry-errors goes with --resume <run-id>") }
+            let shardSpec = try shard.map { try ShardSpec(parsing: $0) }
+            if shardSpec != nil && resume == nil && (name ?? "").isEmpty { throw ShardSpec.needsName }
             let store = try storeOptions.openStore(cfg)
             var resumed: RunRecord?
             var suiteArgs = suite
@@ -90,6 +95,10 @@ struct RunCommand: AsyncParsableCommand {
                 limitArg = limitArg ?? previous.itemCount
                 if kind == nil, let k = previous.manifest["endpoint"]?["config"]?["kind"]?.stringValue { kind = EndpointKind(rawValue: k) }
                 resumed = previous
+                if let n = ShardSpec.count(of: previous), shardSpec == nil {
+                    throw UsageError("run \(previous.id) is split in \(n) shards; resume one shard with "
+                        + "`mizan run --resume \(previous.id) --shard i/\(n)` (or re-run that shard's command)")
+                }
             }
             guard let endpointArg, !suiteArgs.isEmpty else {
                 throw UsageError("give --suite and --endpoint (or --resume <run-id>)")
@@ -120,6 +129,8 @@ struct RunCommand: AsyncParsableCommand {
                                          resume: finalResume, retryErrors: retryErrors, config: cfg)
                 request.control = control
                 request.samples = finalSamples
+                request.shard = shardSpec
+                if let previousName = finalResume?.manifest["name"]?.stringValue { request.name = previousName }
                 let finalRequest = request
                 let task = Task { try await runner.run(finalRequest, progress: { bar.update($0) }) }
                 let drainTimeout = self.drainTimeout
@@ -140,11 +151,18 @@ struct RunCommand: AsyncParsableCommand {
                 bar.finish()
                 interrupted = outcome.status == "interrupted"
                 let record = try store.run(matching: outcome.runID)
+                if let shardSpec { reportShards(store: store, run: record, this: shardSpec) }
                 let summary = Summarizer.summarize(run: record, items: try store.items(runID: outcome.runID))
                 worstErrorRate = max(worstErrorRate, Double(summary.errors) / Double(max(summary.items, 1)))
                 summaries.append(summary)
                 if json {
-                    results.append(SummaryTables.json(summary))
+                    var o = SummaryTables.json(summary)
+                    if let shardSpec, case .object(var obj) = o {
+                        obj["shards"] = ShardTables.json(try store.shards(runID: record.id), count: shardSpec.count)
+                        obj["shard"] = .string(shardSpec.description)
+                        o = .object(obj)
+                    }
+                    results.append(o)
                 } else {
                     print(SummaryTables.overview(summary).render(.table))
                     print(SummaryTables.metricsTable(summary).render(.table))
@@ -170,8 +188,17 @@ struct RunCommand: AsyncParsableCommand {
 }
 
 extension RunCommand {
+    /// Says on stderr how far the sharded run is: which shards have not completed yet.
+    func reportShards(store: any ResultStore, run: RunRecord, this: ShardSpec) {
+        guard let shards = try? store.shards(runID: run.id) else { return }
+        let missing = ShardRecord.missing(shards, count: this.count)
+        printErr(missing.isEmpty
+            ? "shard \(this) done; all \(this.count) shards of run \(run.id) have completed"
+            : "shard \(this) of run \(run.id) ended; shards not completed yet: \(missing.map(String.init).joined(separator: ", "))")
+    }
+
     /// Points at an interrupted run of the same suite content on the same endpoint and model.
-    func offerResume(store: SQLiteStore, suites: [Suite], endpoint: EndpointConfig) {
+    func offerResume(store: any ResultStore, suites: [Suite], endpoint: EndpointConfig) {
         guard let runs = try? store.runs() else { return }
         for s in suites {
             if let r = runs.first(where: { $0.suiteHash == s.contentHash && $0.endpoint == endpoint.name && $0.model == endpoint.model }),

@@ -18,7 +18,11 @@ struct RunsCommand: AsyncParsableCommand {
             let store = try storeOptions.openStore()
             var t = Table(header: ["run", "suite", "endpoint", "model", "status", "items", "started"])
             for r in try store.runs() {
-                t.rows.append([r.id, "\(r.suiteID)@\(r.suiteVersion)", r.endpoint, r.model, r.status, String(r.itemCount), r.startedAt])
+                var status = r.status
+                if let n = r.shardCount, status != "completed" {
+                    status += " (\(n - ShardRecord.missing(try store.shards(runID: r.id), count: n).count)/\(n) shards done)"
+                }
+                t.rows.append([r.id, "\(r.suiteID)@\(r.suiteVersion)", r.endpoint, r.model, status, String(r.itemCount), r.startedAt])
             }
             print(t.render(f), terminator: "")
         }
@@ -53,13 +57,19 @@ struct ShowCommand: AsyncParsableCommand {
             let stored = try store.items(runID: run.id)
             guard resamples >= 0 else { throw UsageError("--resamples must be 0 or more") }
             let summary = Summarizer.summarize(run: run, items: stored, resamples: resamples, seed: seed)
+            let shards = try run.shardCount.map { (try store.shards(runID: run.id), $0) }
             if f == .json {
                 var o = SummaryTables.json(summary)
                 if items, case .object(var obj) = o { obj["item_results"] = ItemTable.json(stored); o = .object(obj) }
+                if let (rows, n) = shards, case .object(var obj) = o { obj["shards"] = ShardTables.json(rows, count: n); o = .object(obj) }
                 print(o.prettyJSON)
                 return
             }
             if f == .table || f == .md { print(SummaryTables.overview(summary).render(f)) }
+            if f == .table || f == .md, let (rows, n) = shards {
+                print(ShardTables.summary(rows, count: n))
+                print(ShardTables.table(rows, count: n).render(f))
+            }
             print(SummaryTables.metricsTable(summary).render(f), terminator: "")
             if f == .table || f == .md { print(""); print(SummaryTables.performanceTable(summary).render(f), terminator: "") }
             if f == .table || f == .md, let sm = summary.sampling { print(""); print(SummaryTables.samplingTable(sm).render(f), terminator: "") }

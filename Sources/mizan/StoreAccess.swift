@@ -6,14 +6,16 @@ extension StoreOptions {
     /// The loaded configuration file (empty if none).
     func loadConfig() throws -> MizanConfig { try MizanConfig.locate(explicit: config) }
 
-    /// Opens the store chosen by `--store`, the config, or the default path.
-    func openStore(_ cfg: MizanConfig? = nil) throws -> SQLiteStore {
+    /// Where the store is: `--store`, the config's `store:`, or the default SQLite file.
+    func storeLocation(_ cfg: MizanConfig? = nil) throws -> String {
         let configured = try cfg ?? loadConfig()
-        let path = store ?? configured.store ?? "Results/mizan.sqlite"
-        if path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") {
-            throw UsageError("PostgreSQL stores are not supported yet; use a SQLite file path with --store")
-        }
-        return try SQLiteStore(path: path)
+        return store ?? configured.store ?? "Results/mizan.sqlite"
+    }
+
+    /// Opens the store chosen by `--store`, the config, or the default path: a PostgreSQL URL
+    /// (`postgres://user@host:5432/db?sslmode=require`, password from PGPASSWORD or PGPASSFILE) or a SQLite file.
+    func openStore(_ cfg: MizanConfig? = nil) throws -> any ResultStore {
+        try openResultStore(try storeLocation(cfg))
     }
 }
 

@@ -3,7 +3,7 @@ import Testing
 import MizanCore
 import MizanStore
 
-/// The SQLite store on real files.
+/// Both stores (SQLite files and PostgreSQL databases on the test server) behave the same.
 @Suite struct StoreTests {
     static func run(_ id: String) -> RunRecord {
         RunRecord(id: id, suiteID: "s", suiteVersion: "1.0.0", suiteHash: "h", endpoint: "e", model: "m", status: "running",
@@ -18,16 +18,15 @@ import MizanStore
                    references: ["مرحبا"], fields: ["id": .string(id)])
     }
 
-    @Test func roundTripsRunsItemsAndScoresExactly() throws {
-        let path = TestEnv.tempDir() + "/store.sqlite"
-        let store = try SQLiteStore(path: path)
-        #expect(try store.schemaVersion() == SQLiteStore.migrations.count)
+    @Test(arguments: StoreKind.testable) func roundTripsRunsItemsAndScoresExactly(kind: StoreKind) throws {
+        let location = try kind.freshLocation()
+        let store = try openResultStore(location)
         try store.createRun(Self.run("r1"))
         let text = "مرحبا\u{200F} ⴰⵣⵓⵍ e\u{301}"
         try store.record(runID: "r1", item: Self.item("i1", text: text))
         try store.record(runID: "r1", item: Self.item("i2", text: nil, failure: EndpointFailure(kind: .httpStatus, message: "HTTP 503")))
         try store.finishRun(id: "r1", status: "completed", finishedAt: isoNow())
-        let reopened = try SQLiteStore(path: path)
+        let reopened = try openResultStore(location)
         let run = try reopened.run(matching: "r")
         #expect(run.status == "completed" && run.manifest["k"]?.stringValue == "v")
         let items = try reopened.items(runID: "r1")
@@ -36,19 +35,22 @@ import MizanStore
         #expect(items[0].scores.first?.value == 1 && items[0].references == ["مرحبا"])
         #expect(items[0].response.timeToFirstToken == 0.1 && items[0].response.usage.completionTokens == 2)
         #expect(items[1].response.failure?.kind == .httpStatus && items[1].scores.isEmpty)
+        #expect(items[0] == Self.item("i1", text: text), "every stored field reads back exactly")
     }
 
-    @Test func unknownAndAmbiguousRunIdsSayWhatToDo() throws {
-        let store = try SQLiteStore(path: TestEnv.tempDir() + "/s.sqlite")
+    @Test(arguments: StoreKind.testable) func unknownAndAmbiguousRunIdsSayWhatToDo(kind: StoreKind) throws {
+        let store = try openResultStore(try kind.freshLocation())
         try store.createRun(Self.run("abc1"))
         try store.createRun(Self.run("abc2"))
         #expect { try store.run(matching: "abc") } throws: { "\($0)".contains("ambiguous") }
         #expect { try store.run(matching: "zzz") } throws: { "\($0)".contains("mizan runs") }
+        #expect { try store.run(matching: "a_c") } throws: { "\($0)".contains("mizan runs") }
+        #expect(try store.run(matching: "abc2").id == "abc2")
     }
 
-    @Test func twoConnectionsWritingConcurrentlyLoseNothing() async throws {
-        let path = TestEnv.tempDir() + "/shared.sqlite"
-        let a = try SQLiteStore(path: path), b = try SQLiteStore(path: path)
+    @Test(arguments: StoreKind.testable) func twoConnectionsWritingConcurrentlyLoseNothing(kind: StoreKind) async throws {
+        let location = try kind.freshLocation()
+        let a = try openResultStore(location), b = try openResultStore(location)
         try a.createRun(Self.run("ra"))
         try b.createRun(Self.run("rb"))
         await withTaskGroup(of: Void.self) { group in
@@ -58,6 +60,53 @@ import MizanStore
         }
         #expect(try a.items(runID: "ra").count == 200)
         #expect(try a.items(runID: "rb").count == 200)
+        #expect(try b.items(runID: "ra").map(\.itemID) == (0..<200).map { "i\($0)" }, "items come back in storage order")
+    }
+
+    @Test(arguments: StoreKind.testable) func rescoringReplacesOnlyTheNamedMetricAndRecordingAgainReplacesTheItem(kind: StoreKind) throws {
+        let store = try openResultStore(try kind.freshLocation())
+        try store.createRun(Self.run("r"))
+        var item = Self.item("i", text: "x")
+        item.scores.append(ScoreRecord(metric: "chrf", metricVersion: "chrf/1", value: 0.5))
+        try store.record(runID: "r", item: item)
+        try store.replaceScores(runID: "r", itemID: "i", sample: 0, scores: [ScoreRecord(metric: "chrf", metricVersion: "chrf/2", value: 0.25)])
+        let scores = try store.items(runID: "r")[0].scores
+        #expect(scores.map(\.metric) == ["chrf", "exact"] && scores[0].value == 0.25 && scores[1].value == 1)
+        let awkward = ScoreRecord(metric: "judge", metricVersion: "judge/1", value: nil,
+                                  details: .object(["raw": .string("say \"hi\" \\ {a,b} NULL ,\u{0645}")]), error: "bad \"x\" \\")
+        try store.replaceScores(runID: "r", itemID: "i", sample: 0, scores: [awkward])
+        #expect(try store.items(runID: "r")[0].scores.last == awkward, "quotes, backslashes, braces and NULL survive")
+        try store.record(runID: "r", item: Self.item("i", text: "y"))
+        let again = try store.items(runID: "r")
+        #expect(again.count == 1 && again[0].response.text == "y")
+        try store.updateManifest(runID: "r", manifest: .object(["k": .string("w")]))
+        #expect(try store.run(matching: "r").manifest["k"]?.stringValue == "w")
+        #expect(throws: StoreError.self) { try store.updateManifest(runID: "nope", manifest: .null) }
+    }
+
+    @Test(arguments: StoreKind.testable) func shardsCreateTheRunOnceAndCompleteItTogether(kind: StoreKind) async throws {
+        let location = try kind.freshLocation()
+        let stores = try (0..<4).map { _ in try openResultStore(location) }
+        let created = await withTaskGroup(of: Bool.self) { group in
+            for store in stores { group.addTask { (try? store.createRunIfAbsent(Self.run("shared"))) ?? false } }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(created == 1, "exactly one of four racing shards creates the run; the others join it")
+        func report(_ i: Int, _ status: String) throws {
+            try stores[i].reportShard(ShardRecord(runID: "shared", index: i, count: 4, itemCount: 10, status: status, host: "h\(i)",
+                                                  startedAt: isoNow(), finishedAt: status == "running" ? nil : isoNow()))
+        }
+        for i in 0..<4 { try report(i, "running") }
+        try report(0, "completed"); try report(1, "completed"); try report(2, "interrupted")
+        #expect(try stores[0].run(matching: "shared").status == "running", "shard 3 is still running")
+        try report(3, "completed")
+        #expect(try stores[0].run(matching: "shared").status == "interrupted")
+        #expect(ShardRecord.missing(try stores[1].shards(runID: "shared"), count: 4) == [2])
+        try report(2, "running")
+        try report(2, "completed")
+        let run = try stores[3].run(matching: "shared")
+        #expect(run.status == "completed" && run.finishedAt != nil)
+        #expect(try stores[3].shards(runID: "shared").map(\.host) == ["h0", "h1", "h2", "h3"])
     }
 
     /// Stores two items and reads them back (used by the sampling tests too).
@@ -86,6 +135,7 @@ import MizanStore
         #expect(r.status == 0, "\(r.stderr)")
         let store = try SQLiteStore(path: path)
         #expect(try store.schemaVersion() == SQLiteStore.migrations.count)
+        #expect(try store.shards(runID: "old").isEmpty)
         let items = try store.items(runID: "old")
         #expect(items.count == 1 && items[0].response.text == "مرحبا" && items[0].scores.first?.value == 1)
         #expect(items[0].sample == 0 && items[0].response.attempts == 1)
