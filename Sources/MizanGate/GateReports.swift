@@ -109,24 +109,8 @@ public enum GateReports {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Escapes text for XML content and attributes, dropping characters XML 1.0 forbids.
-    static func xml(_ s: String) -> String {
-        var out = ""
-        for u in s.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(u)
-            default:
-                let v = u.value
-                if v < 0x20 || v == 0xFFFE || v == 0xFFFF { out += "\u{FFFD}" } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out
-    }
+    /// Escapes text for XML content and attributes (characters XML 1.0 forbids become U+FFFD).
+    static func xml(_ s: String) -> String { Markup.escape(s) }
 
     /// Escapes a workflow-command message.
     static func ghData(_ s: String) -> String {

@@ -10,23 +10,7 @@ import MizanStore
 /// (install Noto Naskh Arabic and Noto Sans Tifinagh, Debian `fonts-noto-core`, for the best rendering).
 public enum HTMLExport {
     /// Escapes text for an HTML text node or a quoted attribute value.
-    public static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for u in s.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default:
-                // C0 controls other than tab and newline are not allowed in HTML text.
-                if (u.value < 0x20 && u != "\n" && u != "\t" && u != "\r") || u.value == 0x7F { out += "\u{FFFD}" } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out
-    }
+    public static func escape(_ s: String) -> String { Markup.escape(s) }
 
     /// `lang` and `dir` attributes for a language tag (`dir="rtl"` for Arabic and Hebrew script, `auto` otherwise).
     static func langAttributes(_ tag: String) -> String {

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import Testing
 import MizanCore
 import MizanGate
@@ -74,6 +77,7 @@ import MizanTestSupport
         #expect(r.stdout.contains("Most regressed items") && r.stdout.contains("zgh-Tfng-0"))
         let junit = try String(contentsOfFile: s.dir + "/junit.xml", encoding: .utf8)
         #expect(junit.contains(#"<testsuites name="mizan gate" tests="3" failures="1""#), "\(junit)")
+        #expect(XMLParser(data: Data(junit.utf8)).parse(), "the JUnit report is well-formed XML")
         let failures = junit.components(separatedBy: "<failure ").dropFirst()
         #expect(failures.count == 1 && failures.allSatisfy { $0.contains("zgh-Tfng") })
         #expect(junit.contains(#"name="ary-Arab · exact · no_significant_regression"><system-out>"#))
@@ -243,5 +247,17 @@ import MizanTestSupport
             #expect(suite.contentHash == run.run.suiteHash, "suite \(suite.id) changed since the CI baseline was saved; save it again")
             #expect(run.items.count == run.run.itemCount && run.items.allSatisfy { $0.response.failure == nil })
         }
+    }
+}
+
+/// The JUnit report stays well-formed XML whatever a slice or detail contains.
+@Suite struct JUnitEscapingTests {
+    @Test func markupEscapingGivesWellFormedXML() throws {
+        let nasty = "a<b & \"c\" 'd' \u{1}\u{FFFE} ⵜⴰⵎⴰⵣⵉⵖⵜ الدارجة"
+        let escaped = Markup.escape(nasty)
+        #expect(escaped == "a&lt;b &amp; &quot;c&quot; &#39;d&#39; \u{FFFD}\u{FFFD} ⵜⴰⵎⴰⵣⵉⵖⵜ الدارجة")
+        let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><t a=\"\(escaped)\">\(escaped)</t>"
+        let parser = XMLParser(data: Data(xml.utf8))
+        #expect(parser.parse(), "\(String(describing: parser.parserError))")
     }
 }
