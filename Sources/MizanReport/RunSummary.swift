@@ -66,44 +66,26 @@ public struct RunSummary: Sendable {
 
 /// Turns stored items into a `RunSummary`.
 public enum Summarizer {
-    /// Summarizes a stored run; bootstrap is seeded so the same data gives the same CI.
+    /// Summarizes items of a run; bootstrap is seeded so the same scores give the same CI (see `SummaryAggregator`).
     public static func summarize(run: RunRecord, items: [ItemRecord], resamples: Int = 1000, seed: UInt64 = 20_261_123) -> RunSummary {
-        var errorKinds: [String: Int] = [:]
-        var values: [String: [Double]] = [:]
-        var byLang: [String: [String: [Double]]] = [:]
-        var byTag: [String: [String: [Double]]] = [:]
-        var invalid = 0, choiceItems = 0
-        var latencies: [Double] = [], ttfts: [Double] = []
-        var promptTokens = 0, completionTokens = 0
-        for item in items {
-            if let f = item.response.failure { errorKinds[f.kind.rawValue, default: 0] += 1; continue }
-            latencies.append(item.response.latency)
-            if let t = item.response.timeToFirstToken { ttfts.append(t) }
-            promptTokens += item.response.usage.promptTokens ?? 0
-            completionTokens += item.response.usage.completionTokens ?? 0
-            for s in item.scores {
-                guard let v = s.value else { continue }
-                values[s.metric, default: []].append(v)
-                byLang[item.language, default: [:]][s.metric, default: []].append(v)
-                for tag in tags(of: item) { byTag[tag, default: [:]][s.metric, default: []].append(v) }
-                if s.metric == "choice" {
-                    choiceItems += 1
-                    if case .bool(false)? = s.details["valid"] { invalid += 1 }
-                }
-            }
-        }
-        var rng = SplitMix64(seed: seed)
-        let metrics = values.mapValues { bootstrap($0, resamples: resamples, rng: &rng) }
-        let perLanguage = byLang.mapValues { $0.mapValues { bootstrap($0, resamples: resamples, rng: &rng) } }
-        let perTag = byTag.mapValues { $0.mapValues { bootstrap($0, resamples: resamples, rng: &rng) } }
-        return RunSummary(run: run, items: items.count, errors: errorKinds.values.reduce(0, +), errorKinds: errorKinds,
-                          metrics: metrics, byLanguage: perLanguage, byTag: perTag, corpus: corpusScores(run: run, items: items),
-                          invalidAnswerRate: choiceItems > 0 ? Double(invalid) / Double(choiceItems) : nil,
-                          latencyP50: percentile(latencies, 0.5), latencyP95: percentile(latencies, 0.95),
-                          ttftP50: percentile(ttfts, 0.5), promptTokens: promptTokens, completionTokens: completionTokens,
-                          performance: .of(items),
-                          performanceByLanguage: Dictionary(grouping: items, by: \.language).mapValues { .of($0) },
-                          wallSeconds: wallSeconds(run), sampling: SamplingStats.of(items))
+        var aggregator = SummaryAggregator(run: run)
+        for item in items { aggregator.add(item) }
+        return aggregator.summary(resamples: resamples, seed: seed)
+    }
+
+    /// Summarizes a stored run straight from the store, one item at a time (same result as `items:`).
+    public static func summarize(run: RunRecord, store: any ResultStore, resamples: Int = 1000,
+                                 seed: UInt64 = 20_261_123) throws -> RunSummary {
+        var aggregator = SummaryAggregator(run: run)
+        try store.forEachItem(runID: run.id) { aggregator.add($0) }
+        return aggregator.summary(resamples: resamples, seed: seed)
+    }
+
+    /// 64-bit FNV-1a of a string's UTF-8 (slice names → bootstrap seeds).
+    static func fnv1a(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
     }
 
     /// Seconds between the run's recorded start and end.
@@ -122,31 +104,6 @@ public enum Summarizer {
         return tags
     }
 
-    /// Corpus-level scores for metrics that define them, recomputed from stored outputs.
-    static func corpusScores(run: RunRecord, items: [ItemRecord]) -> [String: [String: Double]] {
-        guard case .array(let specs)? = run.manifest["metrics"] else { return [:] }
-        var out: [String: [String: Double]] = [:]
-        for spec in specs {
-            guard let name = spec["name"]?.stringValue else { continue }
-            var options: [String: JSONValue] = [:]
-            if case .object(let o)? = spec["options"] { options = o }
-            guard let metric = try? MetricRegistry.make(MetricSpec(name: name, options: options)) as? any CorpusMetric else { continue }
-            let inputs = items.compactMap { item -> MetricInput? in
-                guard item.response.failure == nil, let text = item.response.text else { return nil }
-                return MetricInput(itemID: item.itemID, output: text, references: item.references, choices: item.choices,
-                                   answerIndex: item.answerIndex, language: LanguageTag(item.language) ?? LanguageTag(language: "und", script: "Zyyy"),
-                                   finishReason: item.response.finishReason, fields: item.fields)
-            }
-            var scores: [String: Double] = [:]
-            if let all = metric.corpusScore(inputs) { scores["all"] = all }
-            for lang in Set(inputs.map(\.language.description)) {
-                if let v = metric.corpusScore(inputs.filter { $0.language.description == lang }) { scores[lang] = v }
-            }
-            out[name] = scores
-        }
-        return out
-    }
-
     /// Percentile by linear interpolation (nil for no data).
     public static func percentile(_ xs: [Double], _ p: Double) -> Double? {
         guard !xs.isEmpty else { return nil }
@@ -162,10 +119,13 @@ public enum Summarizer {
         let mean = xs.reduce(0, +) / Double(max(n, 1))
         guard n > 1, resamples > 0 else { return MeanWithCI(mean: mean, low: mean, high: mean, n: n) }
         var means = [Double](repeating: 0, count: resamples)
-        for r in 0..<resamples {
-            var sum = 0.0
-            for _ in 0..<n { sum += xs[Int(rng.next() % UInt64(n))] }
-            means[r] = sum / Double(n)
+        xs.withUnsafeBufferPointer { x in
+            for r in 0..<resamples {
+                var sum = 0.0
+                // Index by multiply-shift (the high word of draw × n): no division per draw.
+                for _ in 0..<n { sum += x[Int(truncatingIfNeeded: rng.next().multipliedFullWidth(by: UInt64(n)).high)] }
+                means[r] = sum / Double(n)
+            }
         }
         return MeanWithCI(mean: mean, low: percentile(means, 0.025) ?? mean, high: percentile(means, 0.975) ?? mean, n: n)
     }

@@ -38,6 +38,8 @@ public struct RunRequest: Sendable {
     public var control: RunControl?
     /// Generations per item (`--samples K`); sample k is sent with seed `seedBase + k`.
     public var samples = 1
+    /// Whether stored responses to identical requests are reused (see `CacheMode`).
+    public var cache = CacheMode.auto
 
     public init(suite: Suite, endpoint: EndpointConfig, limit: Int? = nil, name: String? = nil,
                 resume: RunRecord? = nil, retryErrors: Bool = false, config: MizanConfig = MizanConfig()) {
@@ -73,6 +75,8 @@ public struct RunOutcome: Sendable {
     public var errors: Int
     /// Wall-clock seconds of the run.
     public var elapsed: Double
+    /// Items answered from the response cache in this invocation (no request sent).
+    public var cacheHits = 0
 }
 
 /// Orchestrates a run: renders prompts, sends them with bounded concurrency, scores each answer
@@ -90,6 +94,12 @@ public struct Runner: Sendable {
 
     /// Runs the suite against the endpoint. Cancelling the task stops handing out items, cancels
     /// the requests in flight, and marks the run `interrupted`; finished items stay stored.
+    ///
+    /// Structure: items are read one at a time (`SuiteItemReader`, streamed from `items.jsonl` for
+    /// a streamed suite) and expanded into (item, sample) units, skipping those a resumed run has;
+    /// a task group keeps `concurrency` units in flight; each task sends (or reuses a cached
+    /// response), scores, and commits its item through the `GroupCommitter` before it returns, and
+    /// this loop then counts it done and reports progress.
     public func run(_ request: RunRequest, progress: (@Sendable (RunProgress) -> Void)? = nil) async throws -> RunOutcome {
         let suite = request.suite
         let context = MetricContext.run(suiteFolder: suite.path, config: request.config)
@@ -100,11 +110,12 @@ public struct Runner: Sendable {
         }
         let client = try ModelClient(config: request.endpoint)
         let pacer = EndpointPacer(limit: request.endpoint.rateLimit)
-        let selected = Array(suite.items.prefix(request.limit ?? suite.items.count))
+        let selectedCount = min(request.limit ?? suite.itemCount, suite.itemCount)
         let samples = max(1, request.samples)
         let seedBase = suite.generation.seed ?? 1
+        let useCache = request.cache.enabled(for: suite.generation)
         let runID: String
-        var units = selected.flatMap { item in (0..<samples).map { (item, $0) } }
+        var skip: Set<String> = []
         var done = 0, errors = 0
         if let previous = request.resume {
             guard previous.suiteHash == suite.contentHash else {
@@ -113,63 +124,115 @@ public struct Runner: Sendable {
                     + "it cannot be resumed — start a new run")
             }
             runID = previous.id
-            let stored = try store.items(runID: runID)
-            let kept = stored.filter { $0.response.failure == nil || !request.retryErrors }
-            let keep = Set(kept.map { "\($0.itemID)#\($0.sample)" })
-            units = units.filter { !keep.contains("\($0.0.id)#\($0.1)") }
-            done = keep.count
-            errors = kept.filter { $0.response.failure != nil }.count
+            let kept = try store.storedSamples(runID: runID).filter { !$0.failed || !request.retryErrors }
+            skip = Set(kept.map { "\($0.itemID)#\($0.sample)" })
+            done = kept.count
+            errors = kept.filter(\.failed).count
             try store.setStatus(runID: runID, status: "running")
         } else {
             let fingerprint = await client.fingerprint()
             runID = Runner.newRunID()
-            let manifest = Manifest.make(suite: suite, items: selected, endpoint: fingerprint, metrics: metrics,
-                                         harnessVersion: harnessVersion, name: request.name, retry: request.endpoint.retry,
-                                         samples: samples, seedBase: seedBase)
+            var manifest = Manifest.make(suite: suite, languages: suite.languages(ofFirst: selectedCount), itemsSelected: selectedCount,
+                                         endpoint: fingerprint, metrics: metrics, harnessVersion: harnessVersion, name: request.name,
+                                         retry: request.endpoint.retry, samples: samples, seedBase: seedBase)
+            manifest = Manifest.withCache(manifest, mode: request.cache, enabled: useCache, newHits: 0)
             try store.createRun(RunRecord(id: runID, suiteID: suite.id, suiteVersion: suite.version, suiteHash: suite.contentHash,
                                           endpoint: request.endpoint.name, model: request.endpoint.model, status: "running",
-                                          startedAt: isoNow(), itemCount: selected.count, manifest: manifest))
+                                          startedAt: isoNow(), itemCount: selectedCount, manifest: manifest))
         }
-        let total = selected.count * samples
+        let total = selectedCount * samples
         let start = monotonicNow()
-        var storeError: (any Error)?
+        var failure: (any Error)?
+        var units = UnitSource(reader: try SuiteItemReader(suite), limit: selectedCount, samples: samples, skip: skip)
+        let committer = GroupCommitter(store: store, runID: runID)
+        let cache: (any ResultStore)? = useCache ? store : nil
+        var hits = 0
         let concurrency = max(1, request.endpoint.concurrency)
-        await withTaskGroup(of: ItemRecord?.self) { group in
-            var next = 0
+        await withTaskGroup(of: WorkerResult.self) { group in
             func launch() {
-                guard next < units.count, !Task.isCancelled, request.control?.isDraining != true else { return }
-                let (item, sample) = units[next]
-                next += 1
+                guard failure == nil, !Task.isCancelled, request.control?.isDraining != true else { return }
+                let unit: (SuiteItem, Int)?
+                do { unit = try units.next() } catch { failure = error; return }
+                guard let (item, sample) = unit else { return }
                 var settings = suite.generation
                 if samples > 1 { settings.seed = seedBase + sample }
                 group.addTask {
-                    await Runner.evaluate(item, suite: suite, settings: settings, sample: sample, client: client, pacer: pacer, metrics: metrics)
+                    guard let record = await Runner.evaluate(item, suite: suite, settings: settings, sample: sample, client: client,
+                                                             pacer: pacer, metrics: metrics, cache: cache) else { return .cancelled }
+                    do { try await committer.commit(record) } catch { return .storeFailed(error) }
+                    return .stored(failed: record.response.failure != nil, cached: record.response.attempts == 0)
                 }
             }
-            for _ in 0..<min(concurrency, units.count) { launch() }
-            while let finished = await group.next() {
-                if let record = finished {
-                    do { try store.record(runID: runID, item: record) } catch {
-                        storeError = error
-                        group.cancelAll()
-                    }
+            for _ in 0..<concurrency { launch() }
+            while let result = await group.next() {
+                switch result {
+                case .stored(let failed, let cached):
                     done += 1
-                    if record.response.failure != nil { errors += 1 }
+                    if failed { errors += 1 }
+                    if cached { hits += 1 }
                     progress?(RunProgress(done: done, total: total, errors: errors, elapsed: monotonicNow() - start))
+                case .storeFailed(let error):
+                    if failure == nil { failure = error }
+                    group.cancelAll()
+                case .cancelled:
+                    break
                 }
                 launch()
             }
         }
-        let interrupted = Task.isCancelled || storeError != nil || done < total
+        let interrupted = Task.isCancelled || failure != nil || done < total
         let status = interrupted ? "interrupted" : "completed"
+        if hits > 0, let record = try? store.run(matching: runID) {
+            try store.updateManifest(runID: runID, manifest: Manifest.withCache(record.manifest, mode: request.cache, enabled: useCache, newHits: hits))
+        }
         try store.finishRun(id: runID, status: status, finishedAt: isoNow())
-        if let storeError { throw storeError }
-        return RunOutcome(runID: runID, status: status, stored: done, errors: errors, elapsed: monotonicNow() - start)
+        if let failure { throw failure }
+        return RunOutcome(runID: runID, status: status, stored: done, errors: errors, elapsed: monotonicNow() - start, cacheHits: hits)
+    }
+
+    /// What one worker task ended with.
+    enum WorkerResult: Sendable {
+        case stored(failed: Bool, cached: Bool)
+        case storeFailed(any Error)
+        case cancelled
+    }
+
+    /// The (item, sample) units of a run in order: the first `limit` items, `samples` each, minus `skip`.
+    struct UnitSource {
+        let reader: SuiteItemReader
+        var remaining: Int
+        let samples: Int
+        let skip: Set<String>
+        var item: SuiteItem?
+        var sample = 0
+
+        init(reader: SuiteItemReader, limit: Int, samples: Int, skip: Set<String>) {
+            self.reader = reader
+            remaining = limit
+            self.samples = samples
+            self.skip = skip
+        }
+
+        mutating func next() throws -> (SuiteItem, Int)? {
+            while true {
+                if let current = item, sample < samples {
+                    sample += 1
+                    if !skip.isEmpty && skip.contains("\(current.id)#\(sample - 1)") { continue }
+                    return (current, sample - 1)
+                }
+                item = nil
+                guard remaining > 0, let nextItem = try reader.next() else { return nil }
+                remaining -= 1
+                item = nextItem
+                sample = 0
+            }
+        }
     }
 
     /// Sends one item and scores it; nil when cancelled before an answer arrived.
+    /// With `cache`, a stored successful response to the identical request is reused (attempts 0).
     static func evaluate(_ item: SuiteItem, suite: Suite, settings: GenerationSettings, sample: Int, client: ModelClient, pacer: EndpointPacer,
-                         metrics: [any Metric]) async -> ItemRecord? {
+                         metrics: [any Metric], cache: (any ResultStore)? = nil) async -> ItemRecord? {
         let rendered = PromptRenderer.conversation(suite, item: item)
         let prompt = RenderedPrompt(system: rendered.system, user: rendered.user, history: rendered.history,
                                     separator: rendered.separator)
@@ -178,10 +241,16 @@ public struct Runner: Sendable {
         hasher.update(client.config.generationURL)
         hasher.update([0])
         hasher.update(body)
-        let response: ModelResponse
-        do {
-            response = try await client.send(body: body, prompt: prompt, settings: settings, pacer: pacer)
-        } catch { return nil }
+        let requestHash = hasher.finalizeHex()
+        var response: ModelResponse
+        if let cache, let hit = try? cache.cachedResponse(requestHash: requestHash) {
+            response = hit
+            response.attempts = 0
+        } else {
+            do {
+                response = try await client.send(body: body, prompt: prompt, settings: settings, pacer: pacer)
+            } catch { return nil }
+        }
         let language = suite.language(of: item)
         var scores: [ScoreRecord] = []
         if let text = response.text, response.failure == nil {
@@ -190,7 +259,7 @@ public struct Runner: Sendable {
                                     fields: item.fields)
             do { scores = try await score(input, with: metrics) } catch { return nil }
         }
-        return ItemRecord(itemID: item.id, language: language.description, requestHash: hasher.finalizeHex(),
+        return ItemRecord(itemID: item.id, language: language.description, requestHash: requestHash,
                           prompt: rendered.user, response: response, scores: scores,
                           references: item.references, choices: item.choices, answerIndex: item.answerIndex, fields: item.fields,
                           sample: sample)

@@ -57,6 +57,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "A name recorded in the run manifest.")
     var name: String?
 
+    @Flag(inversion: .prefixedNo, help: "Reuse stored successful responses to identical requests instead of sending them (default: only when the suite is deterministic — temperature 0 or a seed). --no-cache sends every request.")
+    var cache: Bool?
+
     @OptionGroup var storeOptions: StoreOptions
 
     @Flag(help: "Print one JSON object to stdout (run_id, items, errors, metrics) instead of tables.")
@@ -93,7 +96,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             var endpointConfig = try cfg.resolve(endpoint: endpointArg, kind: kind, model: model ?? resumed?.model, concurrency: concurrency)
             if stream || resumed?.manifest["endpoint"]?["config"]?["stream"] == .bool(true) { endpointConfig.stream = true }
-            let suites = try suiteArgs.map { try SuiteLoader.load(folder: try SuiteCatalog.resolve($0)) }
+            let suites = try suiteArgs.map { try SuiteLoader.load(folder: try SuiteCatalog.resolve($0), streaming: true) }
             if resumed == nil { offerResume(store: store, suites: suites, endpoint: endpointConfig) }
             let (finalEndpoint, finalLimit, finalResume) = (endpointConfig, limitArg, resumed)
             let finalSamples = samples ?? resumed?.manifest["samples"]?["count"]?.doubleValue.map { Int($0) } ?? 1
@@ -111,6 +114,7 @@ struct RunCommand: AsyncParsableCommand {
                                          resume: finalResume, retryErrors: retryErrors, config: cfg)
                 request.control = control
                 request.samples = finalSamples
+                request.cache = cache.map { $0 ? .on : .off } ?? .auto
                 let finalRequest = request
                 let task = Task { try await runner.run(finalRequest, progress: { bar.update($0) }) }
                 let drainTimeout = self.drainTimeout
@@ -131,7 +135,10 @@ struct RunCommand: AsyncParsableCommand {
                 bar.finish()
                 interrupted = outcome.status == "interrupted"
                 let record = try store.run(matching: outcome.runID)
-                let summary = Summarizer.summarize(run: record, items: try store.items(runID: outcome.runID))
+                let summary = try Summarizer.summarize(run: record, store: store)
+                if outcome.cacheHits > 0 && !json {
+                    printErr("\(outcome.cacheHits) of \(outcome.stored) items reused stored responses (response cache; --no-cache sends them)")
+                }
                 worstErrorRate = max(worstErrorRate, Double(summary.errors) / Double(max(summary.items, 1)))
                 summaries.append(summary)
                 if json {
