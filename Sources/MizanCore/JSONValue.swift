@@ -127,10 +127,42 @@ public enum JSONValue: Sendable, Hashable, Codable {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// Indented JSON text with sorted keys, for humans and `--json` output.
+    /// Indented JSON text with sorted keys, for humans and `--json` output (written without
+    /// Foundation, whose sorted-key writer compares keys through ICU).
     public var prettyJSON: String {
-        let data = try? JSONSerialization.data(withJSONObject: foundationValue,
-                                               options: [.sortedKeys, .prettyPrinted, .fragmentsAllowed, .withoutEscapingSlashes])
-        return data.flatMap { String(data: $0, encoding: .utf8) } ?? "null"
+        var out: [UInt8] = []
+        writePretty(to: &out, indent: 0)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func writePretty(to out: inout [UInt8], indent: Int) {
+        func newline(_ level: Int) {
+            out.append(0x0A)
+            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * level))
+        }
+        switch self {
+        case .array(let a) where !a.isEmpty:
+            out.append(UInt8(ascii: "["))
+            for (i, v) in a.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(indent + 1)
+                v.writePretty(to: &out, indent: indent + 1)
+            }
+            newline(indent)
+            out.append(UInt8(ascii: "]"))
+        case .object(let o) where !o.isEmpty:
+            out.append(UInt8(ascii: "{"))
+            for (i, k) in o.keys.sorted().enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(indent + 1)
+                JSONValue.writeString(k, to: &out)
+                out.append(contentsOf: " : ".utf8)
+                o[k]!.writePretty(to: &out, indent: indent + 1)
+            }
+            newline(indent)
+            out.append(UInt8(ascii: "}"))
+        default:
+            write(to: &out)
+        }
     }
 }

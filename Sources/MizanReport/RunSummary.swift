@@ -90,10 +90,8 @@ public enum Summarizer {
 
     /// Seconds between the run's recorded start and end.
     static func wallSeconds(_ run: RunRecord) -> Double? {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        guard let end = run.finishedAt.flatMap(f.date(from:)), let start = f.date(from: run.startedAt) else { return nil }
-        return end.timeIntervalSince(start)
+        guard let end = run.finishedAt.flatMap(isoSeconds), let start = isoSeconds(run.startedAt) else { return nil }
+        return end - start
     }
 
     /// Tags of an item: its `tags` list plus its `kind` field, if any.

@@ -285,12 +285,11 @@ public struct Runner: Sendable {
 
     /// A sortable, unique run id: `YYYYMMDD-HHMMSS-xxxx`.
     public static func newRunID() -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd-HHmmss"
+        // From isoNow() (`2026-11-23T14:05:09.123Z`): no DateFormatter, which would load ICU.
+        let digits = isoNow().utf8.prefix(19).filter { $0 >= 48 && $0 <= 57 }
+        let stamp = String(decoding: digits.prefix(8), as: UTF8.self) + "-" + String(decoding: digits.dropFirst(8), as: UTF8.self)
         let suffix = String(UInt32.random(in: 0..<UInt32.max), radix: 16)
-        return f.string(from: Date()) + "-" + String(repeating: "0", count: 8 - suffix.count) + suffix
+        return stamp + "-" + String(repeating: "0", count: 8 - suffix.count) + suffix
     }
 }
 

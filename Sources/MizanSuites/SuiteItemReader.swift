@@ -2,7 +2,7 @@ import Foundation
 import MizanCore
 
 /// Splits bytes into `\n`-separated lines numbered from 1, from memory or from a file read in
-/// 1 MiB chunks (so a large `items.jsonl` is never held whole). The text after the last newline
+/// 64 KiB chunks (so a large `items.jsonl` is never held whole). The text after the last newline
 /// is a line too (possibly empty), as the whole-file parser always counted it.
 final class LineReader {
     private var buffer: [UInt8]
@@ -51,7 +51,7 @@ final class LineReader {
             buffer.removeFirst(start)
             scanned -= start
             start = 0
-            let chunk = 1 << 20
+            let chunk = 1 << 16
             let old = buffer.count
             buffer.append(contentsOf: repeatElement(0, count: chunk))
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + old, chunk) }
