@@ -53,7 +53,12 @@ final class SQLiteDatabase {
         }
         sqlite3_busy_timeout(db, 10_000)
         try execute("PRAGMA journal_mode=WAL")
+        // NORMAL in WAL mode: a commit is durable against a crash of the process (SIGKILL, panic) —
+        // the WAL write reached the OS — and only an OS crash or power cut can lose the last commits;
+        // it saves an fsync per transaction. Checkpoints every 4000 pages (16 MiB of WAL) instead of
+        // 1000 copy each hot page back once rather than four times.
         try execute("PRAGMA synchronous=NORMAL")
+        try execute("PRAGMA wal_autocheckpoint=4000")
         try execute("PRAGMA foreign_keys=ON")
     }
 
