@@ -3,43 +3,65 @@ import MizanCore
 import MizanEndpoints
 import MizanStore
 
-/// Commits finished items to the store, batching the ones that finish together into one
-/// transaction (group commit). `commit` returns only once its item is committed, so an item is
-/// never reported done before it is durable. The first waiting caller writes the batch on its own
-/// thread while the others' items gather for the next batch; a failed write fails every caller
-/// whose item was in it.
+/// Commits finished items to the store on its own thread, batching the ones that finish close
+/// together into one transaction (group commit). `commit` returns only once its item's
+/// transaction has committed, so an item is never reported done before it is durable. The writer
+/// takes a batch when `batchTarget` items wait or 1 ms after the first one arrived, whichever is
+/// first; a failed write fails every caller whose item was in it. Call `close()` when no more
+/// items will come.
 final class GroupCommitter: @unchecked Sendable {
     private let store: any ResultStore
     private let runID: String
-    private let lock = NSLock()
+    private let batchTarget: Int
+    private let condition = NSCondition()
     private var pending: [(ItemRecord, CheckedContinuation<Void, any Error>)] = []
-    private var writing = false
+    private var closed = false
+    private var thread: Thread?
 
-    init(store: any ResultStore, runID: String) {
+    init(store: any ResultStore, runID: String, batchTarget: Int) {
         self.store = store
         self.runID = runID
+        self.batchTarget = max(1, batchTarget)
+        let t = Thread { [self] in self.loop() }
+        t.name = "mizan-store"
+        thread = t
+        t.start()
     }
 
     /// Stores `item`; returns after the transaction holding it has committed.
     func commit(_ item: ItemRecord) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            lock.lock()
+            condition.lock()
+            if closed {
+                condition.unlock()
+                continuation.resume(throwing: StoreError("the run's store writer is closed"))
+                return
+            }
             pending.append((item, continuation))
-            if writing { lock.unlock(); return }
-            writing = true
-            lock.unlock()
-            drain()
+            condition.signal()
+            condition.unlock()
         }
     }
 
-    /// Writes batches until nothing is pending.
-    private func drain() {
+    /// Writes what is pending, then stops the writer thread.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.signal()
+        condition.unlock()
+        while thread?.isFinished == false { usleep(200) }
+    }
+
+    private func loop() {
         while true {
-            lock.lock()
+            condition.lock()
+            while pending.isEmpty && !closed { condition.wait() }
+            if pending.isEmpty && closed { condition.unlock(); return }
+            let deadline = Date(timeIntervalSinceNow: 0.001)
+            while pending.count < batchTarget && !closed && condition.wait(until: deadline) {}
             let batch = pending
             pending.removeAll(keepingCapacity: true)
-            if batch.isEmpty { writing = false; lock.unlock(); return }
-            lock.unlock()
+            condition.unlock()
             do {
                 try store.record(runID: runID, items: batch.map(\.0))
                 for (_, c) in batch { c.resume() }

@@ -144,10 +144,10 @@ public struct Runner: Sendable {
         let start = monotonicNow()
         var failure: (any Error)?
         var units = UnitSource(reader: try SuiteItemReader(suite), limit: selectedCount, samples: samples, skip: skip)
-        let committer = GroupCommitter(store: store, runID: runID)
+        let concurrency = max(1, request.endpoint.concurrency)
+        let committer = GroupCommitter(store: store, runID: runID, batchTarget: max(1, concurrency / 2))
         let cache: (any ResultStore)? = useCache ? store : nil
         var hits = 0
-        let concurrency = max(1, request.endpoint.concurrency)
         await withTaskGroup(of: WorkerResult.self) { group in
             func launch() {
                 guard failure == nil, !Task.isCancelled, request.control?.isDraining != true else { return }
@@ -180,6 +180,7 @@ public struct Runner: Sendable {
                 launch()
             }
         }
+        committer.close()
         let interrupted = Task.isCancelled || failure != nil || done < total
         let status = interrupted ? "interrupted" : "completed"
         if hits > 0, let record = try? store.run(matching: runID) {
