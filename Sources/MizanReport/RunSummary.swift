@@ -111,21 +111,56 @@ public enum Summarizer {
         return s[lo] + (s[hi] - s[lo]) * (pos - Double(lo))
     }
 
-    /// Mean with a percentile bootstrap 95% CI.
+    /// Mean with a percentile bootstrap 95% CI. For scores that are all 0 or 1 the number of ones in
+    /// a resample is drawn straight from its binomial distribution (the distribution n draws with
+    /// replacement give), one uniform per resample instead of n draws.
     public static func bootstrap(_ xs: [Double], resamples: Int, rng: inout SplitMix64) -> MeanWithCI {
         let n = xs.count
         let mean = xs.reduce(0, +) / Double(max(n, 1))
         guard n > 1, resamples > 0 else { return MeanWithCI(mean: mean, low: mean, high: mean, n: n) }
         var means = [Double](repeating: 0, count: resamples)
-        xs.withUnsafeBufferPointer { x in
-            for r in 0..<resamples {
-                var sum = 0.0
-                // Index by multiply-shift (the high word of draw × n): no division per draw.
-                for _ in 0..<n { sum += x[Int(truncatingIfNeeded: rng.next().multipliedFullWidth(by: UInt64(n)).high)] }
-                means[r] = sum / Double(n)
+        if xs.allSatisfy({ $0 == 0 || $0 == 1 }) {
+            for r in 0..<resamples { means[r] = Double(binomial(n, mean, rng: &rng)) / Double(n) }
+        } else {
+            xs.withUnsafeBufferPointer { x in
+                for r in 0..<resamples {
+                    var sum = 0.0
+                    // Index by multiply-shift (the high word of draw × n): no division per draw.
+                    for _ in 0..<n { sum += x[Int(truncatingIfNeeded: rng.next().multipliedFullWidth(by: UInt64(n)).high)] }
+                    means[r] = sum / Double(n)
+                }
             }
         }
         return MeanWithCI(mean: mean, low: percentile(means, 0.025) ?? mean, high: percentile(means, 0.975) ?? mean, n: n)
+    }
+
+    /// A Binomial(n, p) draw by inversion, searching outward from the mode (about √(np(1−p)) steps).
+    static func binomial(_ n: Int, _ p: Double, rng: inout SplitMix64) -> Int {
+        if p <= 0 { return 0 }
+        if p >= 1 { return n }
+        let mode = min(n, Int(Double(n + 1) * p))
+        let logMode = lgamma(Double(n + 1)) - lgamma(Double(mode + 1)) - lgamma(Double(n - mode + 1))
+            + Double(mode) * log(p) + Double(n - mode) * log1p(-p)
+        let pMode = exp(logMode)
+        var u = Double(rng.next() >> 11) * 0x1p-53 - pMode
+        if u < 0 { return mode }
+        let odds = p / (1 - p)
+        var lo = mode, hi = mode, pLo = pMode, pHi = pMode
+        while lo > 0 || hi < n {
+            if hi < n {
+                pHi *= Double(n - hi) / Double(hi + 1) * odds
+                hi += 1
+                u -= pHi
+                if u < 0 { return hi }
+            }
+            if lo > 0 {
+                pLo *= Double(lo) / Double(n - lo + 1) / odds
+                lo -= 1
+                u -= pLo
+                if u < 0 { return lo }
+            }
+        }
+        return mode
     }
 }
 

@@ -38,7 +38,8 @@ final class GroupCommitter: @unchecked Sendable {
                 return
             }
             pending.append((item, continuation))
-            condition.signal()
+            // Wake the writer only when it waits for a first item or its batch is full.
+            if pending.count == 1 || pending.count == batchTarget { condition.signal() }
             condition.unlock()
         }
     }
