@@ -7,6 +7,7 @@
 #
 #   Benchmarks/run-vs-curl.sh [runs] [items]     (needs: apt-get install -y time curl)
 #   Targets (issue 4): 1000 items ≤ 0.25 s and ≤ 40 MiB; 100,000 items ≤ 15 s and ≤ 100 MiB.
+#   MIZAN_BASELINE=/path/to/older/mizan also times that binary in the same rounds (before/after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-7}
@@ -55,6 +56,11 @@ for r in $(seq 1 "$RUNS"); do
   stored=$(sqlite3 "$WORK/bench.sqlite" "select count(*) from responses where error_kind is null" 2>/dev/null || python3 -c "import json;print(json.load(open('$WORK/out.json'))['items'])")
   [ "$stored" = "$ITEMS" ] || { echo "run $r stored $stored items, expected $ITEMS" >&2; exit 1; }
   rm -f "$WORK"/bench.sqlite*
+  if [ -n "${MIZAN_BASELINE:-}" ]; then
+    time_of "$MIZAN_BASELINE" run --suite "$WORK/bench-suite" --endpoint "$URL/v1" --concurrency 32 \
+      --store "$WORK/bench.sqlite" --json >> "$WORK/baseline"
+    rm -f "$WORK"/bench.sqlite*
+  fi
   time_of env -u http_proxy -u https_proxy -u all_proxy -u HTTP_PROXY -u HTTPS_PROXY -u ALL_PROXY \
     curl -s --parallel --parallel-max 32 --config "$WORK/curl.cfg" >> "$WORK/curl"
 done
@@ -65,4 +71,10 @@ echo "$ITEMS items, concurrency 32, $RUNS runs each, alternating (median):"
 printf "  mizan run       wall %7.3f s   peak RSS %7d KiB   (every item scored and committed)\n" "$m_wall" "$m_rss"
 printf "  curl --parallel wall %7.3f s   peak RSS %7d KiB\n" "$c_wall" "$c_rss"
 awk -v m="$m_wall" -v c="$c_wall" -v mr="$m_rss" -v cr="$c_rss" 'BEGIN { printf "  ratio mizan/curl: wall %.2f×, RSS %.2f×\n", m / c, mr / cr }'
+if [ -s "$WORK/baseline" ]; then
+  b_wall=$(cut -d' ' -f1 "$WORK/baseline" | median); b_rss=$(cut -d' ' -f2 "$WORK/baseline" | median)
+  printf "  baseline mizan  wall %7.3f s   peak RSS %7d KiB   (%s)\n" "$b_wall" "$b_rss" "$MIZAN_BASELINE"
+  awk -v b="$b_wall" -v c="$c_wall" -v m="$m_wall" 'BEGIN { printf "  ratio baseline/curl: wall %.2f×; baseline/mizan: %.2f×\n", b / c, b / m }'
+  echo "  baseline runs: $(tr '\n' ';' < "$WORK/baseline")"
+fi
 echo "  all runs (wall s, RSS KiB): mizan: $(tr '\n' ';' < "$WORK/mizan")  curl: $(tr '\n' ';' < "$WORK/curl")"
