@@ -81,7 +81,6 @@ enum Dialect {
     /// parser, several times faster than Foundation's here and stricter about what a server may send).
     static func parse(_ response: HTTPResponse, config: EndpointConfig) -> ModelResponse {
         var result = ModelResponse(text: nil, httpStatus: response.status, latency: response.latency)
-        result.rawBody = String(decoding: response.body.prefix(1 << 20), as: UTF8.self)
         do {
             if config.stream {
                 try parseStream(response, kind: config.kind, into: &result)
@@ -101,6 +100,8 @@ enum Dialect {
             result.failure = EndpointFailure(kind: .malformedBody, message: "response body is not valid JSON (\(response.body.count) bytes)")
             result.text = nil
         }
+        // The raw body is kept (and stored) only when something went wrong, to show what came back.
+        if result.failure != nil { result.rawBody = String(decoding: response.body.prefix(1 << 20), as: UTF8.self) }
         return result
     }
 
