@@ -91,3 +91,42 @@ public enum CacheMode: String, Sendable, CaseIterable {
         }
     }
 }
+
+/// Bounds the requests in flight to the endpoint's concurrency, apart from the tasks: a task that
+/// has its answer and waits for its commit holds no slot, so the next request can start meanwhile.
+final class RequestSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var free: Int
+    private var waiters: [(id: Int, continuation: CheckedContinuation<Void, any Error>)] = []
+    private var nextID = 0
+
+    init(_ count: Int) { free = max(1, count) }
+
+    /// Waits for a free slot; throws `CancellationError` if the task is cancelled while waiting.
+    func acquire() async throws {
+        let id = lock.withLock { () -> Int in nextID += 1; return nextID }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                lock.lock()
+                if Task.isCancelled { lock.unlock(); continuation.resume(throwing: CancellationError()); return }
+                if free > 0 { free -= 1; lock.unlock(); continuation.resume(); return }
+                waiters.append((id, continuation))
+                lock.unlock()
+            }
+        } onCancel: {
+            lock.lock()
+            let waiter = waiters.firstIndex { $0.id == id }.map { waiters.remove(at: $0) }
+            lock.unlock()
+            waiter?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Frees a slot (hands it to the longest waiter).
+    func release() {
+        lock.lock()
+        if waiters.isEmpty { free += 1; lock.unlock(); return }
+        let waiter = waiters.removeFirst()
+        lock.unlock()
+        waiter.continuation.resume()
+    }
+}

@@ -146,6 +146,9 @@ public struct Runner: Sendable {
         var units = UnitSource(reader: try SuiteItemReader(suite), limit: selectedCount, samples: samples, skip: skip)
         let concurrency = max(1, request.endpoint.concurrency)
         let committer = GroupCommitter(store: store, runID: runID, batchTarget: max(1, concurrency / 2))
+        // Twice as many tasks as request slots: those waiting for their commit free their slot.
+        let slots = RequestSlots(concurrency)
+        let control = request.control
         let cache: (any ResultStore)? = useCache ? store : nil
         var hits = 0
         await withTaskGroup(of: WorkerResult.self) { group in
@@ -158,12 +161,13 @@ public struct Runner: Sendable {
                 if samples > 1 { settings.seed = seedBase + sample }
                 group.addTask {
                     guard let record = await Runner.evaluate(item, suite: suite, settings: settings, sample: sample, client: client,
-                                                             pacer: pacer, metrics: metrics, cache: cache) else { return .cancelled }
+                                                             pacer: pacer, metrics: metrics, cache: cache, slots: slots,
+                                                             control: control) else { return .cancelled }
                     do { try await committer.commit(record) } catch { return .storeFailed(error) }
                     return .stored(failed: record.response.failure != nil, cached: record.response.attempts == 0)
                 }
             }
-            for _ in 0..<concurrency { launch() }
+            for _ in 0..<(2 * concurrency) { launch() }
             while let result = await group.next() {
                 switch result {
                 case .stored(let failed, let cached):
@@ -232,8 +236,11 @@ public struct Runner: Sendable {
 
     /// Sends one item and scores it; nil when cancelled before an answer arrived.
     /// With `cache`, a stored successful response to the identical request is reused (attempts 0).
+    /// With `slots`, the request waits for a free slot and, if the run started draining meanwhile,
+    /// is not sent (nil, as if never handed out).
     static func evaluate(_ item: SuiteItem, suite: Suite, settings: GenerationSettings, sample: Int, client: ModelClient, pacer: EndpointPacer,
-                         metrics: [any Metric], cache: (any ResultStore)? = nil) async -> ItemRecord? {
+                         metrics: [any Metric], cache: (any ResultStore)? = nil, slots: RequestSlots? = nil,
+                         control: RunControl? = nil) async -> ItemRecord? {
         let rendered = PromptRenderer.conversation(suite, item: item)
         let prompt = RenderedPrompt(system: rendered.system, user: rendered.user, history: rendered.history,
                                     separator: rendered.separator)
@@ -249,6 +256,9 @@ public struct Runner: Sendable {
             response.attempts = 0
         } else {
             do {
+                try await slots?.acquire()
+                defer { slots?.release() }
+                if control?.isDraining == true { return nil }
                 response = try await client.send(body: body, prompt: prompt, settings: settings, pacer: pacer)
             } catch { return nil }
         }
