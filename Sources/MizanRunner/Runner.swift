@@ -146,7 +146,7 @@ public struct Runner: Sendable {
         var units = UnitSource(reader: try SuiteItemReader(suite), limit: selectedCount, samples: samples, skip: skip)
         let concurrency = max(1, request.endpoint.concurrency)
         let committer = GroupCommitter(store: store, runID: runID, batchTarget: max(1, concurrency / 2))
-        // Twice as many tasks as request slots: those waiting for their commit free their slot.
+        // 1.5 times as many tasks as request slots: those waiting for their commit free their slot.
         let slots = RequestSlots(concurrency)
         let control = request.control
         let cache: (any ResultStore)? = useCache ? store : nil
@@ -167,7 +167,7 @@ public struct Runner: Sendable {
                     return .stored(failed: record.response.failure != nil, cached: record.response.attempts == 0)
                 }
             }
-            for _ in 0..<(2 * concurrency) { launch() }
+            for _ in 0..<(concurrency + (concurrency + 1) / 2) { launch() }
             while let result = await group.next() {
                 switch result {
                 case .stored(let failed, let cached):
