@@ -118,30 +118,37 @@ public enum StrictJSON {
 
         mutating func string() throws -> String {
             i += 1
-            var out = String.UnicodeScalarView()
-            var runStart = i
-            func flush(_ end: Int) {
-                if end > runStart { out.append(contentsOf: String(decoding: bytes[runStart..<end], as: UTF8.self).unicodeScalars) }
-            }
+            let start = i
+            // Fast path: no escapes, decode the bytes in one go.
             while i < bytes.count {
                 let b = bytes[i]
-                if b == UInt8(ascii: "\"") { flush(i); i += 1; return String(out) }
+                if b == UInt8(ascii: "\"") {
+                    i += 1
+                    return String(decoding: bytes[start..<(i - 1)], as: UTF8.self)
+                }
                 if b < 0x20 { throw fail("raw control character in string") }
-                guard b == UInt8(ascii: "\\") else { i += 1; continue }
-                flush(i)
+                if b == UInt8(ascii: "\\") { break }
+                i += 1
+            }
+            guard i < bytes.count else { throw fail("unterminated string") }
+            var out = Array(bytes[start..<i])
+            func append(_ s: Unicode.Scalar) { out.append(contentsOf: UTF8.encode(s)!) }
+            while i < bytes.count {
+                let b = bytes[i]
+                if b == UInt8(ascii: "\"") { i += 1; return String(decoding: out, as: UTF8.self) }
+                if b < 0x20 { throw fail("raw control character in string") }
+                guard b == UInt8(ascii: "\\") else { out.append(b); i += 1; continue }
                 i += 1
                 guard i < bytes.count else { break }
                 let e = bytes[i]
                 i += 1
                 switch e {
-                case UInt8(ascii: "\""): out.append("\"")
-                case UInt8(ascii: "\\"): out.append("\\")
-                case UInt8(ascii: "/"): out.append("/")
-                case UInt8(ascii: "b"): out.append("\u{08}")
-                case UInt8(ascii: "f"): out.append("\u{0C}")
-                case UInt8(ascii: "n"): out.append("\n")
-                case UInt8(ascii: "r"): out.append("\r")
-                case UInt8(ascii: "t"): out.append("\t")
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
                 case UInt8(ascii: "u"):
                     var v = try hex4()
                     if (0xD800...0xDBFF).contains(v), i + 6 <= bytes.count,
@@ -152,11 +159,10 @@ public enum StrictJSON {
                         v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
                     }
                     guard let s = Unicode.Scalar(v) else { throw fail("unpaired surrogate") }
-                    out.append(s)
+                    append(s)
                 default:
                     throw fail("bad escape")
                 }
-                runStart = i
             }
             throw fail("unterminated string")
         }

@@ -141,6 +141,15 @@ public struct Suite: Sendable, Hashable {
     public var partHashes: [String: String] = [:]
     /// The pool few-shot examples are drawn from (the items themselves, or the `source` file's items).
     public var fewshotPool: [SuiteItem] = []
+    /// Number of items; equals `items.count` unless the items are streamed (see `streamed`).
+    public var itemCount: Int
+    /// True when `items` was left empty on purpose: the items are read from `items.jsonl` one at a
+    /// time while running (`SuiteLoader.load(folder:streaming: true)`, `SuiteItemReader`).
+    public var streamed = false
+    /// For each item language, the 0-based index of its first item (languages of a `--limit` prefix).
+    public var firstItemOfLanguage: [LanguageTag: Int] = [:]
+    /// Size and modification time of `items.jsonl` when loaded; a streamed read checks it is unchanged.
+    public var itemsFileStamp = ""
 
     public init(id: String, version: String, language: LanguageTag, task: TaskKind, template: String,
                 system: String?, metrics: [MetricSpec], generation: GenerationSettings,
@@ -155,10 +164,17 @@ public struct Suite: Sendable, Hashable {
         self.generation = generation
         self.info = info
         self.items = items
+        self.itemCount = items.count
         self.contentHash = contentHash
         self.path = path
     }
 
     /// The language an item is in: its own `lang`, else the suite's.
     public func language(of item: SuiteItem) -> LanguageTag { item.lang ?? language }
+
+    /// The sorted languages of the first `n` items (works for streamed suites too).
+    public func languages(ofFirst n: Int) -> [LanguageTag] {
+        if streamed || items.isEmpty { return firstItemOfLanguage.filter { $0.value < n }.keys.sorted() }
+        return Set(items.prefix(n).map { language(of: $0) }).sorted()
+    }
 }

@@ -77,15 +77,15 @@ enum Dialect {
         return .object(body)
     }
 
-    /// Parses a 2xx response body into text, usage and finish reason.
+    /// Parses a 2xx response body into text, usage and finish reason (strict JSON: mizan's own
+    /// parser, several times faster than Foundation's here and stricter about what a server may send).
     static func parse(_ response: HTTPResponse, config: EndpointConfig) -> ModelResponse {
         var result = ModelResponse(text: nil, httpStatus: response.status, latency: response.latency)
-        result.rawBody = String(decoding: response.body.prefix(1 << 20), as: UTF8.self)
         do {
             if config.stream {
                 try parseStream(response, kind: config.kind, into: &result)
             } else {
-                guard let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
+                guard case .object(let json) = try parseJSON(response.body) else {
                     throw EndpointFailure(kind: .malformedBody, message: "response is not a JSON object")
                 }
                 try apply(json, kind: config.kind, streaming: false, into: &result)
@@ -100,41 +100,52 @@ enum Dialect {
             result.failure = EndpointFailure(kind: .malformedBody, message: "response body is not valid JSON (\(response.body.count) bytes)")
             result.text = nil
         }
+        // The raw body is kept (and stored) only when something went wrong, to show what came back.
+        if result.failure != nil { result.rawBody = String(decoding: response.body.prefix(1 << 20), as: UTF8.self) }
         return result
     }
 
     /// Folds one JSON object (whole response, SSE event or NDJSON line) into `result`. Returns true if it carried text.
     @discardableResult
-    static func apply(_ json: [String: Any], kind: EndpointKind, streaming: Bool, into result: inout ModelResponse) throws -> Bool {
+    static func apply(_ json: [String: JSONValue], kind: EndpointKind, streaming: Bool, into result: inout ModelResponse) throws -> Bool {
+        func string(_ v: JSONValue?) -> String? { if case .string(let s)? = v { return s } else { return nil } }
+        func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v { return Int(exactly: d) } else { return nil } }
         if let err = json["error"] {
-            let message = (err as? [String: Any])?["message"] as? String ?? String(describing: err)
+            let message = string(err["message"]) ?? string(err) ?? err.canonicalJSON
             throw EndpointFailure(kind: .malformedBody, message: "endpoint reported an error: \(message.prefix(200))")
         }
         var piece: String?
         switch kind {
         case .openaiChat, .openaiCompletions:
-            if let choice = (json["choices"] as? [[String: Any]])?.first {
+            if case .array(let choices)? = json["choices"], let choice = choices.first, case .object = choice {
                 if kind == .openaiChat {
-                    let message = (streaming ? choice["delta"] : choice["message"]) as? [String: Any]
-                    piece = message?["content"] as? String
+                    piece = string(choice[streaming ? "delta" : "message"]?["content"])
                 } else {
-                    piece = choice["text"] as? String
+                    piece = string(choice["text"])
                 }
-                if let f = choice["finish_reason"] as? String { result.finishReason = f }
+                if let f = string(choice["finish_reason"]) { result.finishReason = f }
             }
-            if let usage = json["usage"] as? [String: Any] {
-                if let p = usage["prompt_tokens"] as? Int { result.usage.promptTokens = p }
-                if let c = usage["completion_tokens"] as? Int { result.usage.completionTokens = c }
+            if let usage = json["usage"] {
+                if let p = int(usage["prompt_tokens"]) { result.usage.promptTokens = p }
+                if let c = int(usage["completion_tokens"]) { result.usage.completionTokens = c }
             }
         case .ollama:
-            piece = (json["message"] as? [String: Any])?["content"] as? String
-            if let r = json["done_reason"] as? String { result.finishReason = r }
-            if let p = json["prompt_eval_count"] as? Int { result.usage.promptTokens = p }
-            if let c = json["eval_count"] as? Int { result.usage.completionTokens = c }
+            piece = string(json["message"]?["content"])
+            if let r = string(json["done_reason"]) { result.finishReason = r }
+            if let p = int(json["prompt_eval_count"]) { result.usage.promptTokens = p }
+            if let c = int(json["eval_count"]) { result.usage.completionTokens = c }
         }
         guard let piece else { return false }
         result.text = (result.text ?? "") + piece
         return !piece.isEmpty
+    }
+
+    /// Strict JSON of a response body or event; invalid UTF-8 anywhere makes it malformed.
+    static func parseJSON(_ bytes: [UInt8]) throws -> JSONValue {
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            throw EndpointFailure(kind: .malformedBody, message: "response body is not valid UTF-8 (\(bytes.count) bytes)")
+        }
+        return try StrictJSON.parse(bytes: bytes)
     }
 
     static func parseStream(_ response: HTTPResponse, kind: EndpointKind, into result: inout ModelResponse) throws {
@@ -158,7 +169,7 @@ enum Dialect {
                 while payload.first == UInt8(ascii: " ") { payload = payload.dropFirst() }
                 if payload.elementsEqual("[DONE]".utf8) { finished = true; continue }
             }
-            guard let json = try JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any] else {
+            guard case .object(let json) = try parseJSON(Array(payload)) else {
                 throw EndpointFailure(kind: .malformedBody, message: "stream event is not a JSON object")
             }
             sawEvent = true
@@ -166,7 +177,7 @@ enum Dialect {
             if try apply(json, kind: kind, streaming: true, into: &result), result.timeToFirstToken == nil {
                 result.timeToFirstToken = response.arrivalTime(ofByte: offset)
             }
-            if kind == .ollama, json["done"] as? Bool == true { finished = true }
+            if kind == .ollama, json["done"] == .bool(true) { finished = true }
         }
         if !sawEvent {
             throw EndpointFailure(kind: .malformedBody, message: "streaming response carried no events")

@@ -192,11 +192,9 @@ public enum ComparisonBuilder {
                                 performanceByLanguage: Dictionary(grouping: items, by: \.language).mapValues { .of($0) })
     }
 
-    /// A seed derived from the comparison's seed and a row's suite and metric (FNV-1a over their UTF-8).
+    /// A seed derived from the comparison's seed and a row's suite and metric.
     static func seed(_ base: UInt64, _ suite: String, _ metric: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ base
-        for b in (suite + "\u{1F}" + metric).utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
+        base ^ Summarizer.fnv1a(suite + "\u{1F}" + metric)
     }
 
     /// Suite ids in first-seen order.

@@ -31,29 +31,9 @@ public struct PerformanceStats: Sendable, Hashable {
 
     /// Computes the stats of `items`.
     public static func of(_ items: [ItemRecord]) -> PerformanceStats {
-        var latencies: [Double] = [], ttfts: [Double] = [], itts: [Double] = [], tps: [Double] = []
-        var promptTokens = 0, words = 0, retries = 0, errors = 0
-        for item in items {
-            let r = item.response
-            retries += max(0, r.attempts - 1)
-            if r.failure != nil { errors += 1; continue }
-            latencies.append(r.latency)
-            if let t = r.timeToFirstToken { ttfts.append(t) }
-            if let c = r.usage.completionTokens, c > 0 {
-                let generation = r.latency - (r.timeToFirstToken ?? 0)
-                if generation > 0 { tps.append(Double(c) / generation) }
-                if let t = r.timeToFirstToken, c > 1 { itts.append((r.latency - t) / Double(c - 1)) }
-            }
-            if let p = r.usage.promptTokens, let input = item.fields["input"]?.stringValue {
-                let n = Tokenizer.words(input).count
-                if n > 0 { promptTokens += p; words += n }
-            }
-        }
-        return PerformanceStats(items: items.count, errors: errors,
-                                latencyP50: Summarizer.percentile(latencies, 0.5), latencyP95: Summarizer.percentile(latencies, 0.95),
-                                ttftP50: Summarizer.percentile(ttfts, 0.5), ttftP95: Summarizer.percentile(ttfts, 0.95),
-                                interTokenP50: Summarizer.percentile(itts, 0.5), tokensPerSecondP50: Summarizer.percentile(tps, 0.5),
-                                fertility: words > 0 ? Double(promptTokens) / Double(words) : nil, retries: retries)
+        var acc = PerformanceAccumulator()
+        for item in items { acc.add(item) }
+        return acc.stats
     }
 
     /// The stats as JSON (seconds, rates and ratios as numbers; absent values as null).
@@ -63,6 +43,42 @@ public struct PerformanceStats: Sendable, Hashable {
                         "latency_p50": n(latencyP50), "latency_p95": n(latencyP95), "ttft_p50": n(ttftP50), "ttft_p95": n(ttftP95),
                         "inter_token_p50": n(interTokenP50), "tokens_per_second_p50": n(tokensPerSecondP50),
                         "fertility": n(fertility), "retries": .number(Double(retries))])
+    }
+}
+
+/// Collects `PerformanceStats` item by item, keeping only the numbers it needs.
+public struct PerformanceAccumulator: Sendable {
+    private var latencies: [Double] = [], ttfts: [Double] = [], itts: [Double] = [], tps: [Double] = []
+    private var items = 0, promptTokens = 0, words = 0, retries = 0, errors = 0
+
+    public init() {}
+
+    /// Adds one item.
+    public mutating func add(_ item: ItemRecord) {
+        items += 1
+        let r = item.response
+        retries += max(0, r.attempts - 1)
+        if r.failure != nil { errors += 1; return }
+        latencies.append(r.latency)
+        if let t = r.timeToFirstToken { ttfts.append(t) }
+        if let c = r.usage.completionTokens, c > 0 {
+            let generation = r.latency - (r.timeToFirstToken ?? 0)
+            if generation > 0 { tps.append(Double(c) / generation) }
+            if let t = r.timeToFirstToken, c > 1 { itts.append((r.latency - t) / Double(c - 1)) }
+        }
+        if let p = r.usage.promptTokens, let input = item.fields["input"]?.stringValue {
+            let n = Tokenizer.words(input).count
+            if n > 0 { promptTokens += p; words += n }
+        }
+    }
+
+    /// The stats of the items added so far.
+    public var stats: PerformanceStats {
+        PerformanceStats(items: items, errors: errors,
+                         latencyP50: Summarizer.percentile(latencies, 0.5), latencyP95: Summarizer.percentile(latencies, 0.95),
+                         ttftP50: Summarizer.percentile(ttfts, 0.5), ttftP95: Summarizer.percentile(ttfts, 0.95),
+                         interTokenP50: Summarizer.percentile(itts, 0.5), tokensPerSecondP50: Summarizer.percentile(tps, 0.5),
+                         fertility: words > 0 ? Double(promptTokens) / Double(words) : nil, retries: retries)
     }
 }
 

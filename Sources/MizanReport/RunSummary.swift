@@ -66,52 +66,37 @@ public struct RunSummary: Sendable {
 
 /// Turns stored items into a `RunSummary`.
 public enum Summarizer {
-    /// Summarizes a stored run; bootstrap is seeded so the same data gives the same CI.
+    /// Summarizes items of a run; bootstrap is seeded so the same scores give the same CI (see `SummaryAggregator`).
     public static func summarize(run: RunRecord, items: [ItemRecord], resamples: Int = 1000, seed: UInt64 = 20_261_123) -> RunSummary {
-        var errorKinds: [String: Int] = [:]
-        var values: [String: [Double]] = [:]
-        var byLang: [String: [String: [Double]]] = [:]
-        var byTag: [String: [String: [Double]]] = [:]
-        var invalid = 0, choiceItems = 0
-        var latencies: [Double] = [], ttfts: [Double] = []
-        var promptTokens = 0, completionTokens = 0
-        for item in items {
-            if let f = item.response.failure { errorKinds[f.kind.rawValue, default: 0] += 1; continue }
-            latencies.append(item.response.latency)
-            if let t = item.response.timeToFirstToken { ttfts.append(t) }
-            promptTokens += item.response.usage.promptTokens ?? 0
-            completionTokens += item.response.usage.completionTokens ?? 0
-            for s in item.scores {
-                guard let v = s.value else { continue }
-                values[s.metric, default: []].append(v)
-                byLang[item.language, default: [:]][s.metric, default: []].append(v)
-                for tag in tags(of: item) { byTag[tag, default: [:]][s.metric, default: []].append(v) }
-                if s.metric == "choice" {
-                    choiceItems += 1
-                    if case .bool(false)? = s.details["valid"] { invalid += 1 }
-                }
-            }
-        }
-        var rng = SplitMix64(seed: seed)
-        let metrics = values.mapValues { bootstrap($0, resamples: resamples, rng: &rng) }
-        let perLanguage = byLang.mapValues { $0.mapValues { bootstrap($0, resamples: resamples, rng: &rng) } }
-        let perTag = byTag.mapValues { $0.mapValues { bootstrap($0, resamples: resamples, rng: &rng) } }
-        return RunSummary(run: run, items: items.count, errors: errorKinds.values.reduce(0, +), errorKinds: errorKinds,
-                          metrics: metrics, byLanguage: perLanguage, byTag: perTag, corpus: corpusScores(run: run, items: items),
-                          invalidAnswerRate: choiceItems > 0 ? Double(invalid) / Double(choiceItems) : nil,
-                          latencyP50: percentile(latencies, 0.5), latencyP95: percentile(latencies, 0.95),
-                          ttftP50: percentile(ttfts, 0.5), promptTokens: promptTokens, completionTokens: completionTokens,
-                          performance: .of(items),
-                          performanceByLanguage: Dictionary(grouping: items, by: \.language).mapValues { .of($0) },
-                          wallSeconds: wallSeconds(run), sampling: SamplingStats.of(items))
+        var aggregator = SummaryAggregator(run: run)
+        for item in items { aggregator.add(item) }
+        return aggregator.summary(resamples: resamples, seed: seed)
+    }
+
+    /// Summarizes a stored run straight from the store, one item at a time (same result as `items:`).
+    public static func summarize(run: RunRecord, store: any ResultStore, resamples: Int = 1000,
+                                 seed: UInt64 = 20_261_123) throws -> RunSummary {
+        var aggregator = SummaryAggregator(run: run)
+        try store.forEachItem(runID: run.id) { aggregator.add($0) }
+        return aggregator.summary(resamples: resamples, seed: seed)
+    }
+
+    /// Corpus-level scores (BLEU, chrF, TER) of `items`, by metric and by language (`all` for every item).
+    public static func corpusScores(run: RunRecord, items: [ItemRecord]) -> [String: [String: Double]] {
+        summarize(run: run, items: items, resamples: 0).corpus
+    }
+
+    /// 64-bit FNV-1a of a string's UTF-8 (slice names → bootstrap seeds).
+    static func fnv1a(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
     }
 
     /// Seconds between the run's recorded start and end.
     static func wallSeconds(_ run: RunRecord) -> Double? {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        guard let end = run.finishedAt.flatMap(f.date(from:)), let start = f.date(from: run.startedAt) else { return nil }
-        return end.timeIntervalSince(start)
+        guard let end = run.finishedAt.flatMap(isoSeconds), let start = isoSeconds(run.startedAt) else { return nil }
+        return end - start
     }
 
     /// Tags of an item: its `tags` list plus its `kind` field, if any.
@@ -120,31 +105,6 @@ public enum Summarizer {
         if case .array(let a)? = item.fields["tags"] { tags += a.compactMap(\.stringValue) }
         if let k = item.fields["kind"]?.stringValue { tags.append(k) }
         return tags
-    }
-
-    /// Corpus-level scores for metrics that define them, recomputed from stored outputs.
-    static func corpusScores(run: RunRecord, items: [ItemRecord]) -> [String: [String: Double]] {
-        guard case .array(let specs)? = run.manifest["metrics"] else { return [:] }
-        var out: [String: [String: Double]] = [:]
-        for spec in specs {
-            guard let name = spec["name"]?.stringValue else { continue }
-            var options: [String: JSONValue] = [:]
-            if case .object(let o)? = spec["options"] { options = o }
-            guard let metric = try? MetricRegistry.make(MetricSpec(name: name, options: options)) as? any CorpusMetric else { continue }
-            let inputs = items.compactMap { item -> MetricInput? in
-                guard item.response.failure == nil, let text = item.response.text else { return nil }
-                return MetricInput(itemID: item.itemID, output: text, references: item.references, choices: item.choices,
-                                   answerIndex: item.answerIndex, language: LanguageTag(item.language) ?? LanguageTag(language: "und", script: "Zyyy"),
-                                   finishReason: item.response.finishReason, fields: item.fields)
-            }
-            var scores: [String: Double] = [:]
-            if let all = metric.corpusScore(inputs) { scores["all"] = all }
-            for lang in Set(inputs.map(\.language.description)) {
-                if let v = metric.corpusScore(inputs.filter { $0.language.description == lang }) { scores[lang] = v }
-            }
-            out[name] = scores
-        }
-        return out
     }
 
     /// Percentile by linear interpolation (nil for no data).
@@ -156,18 +116,56 @@ public enum Summarizer {
         return s[lo] + (s[hi] - s[lo]) * (pos - Double(lo))
     }
 
-    /// Mean with a percentile bootstrap 95% CI.
+    /// Mean with a percentile bootstrap 95% CI. For scores that are all 0 or 1 the number of ones in
+    /// a resample is drawn straight from its binomial distribution (the distribution n draws with
+    /// replacement give), one uniform per resample instead of n draws.
     public static func bootstrap(_ xs: [Double], resamples: Int, rng: inout SplitMix64) -> MeanWithCI {
         let n = xs.count
         let mean = xs.reduce(0, +) / Double(max(n, 1))
         guard n > 1, resamples > 0 else { return MeanWithCI(mean: mean, low: mean, high: mean, n: n) }
         var means = [Double](repeating: 0, count: resamples)
-        for r in 0..<resamples {
-            var sum = 0.0
-            for _ in 0..<n { sum += xs[Int(rng.next() % UInt64(n))] }
-            means[r] = sum / Double(n)
+        if xs.allSatisfy({ $0 == 0 || $0 == 1 }) {
+            for r in 0..<resamples { means[r] = Double(binomial(n, mean, rng: &rng)) / Double(n) }
+        } else {
+            xs.withUnsafeBufferPointer { x in
+                for r in 0..<resamples {
+                    var sum = 0.0
+                    // Index by multiply-shift (the high word of draw × n): no division per draw.
+                    for _ in 0..<n { sum += x[Int(truncatingIfNeeded: rng.next().multipliedFullWidth(by: UInt64(n)).high)] }
+                    means[r] = sum / Double(n)
+                }
+            }
         }
         return MeanWithCI(mean: mean, low: percentile(means, 0.025) ?? mean, high: percentile(means, 0.975) ?? mean, n: n)
+    }
+
+    /// A Binomial(n, p) draw by inversion, searching outward from the mode (about √(np(1−p)) steps).
+    static func binomial(_ n: Int, _ p: Double, rng: inout SplitMix64) -> Int {
+        if p <= 0 { return 0 }
+        if p >= 1 { return n }
+        let mode = min(n, Int(Double(n + 1) * p))
+        let logMode = lgamma(Double(n + 1)) - lgamma(Double(mode + 1)) - lgamma(Double(n - mode + 1))
+            + Double(mode) * log(p) + Double(n - mode) * log1p(-p)
+        let pMode = exp(logMode)
+        var u = Double(rng.next() >> 11) * 0x1p-53 - pMode
+        if u < 0 { return mode }
+        let odds = p / (1 - p)
+        var lo = mode, hi = mode, pLo = pMode, pHi = pMode
+        while lo > 0 || hi < n {
+            if hi < n {
+                pHi *= Double(n - hi) / Double(hi + 1) * odds
+                hi += 1
+                u -= pHi
+                if u < 0 { return hi }
+            }
+            if lo > 0 {
+                pLo *= Double(lo) / Double(n - lo + 1) / odds
+                lo -= 1
+                u -= pLo
+                if u < 0 { return lo }
+            }
+        }
+        return mode
     }
 }
 

@@ -20,20 +20,41 @@ public struct SamplingStats: Sendable, Hashable {
 
     /// The statistics of `items`, or nil when every item has one sample.
     public static func of(_ items: [ItemRecord]) -> SamplingStats? {
-        let byItem = Dictionary(grouping: items, by: \.itemID)
-        let k = byItem.values.map(\.count).max() ?? 0
+        var acc = SamplingAccumulator()
+        for item in items { acc.add(item) }
+        return acc.stats
+    }
+}
+
+/// Collects `SamplingStats` item by item: per item id, the trimmed outputs and metric values only.
+public struct SamplingAccumulator: Sendable {
+    private var byItem: [String: (samples: Int, outputs: [String], values: [String: [Double]])] = [:]
+
+    public init() {}
+
+    /// Adds one stored sample.
+    public mutating func add(_ item: ItemRecord) {
+        var entry = byItem[item.itemID] ?? (0, [], [:])
+        entry.samples += 1
+        if item.response.failure == nil, let text = item.response.text {
+            entry.outputs.append(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        for score in item.scores { if let v = score.value { entry.values[score.metric, default: []].append(v) } }
+        byItem[item.itemID] = entry
+    }
+
+    /// The statistics, or nil when every item has one sample.
+    public var stats: SamplingStats? {
+        let k = byItem.values.map(\.samples).max() ?? 0
         guard k > 1 else { return nil }
         var perMetric: [String: [[Double]]] = [:]
         var agreeing = 0, considered = 0
-        for (_, samples) in byItem {
-            let outputs = samples.compactMap { $0.response.failure == nil ? $0.response.text?.trimmingCharacters(in: .whitespacesAndNewlines) : nil }
-            if outputs.count > 1 {
+        for (_, entry) in byItem {
+            if entry.outputs.count > 1 {
                 considered += 1
-                if Set(outputs).count == 1 { agreeing += 1 }
+                if Set(entry.outputs).count == 1 { agreeing += 1 }
             }
-            var values: [String: [Double]] = [:]
-            for s in samples { for score in s.scores { if let v = score.value { values[score.metric, default: []].append(v) } } }
-            for (metric, v) in values { perMetric[metric, default: []].append(v) }
+            for (metric, v) in entry.values { perMetric[metric, default: []].append(v) }
         }
         var passAt: [String: (Double, Double, Double)] = [:]
         for (metric, perItem) in perMetric where perItem.allSatisfy({ $0.allSatisfy { $0 == 0 || $0 == 1 } }) {

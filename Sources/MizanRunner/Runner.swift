@@ -40,6 +40,8 @@ public struct RunRequest: Sendable {
     public var samples = 1
     /// Run only this slice of the items, into the run shared by every shard of `name` (`--shard i/n`).
     public var shard: ShardSpec?
+    /// Whether stored responses to identical requests are reused (see `CacheMode`).
+    public var cache = CacheMode.auto
 
     public init(suite: Suite, endpoint: EndpointConfig, limit: Int? = nil, name: String? = nil,
                 resume: RunRecord? = nil, retryErrors: Bool = false, config: MizanConfig = MizanConfig()) {
@@ -75,6 +77,8 @@ public struct RunOutcome: Sendable {
     public var errors: Int
     /// Wall-clock seconds of the run.
     public var elapsed: Double
+    /// Items answered from the response cache in this invocation (no request sent).
+    public var cacheHits = 0
 }
 
 /// Orchestrates a run: renders prompts, sends them with bounded concurrency, scores each answer
@@ -92,6 +96,12 @@ public struct Runner: Sendable {
 
     /// Runs the suite against the endpoint. Cancelling the task stops handing out items, cancels
     /// the requests in flight, and marks the run `interrupted`; finished items stay stored.
+    ///
+    /// Structure: items are read one at a time (`SuiteItemReader`, streamed from `items.jsonl` for
+    /// a streamed suite) and expanded into (item, sample) units, skipping those a resumed run has;
+    /// a task group keeps `concurrency` units in flight; each task sends (or reuses a cached
+    /// response), scores, and commits its item through the `GroupCommitter` before it returns, and
+    /// this loop then counts it done and reports progress.
     public func run(_ request: RunRequest, progress: (@Sendable (RunProgress) -> Void)? = nil) async throws -> RunOutcome {
         let suite = request.suite
         let context = MetricContext.run(suiteFolder: suite.path, config: request.config)
@@ -102,30 +112,31 @@ public struct Runner: Sendable {
         }
         let client = try ModelClient(config: request.endpoint)
         let pacer = EndpointPacer(limit: request.endpoint.rateLimit)
-        let selected = Array(suite.items.prefix(request.limit ?? suite.items.count))
-        let mine = request.shard.map { shard in selected.filter { shard.contains($0.id) } } ?? selected
+        let selectedCount = min(request.limit ?? suite.itemCount, suite.itemCount)
+        let mineCount = try request.shard.map { try $0.count(in: suite, limit: selectedCount) } ?? selectedCount
         let samples = max(1, request.samples)
         let seedBase = suite.generation.seed ?? 1
+        let useCache = request.cache.enabled(for: suite.generation)
         let runID: String
-        var units = mine.flatMap { item in (0..<samples).map { (item, $0) } }
+        var skip: Set<String> = []
         var done = 0, errors = 0
         var previous = request.resume
         if previous == nil {
             let fingerprint = await client.fingerprint()
-            var manifest = Manifest.make(suite: suite, items: selected, endpoint: fingerprint, metrics: metrics,
-                                         harnessVersion: harnessVersion, name: request.name, retry: request.endpoint.retry,
-                                         samples: samples, seedBase: seedBase)
+            var manifest = Manifest.make(suite: suite, languages: suite.languages(ofFirst: selectedCount), itemsSelected: selectedCount,
+                                         endpoint: fingerprint, metrics: metrics, harnessVersion: harnessVersion, name: request.name,
+                                         retry: request.endpoint.retry, samples: samples, seedBase: seedBase)
+            manifest = Manifest.withCache(manifest, mode: request.cache, enabled: useCache, newHits: 0)
             var record = RunRecord(id: Runner.newRunID(), suiteID: suite.id, suiteVersion: suite.version, suiteHash: suite.contentHash,
                                    endpoint: request.endpoint.name, model: request.endpoint.model, status: "running",
-                                   startedAt: isoNow(), itemCount: selected.count, manifest: manifest)
+                                   startedAt: isoNow(), itemCount: selectedCount, manifest: manifest)
             if let shard = request.shard {
                 // Every shard of the named run computes the same id; the first creates the run, the others join it.
                 guard let name = request.name, !name.isEmpty else { throw ShardSpec.needsName }
-                manifest = shard.annotate(manifest)
-                record.id = ShardSpec.runID(name: name, suite: suite, items: selected.count, endpoint: request.endpoint.name,
+                record.id = ShardSpec.runID(name: name, suite: suite, items: selectedCount, endpoint: request.endpoint.name,
                                             model: request.endpoint.model)
-                record.manifest = manifest
-                try shard.refuseDivergence(store: store, name: name, runID: record.id, suite: suite, items: selected.count,
+                record.manifest = shard.annotate(manifest)
+                try shard.refuseDivergence(store: store, name: name, runID: record.id, suite: suite, items: selectedCount,
                                            endpoint: record.endpoint, model: record.model)
                 if !(try store.createRunIfAbsent(record)) { previous = try store.run(matching: record.id) }
             } else {
@@ -142,62 +153,125 @@ public struct Runner: Sendable {
                     + "it cannot be resumed — start a new run")
             }
             try request.shard?.check(previous)
-            let stored = try store.items(runID: runID)
-            let kept = stored.filter { $0.response.failure == nil || !request.retryErrors }
-            let keep = Set(kept.map { "\($0.itemID)#\($0.sample)" })
+            let kept = try store.storedSamples(runID: runID).filter { !$0.failed || !request.retryErrors }
+            skip = Set(kept.map { "\($0.itemID)#\($0.sample)" })
             let mineKept = kept.filter { request.shard?.contains($0.itemID) ?? true }
-            units = units.filter { !keep.contains("\($0.0.id)#\($0.1)") }
             done = mineKept.count
-            errors = mineKept.filter { $0.response.failure != nil }.count
+            errors = mineKept.filter(\.failed).count
             if request.shard == nil { try store.setStatus(runID: runID, status: "running") }
         }
         let shardStart = isoNow()
-        try request.shard.map { try store.reportShard($0.report(runID: runID, items: mine.count * samples, status: "running",
+        try request.shard.map { try store.reportShard($0.report(runID: runID, items: mineCount * samples, status: "running",
                                                                 startedAt: shardStart, finished: false)) }
-        let total = mine.count * samples
+        let total = mineCount * samples
         let start = monotonicNow()
-        var storeError: (any Error)?
+        var failure: (any Error)?
+        var units = UnitSource(reader: try SuiteItemReader(suite), limit: selectedCount, samples: samples, skip: skip, shard: request.shard)
         let concurrency = max(1, request.endpoint.concurrency)
-        await withTaskGroup(of: ItemRecord?.self) { group in
-            var next = 0
+        let committer = GroupCommitter(store: store, runID: runID, batchTarget: max(1, concurrency / 2))
+        // 1.5 times as many tasks as request slots: those waiting for their commit free their slot.
+        let slots = RequestSlots(concurrency)
+        let control = request.control
+        let cache: (any ResultStore)? = useCache ? store : nil
+        var hits = 0
+        await withTaskGroup(of: WorkerResult.self) { group in
             func launch() {
-                guard next < units.count, !Task.isCancelled, request.control?.isDraining != true else { return }
-                let (item, sample) = units[next]
-                next += 1
+                guard failure == nil, !Task.isCancelled, request.control?.isDraining != true else { return }
+                let unit: (SuiteItem, Int)?
+                do { unit = try units.next() } catch { failure = error; return }
+                guard let (item, sample) = unit else { return }
                 var settings = suite.generation
                 if samples > 1 { settings.seed = seedBase + sample }
                 group.addTask {
-                    await Runner.evaluate(item, suite: suite, settings: settings, sample: sample, client: client, pacer: pacer, metrics: metrics)
+                    guard let record = await Runner.evaluate(item, suite: suite, settings: settings, sample: sample, client: client,
+                                                             pacer: pacer, metrics: metrics, cache: cache, slots: slots,
+                                                             control: control) else { return .cancelled }
+                    do { try await committer.commit(record) } catch { return .storeFailed(error) }
+                    return .stored(failed: record.response.failure != nil, cached: record.response.attempts == 0)
                 }
             }
-            for _ in 0..<min(concurrency, units.count) { launch() }
-            while let finished = await group.next() {
-                if let record = finished {
-                    do { try store.record(runID: runID, item: record) } catch {
-                        storeError = error
-                        group.cancelAll()
-                    }
+            for _ in 0..<(concurrency + (concurrency + 1) / 2) { launch() }
+            while let result = await group.next() {
+                switch result {
+                case .stored(let failed, let cached):
                     done += 1
-                    if record.response.failure != nil { errors += 1 }
+                    if failed { errors += 1 }
+                    if cached { hits += 1 }
                     progress?(RunProgress(done: done, total: total, errors: errors, elapsed: monotonicNow() - start))
+                case .storeFailed(let error):
+                    if failure == nil { failure = error }
+                    group.cancelAll()
+                case .cancelled:
+                    break
                 }
                 launch()
             }
         }
-        let interrupted = Task.isCancelled || storeError != nil || done < total
+        committer.close()
+        let interrupted = Task.isCancelled || failure != nil || done < total
         let status = interrupted ? "interrupted" : "completed"
+        if hits > 0, let record = try? store.run(matching: runID) {
+            try store.updateManifest(runID: runID, manifest: Manifest.withCache(record.manifest, mode: request.cache, enabled: useCache, newHits: hits))
+        }
         if let shard = request.shard {
             try store.reportShard(shard.report(runID: runID, items: total, status: status, startedAt: shardStart, finished: true))
         } else {
             try store.finishRun(id: runID, status: status, finishedAt: isoNow())
         }
-        if let storeError { throw storeError }
-        return RunOutcome(runID: runID, status: status, stored: done, errors: errors, elapsed: monotonicNow() - start)
+        if let failure { throw failure }
+        return RunOutcome(runID: runID, status: status, stored: done, errors: errors, elapsed: monotonicNow() - start, cacheHits: hits)
+    }
+
+    /// What one worker task ended with.
+    enum WorkerResult: Sendable {
+        case stored(failed: Bool, cached: Bool)
+        case storeFailed(any Error)
+        case cancelled
+    }
+
+    /// The (item, sample) units of a run in order: the first `limit` items, `samples` each, minus `skip`.
+    struct UnitSource {
+        let reader: SuiteItemReader
+        var remaining: Int
+        let samples: Int
+        let skip: Set<String>
+        /// Only items of this shard, if set.
+        let shard: ShardSpec?
+        var item: SuiteItem?
+        var sample = 0
+
+        init(reader: SuiteItemReader, limit: Int, samples: Int, skip: Set<String>, shard: ShardSpec? = nil) {
+            self.reader = reader
+            self.shard = shard
+            remaining = limit
+            self.samples = samples
+            self.skip = skip
+        }
+
+        mutating func next() throws -> (SuiteItem, Int)? {
+            while true {
+                if let current = item, sample < samples {
+                    sample += 1
+                    if !skip.isEmpty && skip.contains("\(current.id)#\(sample - 1)") { continue }
+                    return (current, sample - 1)
+                }
+                item = nil
+                guard remaining > 0, let nextItem = try reader.next() else { return nil }
+                remaining -= 1
+                if let shard, !shard.contains(nextItem.id) { continue }
+                item = nextItem
+                sample = 0
+            }
+        }
     }
 
     /// Sends one item and scores it; nil when cancelled before an answer arrived.
+    /// With `cache`, a stored successful response to the identical request is reused (attempts 0).
+    /// With `slots`, the request waits for a free slot and, if the run started draining meanwhile,
+    /// is not sent (nil, as if never handed out).
     static func evaluate(_ item: SuiteItem, suite: Suite, settings: GenerationSettings, sample: Int, client: ModelClient, pacer: EndpointPacer,
-                         metrics: [any Metric]) async -> ItemRecord? {
+                         metrics: [any Metric], cache: (any ResultStore)? = nil, slots: RequestSlots? = nil,
+                         control: RunControl? = nil) async -> ItemRecord? {
         let rendered = PromptRenderer.conversation(suite, item: item)
         let prompt = RenderedPrompt(system: rendered.system, user: rendered.user, history: rendered.history,
                                     separator: rendered.separator)
@@ -206,10 +280,19 @@ public struct Runner: Sendable {
         hasher.update(client.config.generationURL)
         hasher.update([0])
         hasher.update(body)
-        let response: ModelResponse
-        do {
-            response = try await client.send(body: body, prompt: prompt, settings: settings, pacer: pacer)
-        } catch { return nil }
+        let requestHash = hasher.finalizeHex()
+        var response: ModelResponse
+        if let cache, let hit = try? cache.cachedResponse(requestHash: requestHash) {
+            response = hit
+            response.attempts = 0
+        } else {
+            do {
+                try await slots?.acquire()
+                defer { slots?.release() }
+                if control?.isDraining == true { return nil }
+                response = try await client.send(body: body, prompt: prompt, settings: settings, pacer: pacer)
+            } catch { return nil }
+        }
         let language = suite.language(of: item)
         var scores: [ScoreRecord] = []
         if let text = response.text, response.failure == nil {
@@ -218,7 +301,7 @@ public struct Runner: Sendable {
                                     fields: item.fields)
             do { scores = try await score(input, with: metrics) } catch { return nil }
         }
-        return ItemRecord(itemID: item.id, language: language.description, requestHash: hasher.finalizeHex(),
+        return ItemRecord(itemID: item.id, language: language.description, requestHash: requestHash,
                           prompt: rendered.user, response: response, scores: scores,
                           references: item.references, choices: item.choices, answerIndex: item.answerIndex, fields: item.fields,
                           sample: sample)
@@ -244,12 +327,11 @@ public struct Runner: Sendable {
 
     /// A sortable, unique run id: `YYYYMMDD-HHMMSS-xxxx`.
     public static func newRunID() -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd-HHmmss"
+        // From isoNow() (`2026-11-23T14:05:09.123Z`): no DateFormatter, which would load ICU.
+        let digits = isoNow().utf8.prefix(19).filter { $0 >= 48 && $0 <= 57 }
+        let stamp = String(decoding: digits.prefix(8), as: UTF8.self) + "-" + String(decoding: digits.dropFirst(8), as: UTF8.self)
         let suffix = String(UInt32.random(in: 0..<UInt32.max), radix: 16)
-        return f.string(from: Date()) + "-" + String(repeating: "0", count: 8 - suffix.count) + suffix
+        return stamp + "-" + String(repeating: "0", count: 8 - suffix.count) + suffix
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import MizanCore
 import MizanStore
+import MizanSuites
 
 /// One slice of a run split across processes or machines (`mizan run --shard i/n --name NAME`).
 ///
@@ -61,6 +62,17 @@ public struct ShardSpec: Sendable, Hashable, CustomStringConvertible {
             s.isASCII && (CharacterSet.alphanumerics.contains(s) || "._-".unicodeScalars.contains(s)) ? Character(s) : "-"
         }
         return String(String(kept).prefix(40)) + "-" + SHA256.hex(key).prefix(12)
+    }
+
+    /// How many of the first `limit` items of the suite are in this shard (one pass over the items).
+    func count(in suite: Suite, limit: Int) throws -> Int {
+        let reader = try SuiteItemReader(suite)
+        var n = 0
+        for _ in 0..<limit {
+            guard let item = try reader.next() else { break }
+            if contains(item.id) { n += 1 }
+        }
+        return n
     }
 
     /// The manifest with `shards: {count: n}` added.

@@ -131,4 +131,51 @@ public protocol ResultStore: Sendable {
     func run(matching id: String) throws -> RunRecord
     /// Every stored item of a run, in item order of storage.
     func items(runID: String) throws -> [ItemRecord]
+    /// Stores several finished items at once (group commit: one transaction when the store can).
+    func record(runID: String, items: [ItemRecord]) throws
+    /// Item id, sample and failed-or-not of every stored item of a run (what a resume skips).
+    func storedSamples(runID: String) throws -> [StoredSample]
+    /// Calls `body` with every stored item of a run in storage order, without holding them all.
+    /// `body` must not call back into the store.
+    func forEachItem(runID: String, _ body: (ItemRecord) throws -> Void) throws
+    /// A stored successful response (any run) to the request with this hash — the response cache;
+    /// nil when there is none (or the store keeps no cache).
+    func cachedResponse(requestHash: String) throws -> ModelResponse?
+}
+
+/// One stored (item, sample) of a run, as a resume sees it.
+public struct StoredSample: Sendable, Hashable {
+    /// Item id.
+    public var itemID: String
+    /// Sample number.
+    public var sample: Int
+    /// True when the item ended in an endpoint error.
+    public var failed: Bool
+
+    public init(itemID: String, sample: Int, failed: Bool) {
+        self.itemID = itemID
+        self.sample = sample
+        self.failed = failed
+    }
+}
+
+/// Defaults built on the basic requirements, for stores without a faster way.
+public extension ResultStore {
+    /// One `record` (one transaction) per item.
+    func record(runID: String, items: [ItemRecord]) throws {
+        for item in items { try record(runID: runID, item: item) }
+    }
+
+    /// Read through `items(runID:)`.
+    func storedSamples(runID: String) throws -> [StoredSample] {
+        try items(runID: runID).map { StoredSample(itemID: $0.itemID, sample: $0.sample, failed: $0.response.failure != nil) }
+    }
+
+    /// Read through `items(runID:)` (holds them all).
+    func forEachItem(runID: String, _ body: (ItemRecord) throws -> Void) throws {
+        for item in try items(runID: runID) { try body(item) }
+    }
+
+    /// No cache.
+    func cachedResponse(requestHash: String) throws -> ModelResponse? { nil }
 }

@@ -53,7 +53,15 @@ final class SQLiteDatabase {
         }
         sqlite3_busy_timeout(db, 10_000)
         try execute("PRAGMA journal_mode=WAL")
+        // NORMAL in WAL mode: a commit is durable against a crash of the process (SIGKILL, panic) —
+        // the WAL write reached the OS — and only an OS crash or power cut can lose the last commits;
+        // it saves an fsync per transaction. Checkpoints every 4000 pages (16 MiB of WAL) instead of
+        // 1000 copy each hot page back once rather than four times.
         try execute("PRAGMA synchronous=NORMAL")
+        try execute("PRAGMA wal_autocheckpoint=4000")
+        // Up to 16 MiB of page cache (default 2 MiB): the request-hash index of a 100,000-item
+        // run is written at random places and would otherwise be re-read from the file per insert.
+        try execute("PRAGMA cache_size=-16384")
         try execute("PRAGMA foreign_keys=ON")
     }
 
@@ -75,6 +83,13 @@ final class SQLiteDatabase {
     /// Runs one statement with bound parameters; returns its rows.
     @discardableResult
     func query(_ sql: String, _ params: [SQLValue] = []) throws -> [[SQLValue]] {
+        var rows: [[SQLValue]] = []
+        try forEachRow(sql, params) { rows.append($0) }
+        return rows
+    }
+
+    /// Runs one statement with bound parameters, handing each row to `body` as it is read.
+    func forEachRow(_ sql: String, _ params: [SQLValue] = [], _ body: ([SQLValue]) throws -> Void) throws {
         var stmt: OpaquePointer?
         if let cached = statements[sql] {
             stmt = cached
@@ -97,14 +112,14 @@ final class SQLiteDatabase {
             case .text(let v): sqlite3_bind_text(stmt, idx, v, -1, mizan_sqlite_transient())
             }
         }
-        var rows: [[SQLValue]] = []
+        let n = sqlite3_column_count(stmt)
+        var row: [SQLValue] = []
+        row.reserveCapacity(Int(n))
         while true {
             let rc = sqlite3_step(stmt)
             if rc == SQLITE_DONE { break }
             guard rc == SQLITE_ROW else { throw StoreError("store '\(path)': \(String(cString: sqlite3_errmsg(db)))") }
-            let n = sqlite3_column_count(stmt)
-            var row: [SQLValue] = []
-            row.reserveCapacity(Int(n))
+            row.removeAll(keepingCapacity: true)
             for c in 0..<n {
                 switch sqlite3_column_type(stmt, c) {
                 case SQLITE_INTEGER: row.append(.int(Int(sqlite3_column_int64(stmt, c))))
@@ -117,9 +132,8 @@ final class SQLiteDatabase {
                     } else { row.append(.text("")) }
                 }
             }
-            rows.append(row)
+            try body(row)
         }
-        return rows
     }
 
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`, rolling back on error.

@@ -145,25 +145,31 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
     }
 
     public func record(runID: String, item: ItemRecord) throws {
+        try locked { try db.transaction { try insert(runID: runID, item: item) } }
+    }
+
+    /// All items in one transaction: a group commit of items that finished together.
+    public func record(runID: String, items: [ItemRecord]) throws {
+        guard !items.isEmpty else { return }
+        try locked { try db.transaction { for item in items { try insert(runID: runID, item: item) } } }
+    }
+
+    private func insert(runID: String, item: ItemRecord) throws {
         let r = item.response
-        try locked {
-            try db.transaction {
-                let seq = try nextSeq(runID)
-                try db.query("""
-                    INSERT OR REPLACE INTO responses(run_id, item_id, sample, seq, lang, request_hash, prompt, output, http_status, latency, ttft,
-                        prompt_tokens, completion_tokens, finish_reason, error_kind, error_message, raw_body,
-                        refs, choices, answer_index, fields, attempts)
-                    VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-                    """, [.text(runID), .text(item.itemID), .int(item.sample), .int(seq), .text(item.language), .text(item.requestHash), .text(item.prompt),
-                          r.text.sql, .int(r.httpStatus), .double(r.latency), r.timeToFirstToken.sql, r.usage.promptTokens.sql,
-                          r.usage.completionTokens.sql, r.finishReason.sql, (r.failure?.kind.rawValue).sql,
-                          (r.failure?.message).sql, r.failure == nil ? .null : r.rawBody.map { String($0.prefix(4096)) }.sql,
-                          .text(JSONValue.array(item.references.map { .string($0) }).canonicalJSON),
-                          item.choices.map { JSONValue.array($0.map { .string($0) }).canonicalJSON }.sql,
-                          item.answerIndex.sql, .text(JSONValue.object(item.fields).canonicalJSON), .int(r.attempts)])
-                try insertScores(runID: runID, itemID: item.itemID, sample: item.sample, item.scores)
-            }
-        }
+        let seq = try nextSeq(runID)
+        try db.query("""
+            INSERT OR REPLACE INTO responses(run_id, item_id, sample, seq, lang, request_hash, prompt, output, http_status, latency, ttft,
+                prompt_tokens, completion_tokens, finish_reason, error_kind, error_message, raw_body,
+                refs, choices, answer_index, fields, attempts)
+            VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+            """, [.text(runID), .text(item.itemID), .int(item.sample), .int(seq), .text(item.language), .text(item.requestHash), .text(item.prompt),
+                  r.text.sql, .int(r.httpStatus), .double(r.latency), r.timeToFirstToken.sql, r.usage.promptTokens.sql,
+                  r.usage.completionTokens.sql, r.finishReason.sql, (r.failure?.kind.rawValue).sql,
+                  (r.failure?.message).sql, r.failure == nil ? .null : r.rawBody.map { String($0.prefix(4096)) }.sql,
+                  .text(JSONValue.array(item.references.map { .string($0) }).canonicalJSON),
+                  item.choices.map { JSONValue.array($0.map { .string($0) }).canonicalJSON }.sql,
+                  item.answerIndex.sql, .text(JSONValue.object(item.fields).canonicalJSON), .int(r.attempts)])
+        try insertScores(runID: runID, itemID: item.itemID, sample: item.sample, item.scores)
     }
 
     /// The next storage sequence number of a run (kept in memory after the first look-up).
@@ -240,45 +246,135 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
         return runRecord(rows[0])
     }
 
+    static let itemColumns = """
+        r.item_id, r.lang, r.request_hash, r.prompt, r.output, r.http_status, r.latency, r.ttft, r.prompt_tokens, r.completion_tokens,
+        r.finish_reason, r.error_kind, r.error_message, r.raw_body, r.refs, r.choices, r.answer_index, r.fields, r.attempts, r.sample
+        """
+
     public func items(runID: String) throws -> [ItemRecord] {
         try locked {
             var scores: [String: [ScoreRecord]] = [:]
             for row in try db.query("SELECT item_id || '#' || sample, metric, metric_version, value, details, error FROM scores WHERE run_id = ? ORDER BY metric", [.text(runID)]) {
-                let details = row[4].text.flatMap { JSONValue.parse($0) } ?? .object([:])
-                scores[row[0].text ?? "", default: []].append(
-                    ScoreRecord(metric: row[1].text ?? "", metricVersion: row[2].text ?? "", value: row[3].double, details: details, error: row[5].text))
+                scores[row[0].text ?? "", default: []].append(Self.scoreRecord(row, from: 1))
             }
-            return try db.query("""
-                SELECT item_id, lang, request_hash, prompt, output, http_status, latency, ttft, prompt_tokens, completion_tokens,
-                       finish_reason, error_kind, error_message, raw_body, refs, choices, answer_index, fields, attempts, sample
-                FROM responses WHERE run_id = ? ORDER BY seq
-                """, [.text(runID)]).map { row in
-                var failure: EndpointFailure?
-                if let k = row[11].text { failure = EndpointFailure(kind: EndpointErrorKind(rawValue: k) ?? .transfer, message: row[12].text ?? "") }
-                var response = ModelResponse(text: row[4].text, httpStatus: row[5].int ?? 0, latency: row[6].double ?? 0,
-                                             timeToFirstToken: row[7].double,
-                                             usage: TokenUsage(promptTokens: row[8].int, completionTokens: row[9].int),
-                                             finishReason: row[10].text, failure: failure, rawBody: row[13].text)
-                let id = row[0].text ?? ""
-                func decode(_ v: SQLValue) -> JSONValue? { v.text.flatMap { JSONValue.parse($0) } }
-                let strings: (JSONValue?) -> [String]? = { v in
-                    if case .array(let a)? = v { return a.compactMap(\.stringValue) } else { return nil }
-                }
-                response.attempts = row[18].int ?? 1
-                var fields: [String: JSONValue] = [:]
-                if case .object(let o)? = decode(row[17]) { fields = o }
-                return ItemRecord(itemID: id, language: row[1].text ?? "", requestHash: row[2].text ?? "", prompt: row[3].text ?? "",
-                                  response: response, scores: scores["\(id)#\(row[19].int ?? 0)"] ?? [], references: strings(decode(row[14])) ?? [],
-                                  choices: strings(decode(row[15])), answerIndex: row[16].int, fields: fields,
-                                  sample: row[19].int ?? 0)
+            return try db.query("SELECT \(Self.itemColumns) FROM responses r WHERE run_id = ? ORDER BY seq", [.text(runID)]).map { row in
+                Self.itemRecord(row, scores: scores["\(row[0].text ?? "")#\(row[19].int ?? 0)"] ?? [])
             }
         }
     }
+
+    /// Streams the run's items in (item id, sample) order, each with its scores, through one query.
+    public func forEachItem(runID: String, _ body: (ItemRecord) throws -> Void) throws {
+        try locked {
+            var current: ItemRecord?
+            var key: (String, Int) = ("", -1)
+            try db.forEachRow("""
+                SELECT \(Self.itemColumns), s.metric, s.metric_version, s.value, s.details, s.error
+                FROM responses r LEFT JOIN scores s ON s.run_id = r.run_id AND s.item_id = r.item_id AND s.sample = r.sample
+                WHERE r.run_id = ? ORDER BY r.item_id, r.sample, s.metric
+                """, [.text(runID)]) { row in
+                let rowKey = (row[0].text ?? "", row[19].int ?? 0)
+                if rowKey != key {
+                    if let done = current { try body(done) }
+                    current = Self.itemRecord(row, scores: [])
+                    key = rowKey
+                }
+                if row[20] != .null { current?.scores.append(Self.scoreRecord(row, from: 20)) }
+            }
+            if let done = current { try body(done) }
+        }
+    }
+
+    public func storedSamples(runID: String) throws -> [StoredSample] {
+        try locked {
+            try db.query("SELECT item_id, sample, error_kind IS NOT NULL FROM responses WHERE run_id = ?", [.text(runID)]).map {
+                StoredSample(itemID: $0[0].text ?? "", sample: $0[1].int ?? 0, failed: $0[2].int == 1)
+            }
+        }
+    }
+
+    /// The first stored successful response with this request hash (index `responses_request_hash`).
+    public func cachedResponse(requestHash: String) throws -> ModelResponse? {
+        try locked {
+            try db.query("""
+                SELECT output, http_status, latency, ttft, prompt_tokens, completion_tokens, finish_reason FROM responses
+                WHERE request_hash = ? AND error_kind IS NULL AND output IS NOT NULL LIMIT 1
+                """, [.text(requestHash)]).first.map { row in
+                ModelResponse(text: row[0].text, httpStatus: row[1].int ?? 200, latency: row[2].double ?? 0, timeToFirstToken: row[3].double,
+                              usage: TokenUsage(promptTokens: row[4].int, completionTokens: row[5].int), finishReason: row[6].text)
+            }
+        }
+    }
+
+    private static func scoreRecord(_ row: [SQLValue], from i: Int) -> ScoreRecord {
+        let details = row[i + 3].text.flatMap { JSONValue.parse($0) } ?? .object([:])
+        return ScoreRecord(metric: row[i].text ?? "", metricVersion: row[i + 1].text ?? "", value: row[i + 2].double, details: details,
+                           error: row[i + 4].text)
+    }
+
+    private static func itemRecord(_ row: [SQLValue], scores: [ScoreRecord]) -> ItemRecord {
+        var failure: EndpointFailure?
+        if let k = row[11].text { failure = EndpointFailure(kind: EndpointErrorKind(rawValue: k) ?? .transfer, message: row[12].text ?? "") }
+        var response = ModelResponse(text: row[4].text, httpStatus: row[5].int ?? 0, latency: row[6].double ?? 0,
+                                     timeToFirstToken: row[7].double,
+                                     usage: TokenUsage(promptTokens: row[8].int, completionTokens: row[9].int),
+                                     finishReason: row[10].text, failure: failure, rawBody: row[13].text)
+        func decode(_ v: SQLValue) -> JSONValue? { v.text.flatMap { JSONValue.parse($0) } }
+        let strings: (JSONValue?) -> [String]? = { v in
+            if case .array(let a)? = v { return a.compactMap(\.stringValue) } else { return nil }
+        }
+        response.attempts = row[18].int ?? 1
+        var fields: [String: JSONValue] = [:]
+        if case .object(let o)? = decode(row[17]) { fields = o }
+        return ItemRecord(itemID: row[0].text ?? "", language: row[1].text ?? "", requestHash: row[2].text ?? "", prompt: row[3].text ?? "",
+                          response: response, scores: scores, references: strings(decode(row[14])) ?? [],
+                          choices: strings(decode(row[15])), answerIndex: row[16].int, fields: fields,
+                          sample: row[19].int ?? 0)
+    }
 }
 
-/// The current time as ISO-8601 with milliseconds, UTC.
+/// The current time as ISO-8601 with milliseconds, UTC (`2026-11-23T14:05:09.123Z`). Formatted by hand:
+/// Foundation's date formatters load ICU, which costs megabytes of memory on every run.
 public func isoNow() -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return f.string(from: Date())
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    var seconds = time_t(ts.tv_sec)
+    var t = tm()
+    gmtime_r(&seconds, &t)
+    func pad(_ v: Int32, _ width: Int) -> String {
+        let s = String(v)
+        return String(repeating: "0", count: max(0, width - s.count)) + s
+    }
+    return "\(pad(t.tm_year + 1900, 4))-\(pad(t.tm_mon + 1, 2))-\(pad(t.tm_mday, 2))T\(pad(t.tm_hour, 2)):\(pad(t.tm_min, 2)):"
+        + "\(pad(t.tm_sec, 2)).\(pad(Int32(ts.tv_nsec / 1_000_000), 3))Z"
+}
+
+/// Seconds since 1970 of an ISO-8601 UTC time as `isoNow` writes it (`…Z`, optional fraction); nil otherwise.
+public func isoSeconds(_ text: String) -> Double? {
+    let b = Array(text.utf8)
+    func num(_ from: Int, _ count: Int) -> Int? {
+        guard from + count <= b.count else { return nil }
+        var v = 0
+        for c in b[from..<(from + count)] {
+            guard c >= 48 && c <= 57 else { return nil }
+            v = v * 10 + Int(c - 48)
+        }
+        return v
+    }
+    guard b.count >= 20, b[4] == 45, b[7] == 45, b[10] == 84, b[13] == 58, b[16] == 58, b.last == 90,
+          let year = num(0, 4), let month = num(5, 2), let day = num(8, 2), let hour = num(11, 2), let minute = num(14, 2),
+          let second = num(17, 2) else { return nil }
+    var fraction = 0.0
+    if b.count > 20 {
+        guard b[19] == 46, let f = num(20, b.count - 21) else { return nil }
+        fraction = Double(f) / pow(10, Double(b.count - 21))
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = month <= 2 ? year - 1 : year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yoe = y - era * 400
+    let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    let days = era * 146_097 + doe - 719_468
+    return Double(days * 86400 + hour * 3600 + minute * 60 + second) + fraction
 }

@@ -3,37 +3,49 @@ import MizanCore
 import MizanMetrics
 import MizanYAML
 
-/// Parses `items.jsonl`, collecting every problem with its line.
+/// Parses `items.jsonl`, collecting every problem with its line. Feed it whole files (`parse`) or
+/// one line at a time (`parseLine`, used by the streaming reader); duplicate ids are tracked across lines.
 struct ItemsParser {
     let file: String
     let header: SuiteHeader
+    private let placeholders: [String]
+    private let needsReference: Bool
+    private var seen: [String: Int] = [:]
 
-    func parse(_ data: Data, errors: inout [InputError]) -> [SuiteItem] {
-        var items: [SuiteItem] = []
-        var seen: [String: Int] = [:]
-        let bytes = [UInt8](data)
-        var lineNo = 0
-        var start = 0
-        let placeholders = PromptRenderer.placeholders(in: header.template)
-        let needsReference = header.task == .generation
+    init(file: String, header: SuiteHeader) {
+        self.file = file
+        self.header = header
+        placeholders = PromptRenderer.placeholders(in: header.template)
+        needsReference = header.task == .generation
             && header.metrics.contains { !SuiteLoader.referenceFree.contains($0.name) }
-        while start <= bytes.count {
-            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
-            lineNo += 1
-            let lineBytes = bytes[start..<end]
-            start = end + 1
-            if lineBytes.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { if end == bytes.count { break } else { continue } }
+    }
+
+    /// Every item of a whole file.
+    mutating func parse(_ data: Data, errors: inout [InputError]) -> [SuiteItem] {
+        var items: [SuiteItem] = []
+        let reader = LineReader(data: data)
+        while let (lineNo, line) = reader.next() {
+            parseLine(line, lineNo: lineNo, errors: &errors) { items.append($0) }
+        }
+        return items
+    }
+
+    /// The item(s) of one line (the base item, then its language variants), passed to `emit`.
+    mutating func parseLine(_ lineBytes: ArraySlice<UInt8>, lineNo: Int, errors: inout [InputError], emit: (SuiteItem) -> Void) {
+        let placeholders = self.placeholders, needsReference = self.needsReference, header = self.header
+        do {
+            if lineBytes.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { return }
             func fail(_ field: String?, _ problem: String, _ remedy: String) {
                 errors.append(InputError(file: file, line: lineNo, field: field, problem: problem, remedy: remedy))
             }
             guard let text = String(validating: lineBytes, as: UTF8.self) else {
-                fail(nil, "line is not valid UTF-8", "re-save the file as UTF-8"); continue
+                fail(nil, "line is not valid UTF-8", "re-save the file as UTF-8"); return
             }
             guard let json = JSONValue.parse(text), case .object(let fields) = json else {
                 fail(nil, "line is not a JSON object", "write one JSON object per line, e.g. {\"id\": \"1\", \"input\": \"…\", \"reference\": \"…\"}")
-                continue
+                return
             }
-            guard let baseID = fields["id"]?.stringValue, !baseID.isEmpty else { fail("id", "missing item id", "add a unique \"id\""); continue }
+            guard let baseID = fields["id"]?.stringValue, !baseID.isEmpty else { fail("id", "missing item id", "add a unique \"id\""); return }
             func build(_ fields: [String: JSONValue], id: String) -> SuiteItem? {
                 if let first = seen[id] { fail("id", "duplicate item id '\(id)' (first on line \(first))", "give every item a unique id"); return nil }
                 seen[id] = lineNo
@@ -87,14 +99,14 @@ struct ItemsParser {
             }
             var base = fields
             base["variants"] = nil
-            if let item = build(base, id: baseID) { items.append(item) }
+            if let item = build(base, id: baseID) { emit(item) }
             // One prompt per language variant: {"variants": {"ary-Latn": {"input": …, "reference": …}}}
             // adds item "<id>@ary-Latn" in that language, its fields overriding the base item's.
             if let v = fields["variants"] {
                 guard case .object(let variants) = v else {
                     fail("variants", "item '\(baseID)': variants must map language tags to field overrides",
                          "write \"variants\": {\"ary-Latn\": {\"input\": \"…\", \"reference\": \"…\"}}")
-                    continue
+                    return
                 }
                 for tag in variants.keys.sorted() {
                     guard case .object(let overrides) = variants[tag]!, LanguageTag(tag) != nil else {
@@ -108,11 +120,10 @@ struct ItemsParser {
                     merged["lang"] = .string(tag)
                     merged["variant_of"] = .string(baseID)
                     merged["id"] = .string("\(baseID)@\(tag)")
-                    if let item = build(merged, id: "\(baseID)@\(tag)") { items.append(item) }
+                    if let item = build(merged, id: "\(baseID)@\(tag)") { emit(item) }
                 }
             }
         }
-        return items
     }
 
     static func answerIndex(_ answer: JSONValue, choices: [String]) -> Int? {

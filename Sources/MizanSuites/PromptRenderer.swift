@@ -87,21 +87,38 @@ public enum PromptRenderer {
         return Array(candidates.prefix(settings.count))
     }
 
-    /// Renders the user turn and system prompt for `item`.
+    /// Renders the user turn and system prompt for `item` (byte-level scan for `{{…}}`: this runs
+    /// once per request, and Foundation's string search is slow here).
     public static func render(_ suite: Suite, item: SuiteItem) -> (system: String?, user: String) {
-        var out = ""
-        var rest = suite.template[...]
-        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
-            out += rest[..<open.lowerBound]
-            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-            if name == "choices", let choices = item.choices {
-                out += choiceLines(choices, language: suite.language(of: item))
-            } else if let v = item.fields[name] {
-                out += v.stringValue ?? v.canonicalJSON
+        var template = suite.template
+        let out: [UInt8] = template.withUTF8 { t in
+            var out: [UInt8] = []
+            out.reserveCapacity(t.count + 64)
+            var i = 0, copied = 0
+            func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+            while i + 1 < t.count {
+                guard t[i] == UInt8(ascii: "{"), t[i + 1] == UInt8(ascii: "{") else { i += 1; continue }
+                var close = i + 2
+                while close + 1 < t.count, !(t[close] == UInt8(ascii: "}") && t[close + 1] == UInt8(ascii: "}")) { close += 1 }
+                guard close + 1 < t.count else { break }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: t[copied..<i]))
+                var lo = i + 2, hi = close
+                while lo < hi, isSpace(t[lo]) { lo += 1 }
+                while hi > lo, isSpace(t[hi - 1]) { hi -= 1 }
+                let raw = String(decoding: UnsafeBufferPointer(rebasing: t[lo..<hi]), as: UTF8.self)
+                // Other Unicode spaces are trimmed as `placeholders(in:)` trims them.
+                let name = raw.utf8.allSatisfy { $0 < 0x80 } ? raw : raw.trimmingCharacters(in: .whitespaces)
+                if name == "choices", let choices = item.choices {
+                    out.append(contentsOf: choiceLines(choices, language: suite.language(of: item)).utf8)
+                } else if let v = item.fields[name] {
+                    out.append(contentsOf: (v.stringValue ?? v.canonicalJSON).utf8)
+                }
+                i = close + 2
+                copied = i
             }
-            rest = rest[close.upperBound...]
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: t[copied..<t.count]))
+            return out
         }
-        out += rest
-        return (suite.system, out)
+        return (suite.system, String(decoding: out, as: UTF8.self))
     }
 }

@@ -35,7 +35,18 @@ struct SuiteHeader {
         return parts
     }
 
-    static let semver = try! NSRegularExpression(pattern: #"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$"#)
+    /// Whether `v` is MAJOR.MINOR.PATCH with an optional `-prerelease` (`^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`),
+    /// checked by hand: NSRegularExpression loads ICU.
+    static func isSemver(_ v: String) -> Bool {
+        let (core, dash, pre) = { () -> (Substring, Bool, Substring) in
+            if let i = v.firstIndex(of: "-") { return (v[..<i], true, v[v.index(after: i)...]) }
+            return (v[...], false, "")
+        }()
+        let parts = core.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }) else { return false }
+        guard dash else { return true }
+        return !pre.isEmpty && pre.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 46 || $0 == 45 }
+    }
 
     static func parse(_ root: YAMLValue, folder: String) throws -> SuiteHeader {
         var errors: [InputError] = []
@@ -55,7 +66,7 @@ struct SuiteHeader {
         if let v = required("version", "1.0.0") {
             attempt {
                 h.version = try v.string()
-                if SuiteHeader.semver.firstMatch(in: h.version, range: NSRange(h.version.startIndex..., in: h.version)) == nil {
+                if !SuiteHeader.isSemver(h.version) {
                     throw v.error("version '\(h.version)' is not semantic (MAJOR.MINOR.PATCH)", remedy: "write e.g. 1.0.0")
                 }
             }

@@ -33,16 +33,19 @@ public enum SuiteLoader {
             .filter { FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("suite.yaml")) }
     }
 
-    /// Loads a suite folder, throwing `InputErrors` listing every problem found.
-    public static func load(folder: String) throws -> Suite {
+    /// Loads a suite folder, throwing `InputErrors` listing every problem found. With `streaming`,
+    /// every item is still parsed, validated and hashed, but not kept: `items` stays empty and
+    /// `SuiteItemReader` reads them again while running (unless few-shot examples come from the
+    /// items themselves, which keeps them in memory).
+    public static func load(folder: String, streaming: Bool = false) throws -> Suite {
         var errors: [InputError] = []
-        let suite = loadCollecting(folder: folder, errors: &errors)
+        let suite = loadCollecting(folder: folder, errors: &errors, streaming: streaming)
         if !errors.isEmpty || suite == nil { throw InputErrors(errors) }
         return suite!
     }
 
     /// Loads what it can and appends every problem to `errors`.
-    public static func loadCollecting(folder: String, errors: inout [InputError]) -> Suite? {
+    public static func loadCollecting(folder: String, errors: inout [InputError], streaming: Bool = false) -> Suite? {
         let yamlPath = (folder as NSString).appendingPathComponent("suite.yaml")
         let itemsPath = (folder as NSString).appendingPathComponent("items.jsonl")
         let header: SuiteHeader
@@ -55,23 +58,34 @@ public enum SuiteLoader {
         } catch {
             errors.append(InputError(file: yamlPath, problem: "\(error)", remedy: "fix the file")); return nil
         }
-        guard let data = FileManager.default.contents(atPath: itemsPath) else {
+        guard let lines = LineReader(path: itemsPath) else {
             errors.append(InputError(file: itemsPath, problem: "missing items file", remedy: "add items.jsonl with one JSON object per line"))
             return nil
         }
-        let items = ItemsParser(file: itemsPath, header: header).parse(data, errors: &errors)
-        if items.isEmpty && errors.isEmpty {
-            errors.append(InputError(file: itemsPath, problem: "no items", remedy: "add at least one JSON line"))
-        }
+        let stamp = Self.stamp(of: itemsPath)
+        let keepItems = !streaming || header.fewshot?.source == "items"
+        var parser = ItemsParser(file: itemsPath, header: header)
+        var items: [SuiteItem] = []
+        var count = 0
+        var firstOfLanguage: [LanguageTag: Int] = [:]
         var hash = SHA256()
         var itemsHash = SHA256()
         hash.update(header.canonical)
-        for item in items {
-            let line = JSONValue.object(item.fields).canonicalJSON
-            hash.update("\n")
-            hash.update(line)
-            itemsHash.update(line)
-            itemsHash.update("\n")
+        while let (lineNo, line) = lines.next() {
+            parser.parseLine(line, lineNo: lineNo, errors: &errors) { item in
+                let canonical = JSONValue.object(item.fields).canonicalJSON
+                hash.update("\n")
+                hash.update(canonical)
+                itemsHash.update(canonical)
+                itemsHash.update("\n")
+                let language = item.lang ?? header.language
+                if firstOfLanguage[language] == nil { firstOfLanguage[language] = count }
+                count += 1
+                if keepItems { items.append(item) }
+            }
+        }
+        if count == 0 && errors.isEmpty {
+            errors.append(InputError(file: itemsPath, problem: "no items", remedy: "add at least one JSON line"))
         }
         var pool = items
         if let f = header.fewshot, f.source != "items" {
@@ -79,7 +93,8 @@ public enum SuiteLoader {
             if let data = FileManager.default.contents(atPath: poolPath) {
                 var poolHeader = header
                 poolHeader.fewshot = nil
-                pool = ItemsParser(file: poolPath, header: poolHeader).parse(data, errors: &errors)
+                var poolParser = ItemsParser(file: poolPath, header: poolHeader)
+                pool = poolParser.parse(data, errors: &errors)
                 for example in pool {
                     hash.update("\nfewshot:")
                     hash.update(JSONValue.object(example.fields).canonicalJSON)
@@ -90,7 +105,7 @@ public enum SuiteLoader {
                                          remedy: "give a JSONL file relative to the suite folder, or `items`"))
             }
         }
-        if let f = header.fewshot, f.source == "items", items.count <= f.count {
+        if let f = header.fewshot, f.source == "items", count <= f.count {
             errors.append(InputError(file: yamlPath, field: "fewshot.count",
                                      problem: "fewshot.count \(f.count) needs more than \(f.count) items to draw from",
                                      remedy: "lower the count or use a separate source file"))
@@ -102,6 +117,18 @@ public enum SuiteLoader {
         suite.fewshot = header.fewshot
         suite.partHashes = header.partHashes.merging(["items": itemsHash.finalizeHex()]) { a, _ in a }
         suite.fewshotPool = header.fewshot == nil ? [] : pool
+        suite.itemCount = count
+        suite.streamed = !keepItems
+        suite.firstItemOfLanguage = firstOfLanguage
+        suite.itemsFileStamp = stamp
         return suite
+    }
+
+    /// Size and modification time of a file, to notice it changed.
+    static func stamp(of path: String) -> String {
+        guard let a = try? FileManager.default.attributesOfItem(atPath: path) else { return "" }
+        let size = (a[.size] as? NSNumber)?.int64Value ?? -1
+        let modified = (a[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        return "\(size)@\(modified)"
     }
 }

@@ -14,6 +14,8 @@ public final class CurlEngine: @unchecked Sendable {
         var registered: [Int: CurlTransfer] = [:]
         var nextID = 0
         var stopping = false
+        /// A wake-up was sent that the loop has not yet answered by taking `pending`.
+        var wakeupSent = false
     }
 
     private let multi: UnsafeMutableRawPointer
@@ -45,18 +47,20 @@ public final class CurlEngine: @unchecked Sendable {
             try await withCheckedThrowingContinuation { (cont: CheckedContinuation<HTTPResponse, any Error>) in
                 let transfer = CurlTransfer(request: request, id: id)
                 transfer.continuation = cont
-                let alreadyCancelled = state.withLock { s -> Bool in
-                    if s.cancelled.remove(id) != nil || s.stopping { return true }
+                let (alreadyCancelled, wake) = state.withLock { s -> (Bool, Bool) in
+                    if s.cancelled.remove(id) != nil || s.stopping { return (true, false) }
                     s.pending.append(transfer)
                     s.registered[id] = transfer
-                    return false
+                    defer { s.wakeupSent = true }
+                    return (false, !s.wakeupSent)
                 }
                 if alreadyCancelled {
                     transfer.continuation = nil
                     cont.resume(throwing: TransportError(kind: .cancelled, message: "cancelled before start", elapsed: 0))
                     return
                 }
-                curl_multi_wakeup(multi)
+                // One wake-up per batch of new transfers: the loop takes them all at once.
+                if wake { curl_multi_wakeup(multi) }
             }
         } onCancel: {
             state.withLock { s in s.cancelled.insert(id) }
@@ -71,6 +75,7 @@ public final class CurlEngine: @unchecked Sendable {
             let (incoming, cancels, stopping) = state.withLock { s -> ([CurlTransfer], Set<Int>, Bool) in
                 let p = s.pending
                 s.pending.removeAll()
+                s.wakeupSent = false
                 // Keep ids of transfers not yet registered: their send() checks the set itself.
                 let c = s.cancelled.filter { s.registered[$0] != nil }
                 s.cancelled.subtract(c)

@@ -120,14 +120,17 @@ private let curlHeaderCallback: mizan_write_callback = { ptr, size, nmemb, userd
     let count = size * nmemb
     guard let ptr, let userdata else { return count }
     let t = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
-    let line = ptr.withMemoryRebound(to: UInt8.self, capacity: count) {
-        String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self)
-    }
-    if line.hasPrefix("HTTP/") { t.headers = [:]; return count } // a new response (e.g. after 100 Continue)
-    if let colon = line.firstIndex(of: ":") {
-        let name = line[..<colon].lowercased()
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-        t.headers[name] = value
+    // Byte-level parsing (no Foundation string trimming: this runs for every header of every response).
+    ptr.withMemoryRebound(to: UInt8.self, capacity: count) { p in
+        let line = UnsafeBufferPointer(start: p, count: count)
+        if line.starts(with: "HTTP/".utf8) { t.headers = [:]; return } // a new response (e.g. after 100 Continue)
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+        var lo = colon + 1, hi = count
+        while lo < hi, isSpace(line[lo]) { lo += 1 }
+        while hi > lo, isSpace(line[hi - 1]) { hi -= 1 }
+        let name = String(decoding: UnsafeBufferPointer(rebasing: line[..<colon]), as: UTF8.self).lowercased()
+        t.headers[name] = String(decoding: UnsafeBufferPointer(rebasing: line[lo..<hi]), as: UTF8.self)
     }
     return count
 }

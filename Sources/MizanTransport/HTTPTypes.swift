@@ -62,7 +62,8 @@ public struct HTTPRequest: Sendable {
     /// Largest response body accepted, in bytes; beyond it the transfer fails as `tooLarge`.
     public var maxResponseBytes: Int
     /// Use a new connection and close it afterwards (for retries: libcurl silently re-sends a request
-    /// when a reused keep-alive connection dies, which would make retry counts unbounded).
+    /// when a reused keep-alive connection turns out dead — up to 5 times, `CONN_MAX_RETRIES` in 7.88,
+    /// with no option to change it — so a retry on a fresh connection is exactly one more request).
     public var freshConnection = false
 
     public init(url: String, method: String = "GET", headers: [(String, String)] = [], body: [UInt8]? = nil,

@@ -54,9 +54,10 @@ struct ShowCommand: AsyncParsableCommand {
             let f = format
             let store = try storeOptions.openStore()
             let run = try store.run(matching: runID)
-            let stored = try store.items(runID: run.id)
             guard resamples >= 0 else { throw UsageError("--resamples must be 0 or more") }
-            let summary = Summarizer.summarize(run: run, items: stored, resamples: resamples, seed: seed)
+            // Items are loaded only for --items; the summary streams from the store.
+            let stored = items ? try store.items(runID: run.id) : []
+            let summary = try Summarizer.summarize(run: run, store: store, resamples: resamples, seed: seed)
             let shards = try run.shardCount.map { (try store.shards(runID: run.id), $0) }
             if f == .json {
                 var o = SummaryTables.json(summary)

@@ -125,7 +125,7 @@ enum SuiteImporter {
             throw UsageError("--licence is required: mizan records the licence of your copy in suite.yaml; "
                 + "pass it, e.g. --licence \"CC BY-SA 4.0\" for FLORES+ or Belebele")
         }
-        if SuiteHeader.semver.firstMatch(in: options.version, range: NSRange(options.version.startIndex..., in: options.version)) == nil {
+        if !SuiteHeader.isSemver(options.version) {
             throw UsageError("--version '\(options.version)' is not semantic (MAJOR.MINOR.PATCH); write e.g. 1.0.0")
         }
         if let limit = options.limit, limit < 1 { throw UsageError("--limit must be at least 1") }

@@ -1,0 +1,123 @@
+import Foundation
+import MizanCore
+import MizanMetrics
+import MizanStore
+
+/// Builds a `RunSummary` from items fed one at a time (`add`), keeping per slice only compact
+/// arrays of scores and measurements — never the items — so a 100,000-item run is summarised
+/// straight from the store (`Summarizer.summarize(run:store:)`).
+///
+/// Confidence intervals: every slice (metric, language × metric, tag × metric) is bootstrapped
+/// with its own generator, seeded from the summary seed and the slice's name, over its values in
+/// sorted order. So the interval depends only on the scores — not on the order items finished in,
+/// nor on dictionary order — and slices are computed in parallel.
+public struct SummaryAggregator {
+    /// The run being summarised.
+    public let run: RunRecord
+    private var items = 0
+    private var errorKinds: [String: Int] = [:]
+    private var values: [String: [Double]] = [:]
+    private var byLanguage: [String: [String: [Double]]] = [:]
+    private var byTag: [String: [String: [Double]]] = [:]
+    private var invalid = 0, choiceItems = 0
+    private var latencies: [Double] = [], ttfts: [Double] = []
+    private var promptTokens = 0, completionTokens = 0
+    private var performance = PerformanceAccumulator()
+    private var performanceByLanguage: [String: PerformanceAccumulator] = [:]
+    private var sampling: SamplingAccumulator?
+    private let corpusMetrics: [(name: String, metric: any CorpusMetric)]
+    private var corpusInputs: [MetricInput] = []
+
+    /// Starts an empty summary of `run`.
+    public init(run: RunRecord) {
+        self.run = run
+        var corpus: [(String, any CorpusMetric)] = []
+        if case .array(let specs)? = run.manifest["metrics"] {
+            for spec in specs {
+                guard let name = spec["name"]?.stringValue else { continue }
+                var options: [String: JSONValue] = [:]
+                if case .object(let o)? = spec["options"] { options = o }
+                if let metric = try? MetricRegistry.make(MetricSpec(name: name, options: options)) as? any CorpusMetric {
+                    corpus.append((name, metric))
+                }
+            }
+        }
+        corpusMetrics = corpus
+        // Per-item sample bookkeeping only when the run may hold several samples per item.
+        let declared = run.manifest["samples"]?["count"]?.doubleValue
+        sampling = declared.map { $0 > 1 } ?? true ? SamplingAccumulator() : nil
+    }
+
+    /// Adds one stored item.
+    public mutating func add(_ item: ItemRecord) {
+        items += 1
+        performance.add(item)
+        performanceByLanguage[item.language, default: PerformanceAccumulator()].add(item)
+        sampling?.add(item)
+        if let f = item.response.failure { errorKinds[f.kind.rawValue, default: 0] += 1; return }
+        latencies.append(item.response.latency)
+        if let t = item.response.timeToFirstToken { ttfts.append(t) }
+        promptTokens += item.response.usage.promptTokens ?? 0
+        completionTokens += item.response.usage.completionTokens ?? 0
+        let tags = Summarizer.tags(of: item)
+        for s in item.scores {
+            guard let v = s.value else { continue }
+            values[s.metric, default: []].append(v)
+            byLanguage[item.language, default: [:]][s.metric, default: []].append(v)
+            for tag in tags { byTag[tag, default: [:]][s.metric, default: []].append(v) }
+            if s.metric == "choice" {
+                choiceItems += 1
+                if case .bool(false)? = s.details["valid"] { invalid += 1 }
+            }
+        }
+        if !corpusMetrics.isEmpty, let text = item.response.text {
+            corpusInputs.append(MetricInput(itemID: item.itemID, output: text, references: item.references, choices: item.choices,
+                                            answerIndex: item.answerIndex,
+                                            language: LanguageTag(item.language) ?? LanguageTag(language: "und", script: "Zyyy"),
+                                            finishReason: item.response.finishReason, fields: item.fields))
+        }
+    }
+
+    /// The summary of everything added; bootstrap with `resamples` draws seeded by `seed`.
+    public func summary(resamples: Int = 1000, seed: UInt64 = 20_261_123) -> RunSummary {
+        // Every slice gets its own seeded generator, so slices are independent and run in parallel.
+        var slices: [(key: String, values: [Double])] = values.map { ("metric\u{1F}\($0.key)", $0.value) }
+        for (lang, m) in byLanguage { for (metric, v) in m { slices.append(("language\u{1F}\(lang)\u{1F}\(metric)", v)) } }
+        for (tag, m) in byTag { for (metric, v) in m { slices.append(("tag\u{1F}\(tag)\u{1F}\(metric)", v)) } }
+        let results = SliceResults()
+        let work = slices
+        DispatchQueue.concurrentPerform(iterations: work.count) { i in
+            var rng = SplitMix64(seed: seed ^ Summarizer.fnv1a(work[i].key))
+            results.set(work[i].key, Summarizer.bootstrap(work[i].values.sorted(), resamples: resamples, rng: &rng))
+        }
+        let ci = results.all
+        var metrics: [String: MeanWithCI] = [:], perLanguage: [String: [String: MeanWithCI]] = [:], perTag: [String: [String: MeanWithCI]] = [:]
+        for metric in values.keys { metrics[metric] = ci["metric\u{1F}\(metric)"] }
+        for (lang, m) in byLanguage { for metric in m.keys { perLanguage[lang, default: [:]][metric] = ci["language\u{1F}\(lang)\u{1F}\(metric)"] } }
+        for (tag, m) in byTag { for metric in m.keys { perTag[tag, default: [:]][metric] = ci["tag\u{1F}\(tag)\u{1F}\(metric)"] } }
+        var corpus: [String: [String: Double]] = [:]
+        for (name, metric) in corpusMetrics {
+            var scores: [String: Double] = [:]
+            if let all = metric.corpusScore(corpusInputs) { scores["all"] = all }
+            for lang in Set(corpusInputs.map(\.language.description)) {
+                if let v = metric.corpusScore(corpusInputs.filter { $0.language.description == lang }) { scores[lang] = v }
+            }
+            corpus[name] = scores
+        }
+        return RunSummary(run: run, items: items, errors: errorKinds.values.reduce(0, +), errorKinds: errorKinds,
+                          metrics: metrics, byLanguage: perLanguage, byTag: perTag, corpus: corpus,
+                          invalidAnswerRate: choiceItems > 0 ? Double(invalid) / Double(choiceItems) : nil,
+                          latencyP50: Summarizer.percentile(latencies, 0.5), latencyP95: Summarizer.percentile(latencies, 0.95),
+                          ttftP50: Summarizer.percentile(ttfts, 0.5), promptTokens: promptTokens, completionTokens: completionTokens,
+                          performance: performance.stats, performanceByLanguage: performanceByLanguage.mapValues(\.stats),
+                          wallSeconds: Summarizer.wallSeconds(run), sampling: sampling?.stats)
+    }
+}
+
+/// Bootstrap results written from parallel workers.
+private final class SliceResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [String: MeanWithCI] = [:]
+    func set(_ key: String, _ ci: MeanWithCI) { lock.lock(); values[key] = ci; lock.unlock() }
+    var all: [String: MeanWithCI] { lock.lock(); defer { lock.unlock() }; return values }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import MizanCore
+import MizanEndpoints
+import MizanStore
+
+/// Commits finished items to the store on its own thread, batching the ones that finish close
+/// together into one transaction (group commit). `commit` returns only once its item's
+/// transaction has committed, so an item is never reported done before it is durable. The writer
+/// takes a batch when `batchTarget` items wait or 1 ms after the first one arrived, whichever is
+/// first; a failed write fails every caller whose item was in it. Call `close()` when no more
+/// items will come.
+final class GroupCommitter: @unchecked Sendable {
+    private let store: any ResultStore
+    private let runID: String
+    private let batchTarget: Int
+    private let condition = NSCondition()
+    private var pending: [(ItemRecord, CheckedContinuation<Void, any Error>)] = []
+    private var closed = false
+    private var thread: Thread?
+
+    init(store: any ResultStore, runID: String, batchTarget: Int) {
+        self.store = store
+        self.runID = runID
+        self.batchTarget = max(1, batchTarget)
+        let t = Thread { [self] in self.loop() }
+        t.name = "mizan-store"
+        thread = t
+        t.start()
+    }
+
+    /// Stores `item`; returns after the transaction holding it has committed.
+    func commit(_ item: ItemRecord) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            condition.lock()
+            if closed {
+                condition.unlock()
+                continuation.resume(throwing: StoreError("the run's store writer is closed"))
+                return
+            }
+            pending.append((item, continuation))
+            // Wake the writer only when it waits for a first item or its batch is full.
+            if pending.count == 1 || pending.count == batchTarget { condition.signal() }
+            condition.unlock()
+        }
+    }
+
+    /// Writes what is pending, then stops the writer thread.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.signal()
+        condition.unlock()
+        while thread?.isFinished == false { usleep(200) }
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while pending.isEmpty && !closed { condition.wait() }
+            if pending.isEmpty && closed { condition.unlock(); return }
+            let deadline = Date(timeIntervalSinceNow: 0.001)
+            while pending.count < batchTarget && !closed && condition.wait(until: deadline) {}
+            let batch = pending
+            pending.removeAll(keepingCapacity: true)
+            condition.unlock()
+            do {
+                try store.record(runID: runID, items: batch.map(\.0))
+                for (_, c) in batch { c.resume() }
+            } catch {
+                for (_, c) in batch { c.resume(throwing: error) }
+            }
+        }
+    }
+}
+
+/// When a run reuses stored responses instead of sending requests (`--cache` / `--no-cache`).
+public enum CacheMode: String, Sendable, CaseIterable {
+    /// Reuse only when the request is deterministic: temperature 0, or an explicit seed.
+    case auto
+    /// Always reuse a stored successful response to the identical request.
+    case on
+    /// Never reuse: every request is sent.
+    case off
+
+    /// Whether a run with these settings reuses responses.
+    public func enabled(for settings: GenerationSettings) -> Bool {
+        switch self {
+        case .on: return true
+        case .off: return false
+        case .auto: return settings.temperature == 0 || settings.seed != nil
+        }
+    }
+}
+
+/// Bounds the requests in flight to the endpoint's concurrency, apart from the tasks: a task that
+/// has its answer and waits for its commit holds no slot, so the next request can start meanwhile.
+final class RequestSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var free: Int
+    private var waiters: [(id: Int, continuation: CheckedContinuation<Void, any Error>)] = []
+    private var nextID = 0
+
+    init(_ count: Int) { free = max(1, count) }
+
+    /// Waits for a free slot; throws `CancellationError` if the task is cancelled while waiting.
+    func acquire() async throws {
+        let id = lock.withLock { () -> Int in nextID += 1; return nextID }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                lock.lock()
+                if Task.isCancelled { lock.unlock(); continuation.resume(throwing: CancellationError()); return }
+                if free > 0 { free -= 1; lock.unlock(); continuation.resume(); return }
+                waiters.append((id, continuation))
+                lock.unlock()
+            }
+        } onCancel: {
+            lock.lock()
+            let waiter = waiters.firstIndex { $0.id == id }.map { waiters.remove(at: $0) }
+            lock.unlock()
+            waiter?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Frees a slot (hands it to the longest waiter).
+    func release() {
+        lock.lock()
+        if waiters.isEmpty { free += 1; lock.unlock(); return }
+        let waiter = waiters.removeFirst()
+        lock.unlock()
+        waiter.continuation.resume()
+    }
+}
