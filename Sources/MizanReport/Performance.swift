@@ -21,7 +21,7 @@ public struct PerformanceStats: Sendable, Hashable {
     public var interTokenP50: Double?
     /// Median output tokens per second (completion tokens over generation time).
     public var tokensPerSecondP50: Double?
-    /// Prompt tokens per word of input (Unicode-letter words), from the endpoint's `usage`.
+    /// Prompt tokens (the endpoint's `usage`) per word (Unicode-letter words) of the rendered prompt sent.
     public var fertility: Double?
     /// Retries spent (attempts beyond the first).
     public var retries: Int
@@ -66,8 +66,10 @@ public struct PerformanceAccumulator: Sendable {
             if generation > 0 { tps.append(Double(c) / generation) }
             if let t = r.timeToFirstToken, c > 1 { itts.append((r.latency - t) / Double(c - 1)) }
         }
-        if let p = r.usage.promptTokens, let input = item.fields["input"]?.stringValue {
-            let n = Tokenizer.words(input).count
+        // The endpoint counts every token of the prompt it was sent (template and few-shot examples included),
+        // so the words are counted over the same text: the rendered prompt (the item's input if none is stored).
+        if let p = r.usage.promptTokens, let text = item.prompt.isEmpty ? item.fields["input"]?.stringValue : item.prompt {
+            let n = Tokenizer.words(text).count
             if n > 0 { promptTokens += p; words += n }
         }
     }

@@ -83,6 +83,10 @@ import MizanStore
         #expect(abs((ary.interTokenP50 ?? 0) - 0.125) < 1e-9)  // median of 0.1 and 0.15
         let zgh = PerformanceStats.of(items.filter { $0.language == "zgh-Tfng" })
         #expect(zgh.fertility == 11 && zgh.errorRate == 0.5 && zgh.tokensPerSecondP50 == 2.5 && zgh.latencyP50 == 2)
+        // With the rendered prompt stored, its words (template included) are what the prompt tokens are divided by.
+        var templated = item("zgh-Tfng", input: "ⴰⵣⵓⵍ", prompt: 8, completion: 1, latency: 1, ttft: nil)
+        templated.prompt = "Traduis en français : ⴰⵣⵓⵍ"
+        #expect(PerformanceStats.of([templated]).fertility == 2)
         let table = SummaryTables.performanceTable(Summarizer.summarize(run: Self.run, items: items)).render(.csv)
         #expect(table.contains("zgh-Tfng,2,1 (50.0%),2000 ms,2000 ms,–,2.5,11.00,0"))
     }
