@@ -145,6 +145,8 @@ struct GateCommand: AsyncParsableCommand {
             }
             var request = RunRequest(suite: loaded, endpoint: endpointConfig, limit: limit ?? base.run.itemCount, name: name, config: config)
             request.samples = samples ?? base.run.manifest["samples"]?["count"]?.doubleValue.map { Int($0) } ?? 1
+            // A gate measures the endpoint as it is now: stored responses (the baseline's among them) are never reused.
+            request.cache = .off
             let bar = ProgressBar(label: loaded.id)
             let final = request
             let outcome = try await runner.run(final, progress: { bar.update($0) })

@@ -15,7 +15,7 @@ import MizanTestSupport
     static let languages = ["ary-Arab", "fra-Latn", "zgh-Tfng"]
 
     /// 40 items per language; item "<lang>-i" asks "q <lang> i" and expects "a <lang> i".
-    static func suite(in dir: String, template: String = "{{input}}") throws -> String {
+    static func suite(in dir: String, template: String = "{{input}}", temperature: Double? = nil) throws -> String {
         let items = languages.flatMap { lang in
             (0..<40).map { #"{"id":"\#(lang)-\#($0)","lang":"\#(lang)","input":"q \#(lang) \#($0)","reference":"a \#(lang) \#($0)"}"# }
         }
@@ -27,7 +27,7 @@ import MizanTestSupport
             prompt:
               template: "\(template)"
             metrics: [exact]
-            """
+            """ + (temperature.map { "\ngeneration:\n  temperature: \($0)\n" } ?? "")
         return try TestEnv.writeSuite(in: dir, id: "gate-suite", yaml: yaml, items: items)
     }
 
@@ -196,6 +196,30 @@ import MizanTestSupport
         #expect(r.stdout.contains("min_agreement") && r.stdout.contains("samples agree on 91.7% of items"))
         #expect(!r.stdout.contains("min_pass_all"), "pass^3 = 110/120 ≥ 0.9 passes, so it is not among the failures")
         #expect(flaky.requests.contains { $0.json?["seed"]?.intValue == 3 }, "the candidate ran 3 samples like the baseline")
+    }
+
+    @Test func theGateAsksTheEndpointEvenWhenTheStoreCouldAnswer() throws {
+        // Temperature 0 makes `mizan run` reuse stored responses; the gate must not.
+        let dir = TestEnv.tempDir()
+        let folder = try Self.suite(in: dir, temperature: 0)
+        let store = dir + "/gate.sqlite"
+        let good = try Self.server()
+        defer { good.stop() }
+        let run = try TestEnv.run(TestEnv.mizanBinary, ["run", "--suite", folder, "--endpoint", good.baseURL + "/v1", "--store", store, "--json"])
+        let runID = try #require(JSONValue.parse(run.stdout)?["run_id"]?.stringValue, "\(run.stderr)")
+        _ = try TestEnv.run(TestEnv.mizanBinary, ["baseline", "save", runID, "--name", "t0", "--dir", dir, "--store", store])
+        let again = try TestEnv.run(TestEnv.mizanBinary, ["run", "--suite", folder, "--endpoint", good.baseURL + "/v1", "--store", store, "--json"])
+        #expect(again.status == 0)
+        let before = good.requestCount
+        // The same server now answers Tifinagh wrongly: only a live request can see it.
+        let worse = try Self.server(wrong: ["zgh-Tfng": 20])
+        defer { worse.stop() }
+        let sameURL = try TestEnv.run(TestEnv.mizanBinary, ["gate", "--baseline", dir + "/t0.json", "--suite", folder,
+                                                            "--endpoint", good.baseURL + "/v1", "--store", store])
+        #expect(sameURL.status == 0 && good.requestCount >= before + 120, "the gate sent every request (\(good.requestCount - before))")
+        let r = try TestEnv.run(TestEnv.mizanBinary, ["gate", "--baseline", dir + "/t0.json", "--suite", folder,
+                                                      "--endpoint", worse.baseURL + "/v1", "--store", store])
+        #expect(r.status == 1 && worse.requestCount >= 120, "\(r.stdout)")
     }
 
     @Test func aBaselineFileHoldsNoTextUnlessAskedAndRoundTrips() throws {
