@@ -78,8 +78,10 @@ public struct SummaryAggregator {
         }
     }
 
-    /// The summary of everything added; bootstrap with `resamples` draws seeded by `seed`.
-    public func summary(resamples: Int = 1000, seed: UInt64 = 20_261_123) -> RunSummary {
+    /// The summary of everything added; bootstrap with `resamples` draws seeded by `seed`. `run`
+    /// replaces the record given at the start (e.g. the run as it ended: status, end time).
+    public func summary(resamples: Int = 1000, seed: UInt64 = 20_261_123, run: RunRecord? = nil) -> RunSummary {
+        let run = run ?? self.run
         // Every slice gets its own seeded generator, so slices are independent and run in parallel.
         var slices: [(key: String, values: [Double])] = values.map { ("metric\u{1F}\($0.key)", $0.value) }
         for (lang, m) in byLanguage { for (metric, v) in m { slices.append(("language\u{1F}\(lang)\u{1F}\(metric)", v)) } }

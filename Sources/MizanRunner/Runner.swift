@@ -42,6 +42,9 @@ public struct RunRequest: Sendable {
     public var shard: ShardSpec?
     /// Whether stored responses to identical requests are reused (see `CacheMode`).
     public var cache = CacheMode.auto
+    /// Called on the run's loop with the run id and every item once it is committed (e.g. to
+    /// summarise as the run goes).
+    public var onStored: (@Sendable (String, ItemRecord) -> Void)?
 
     public init(suite: Suite, endpoint: EndpointConfig, limit: Int? = nil, name: String? = nil,
                 resume: RunRecord? = nil, retryErrors: Bool = false, config: MizanConfig = MizanConfig()) {
@@ -187,16 +190,17 @@ public struct Runner: Sendable {
                                                              pacer: pacer, metrics: metrics, cache: cache, slots: slots,
                                                              control: control) else { return .cancelled }
                     do { try await committer.commit(record) } catch { return .storeFailed(error) }
-                    return .stored(failed: record.response.failure != nil, cached: record.response.attempts == 0)
+                    return .stored(record)
                 }
             }
             for _ in 0..<(concurrency + (concurrency + 1) / 2) { launch() }
             while let result = await group.next() {
                 switch result {
-                case .stored(let failed, let cached):
+                case .stored(let record):
                     done += 1
-                    if failed { errors += 1 }
-                    if cached { hits += 1 }
+                    if record.response.failure != nil { errors += 1 }
+                    if record.response.attempts == 0 { hits += 1 }
+                    request.onStored?(runID, record)
                     progress?(RunProgress(done: done, total: total, errors: errors, elapsed: monotonicNow() - start))
                 case .storeFailed(let error):
                     if failure == nil { failure = error }
@@ -224,7 +228,7 @@ public struct Runner: Sendable {
 
     /// What one worker task ended with.
     enum WorkerResult: Sendable {
-        case stored(failed: Bool, cached: Bool)
+        case stored(ItemRecord)
         case storeFailed(any Error)
         case cancelled
     }

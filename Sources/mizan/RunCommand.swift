@@ -138,6 +138,9 @@ struct RunCommand: AsyncParsableCommand {
                 request.shard = shardSpec
                 if let previousName = finalResume?.manifest["name"]?.stringValue { request.name = previousName }
                 request.cache = cache.map { $0 ? .on : .off } ?? .auto
+                // A new run is summarised as its items are committed: no second pass over the store.
+                let live = LiveSummary(store: store)
+                if finalResume == nil { request.onStored = { live.add(runID: $0, $1) } }
                 let finalRequest = request
                 let task = Task { try await runner.run(finalRequest, progress: { bar.update($0) }) }
                 let drainTimeout = self.drainTimeout
@@ -159,7 +162,7 @@ struct RunCommand: AsyncParsableCommand {
                 interrupted = outcome.status == "interrupted"
                 let record = try store.run(matching: outcome.runID)
                 if let shardSpec { reportShards(store: store, run: record, this: shardSpec) }
-                let summary = try Summarizer.summarize(run: record, store: store)
+                let summary = try live.summary(of: record) ?? Summarizer.summarize(run: record, store: store)
                 if outcome.cacheHits > 0 && !json {
                     printErr("\(outcome.cacheHits) of \(outcome.stored) items reused stored responses (response cache; --no-cache sends them)")
                 }
@@ -219,6 +222,34 @@ extension RunCommand {
                 printErr("note: run \(r.id) of \(s.id) on this endpoint was interrupted; `mizan run --resume \(r.id)` sends only its missing items")
             }
         }
+    }
+}
+
+/// Feeds committed items into a `SummaryAggregator` during a new run (the run loop calls `add`),
+/// so the summary needs no second pass over the store; same result as `Summarizer.summarize(run:store:)`.
+final class LiveSummary: @unchecked Sendable {
+    private let lock = NSLock()
+    private let store: any ResultStore
+    private var aggregator: SummaryAggregator?
+    private var broken = false
+
+    init(store: any ResultStore) { self.store = store }
+
+    /// Adds a committed item; the first one reads its run's manifest (metrics, samples) from the store.
+    func add(runID: String, _ item: ItemRecord) {
+        lock.lock()
+        defer { lock.unlock() }
+        if aggregator == nil && !broken {
+            if let run = try? store.run(matching: runID) { aggregator = SummaryAggregator(run: run) } else { broken = true }
+        }
+        aggregator?.add(item)
+    }
+
+    /// The summary of `run` from the items added; nil if none were (or the run could not be read).
+    func summary(of run: RunRecord) -> RunSummary? {
+        lock.lock()
+        defer { lock.unlock() }
+        return broken ? nil : aggregator?.summary(run: run)
     }
 }
 

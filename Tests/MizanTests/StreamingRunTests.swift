@@ -175,4 +175,28 @@ import MizanTransport
         let allOnes = Summarizer.bootstrap([1, 1, 1], resamples: 100, rng: &c)
         #expect(allOnes.low == 1 && allOnes.high == 1)
     }
+
+    @Test func summaryBuiltAsItemsAreCommittedEqualsTheStoredOne() async throws {
+        let dir = TestEnv.tempDir()
+        let folder = try Self.mixedSuite(in: dir, count: 60)
+        let suite = try SuiteLoader.load(folder: folder, streaming: true)
+        let server = try TestHTTPServer(responder: EndToEndTests.answering(wrong: ["q 3", "Q 5"], failing: ["q 9"]))
+        defer { server.stop() }
+        let store = try SQLiteStore(path: dir + "/r.sqlite")
+        let collected = Locked<[ItemRecord]>([])
+        let ids = Locked<Set<String>>([])
+        var endpoint = TestEnv.endpoint(server, concurrency: 6)
+        endpoint.retry.maxRetries = 0
+        var request = RunRequest(suite: suite, endpoint: endpoint)
+        request.onStored = { runID, item in
+            ids.withLock { _ = $0.insert(runID) }
+            collected.withLock { $0.append(item) }
+        }
+        let outcome = try await Runner(store: store, harnessVersion: "test").run(request)
+        #expect(ids.current == [outcome.runID] && collected.current.count == outcome.stored)
+        let run = try store.run(matching: outcome.runID)
+        var live = SummaryAggregator(run: run)
+        for item in collected.current { live.add(item) }
+        #expect(SummaryTables.json(live.summary()) == SummaryTables.json(try Summarizer.summarize(run: run, store: store)))
+    }
 }
