@@ -29,17 +29,7 @@ struct GateCommand: AsyncParsableCommand {
     @Option(help: "Suites to run/check: id, id@version or folder (default: the baseline's suites at the baseline's versions).")
     var suite: [String] = []
 
-    @Option(help: "Endpoint to run the candidate against: a name from the config file or a URL.")
-    var endpoint: String?
-
-    @Option(help: "Endpoint kind: openai-chat, openai-completions or ollama (overrides the config).")
-    var api: String?
-
-    @Option(help: "Model name sent to the endpoint (overrides the config).")
-    var model: String?
-
-    @Option(help: "Requests in flight at once (overrides the config).")
-    var concurrency: Int?
+    @OptionGroup var target: EndpointChoice
 
     @Option(help: "Only the first N items of each suite (default: as many as the baseline run had).")
     var limit: Int?
@@ -80,8 +70,8 @@ struct GateCommand: AsyncParsableCommand {
         try await reportingErrors {
             guard !baseline.isEmpty else { throw UsageError("give --baseline FILE (from `mizan baseline save`) or --baseline RUN-ID") }
             guard (0...1).contains(errorBudget) else { throw UsageError("--error-budget must be between 0 and 1") }
-            if !candidate.isEmpty && endpoint != nil { throw UsageError("give either --candidate RUN-ID (stored) or --endpoint (run now), not both") }
-            if candidate.isEmpty && endpoint == nil { throw UsageError("give --endpoint to run the candidate now, or --candidate RUN-ID for a stored run") }
+            if !candidate.isEmpty && target.endpoint != nil { throw UsageError("give either --candidate RUN-ID (stored) or --endpoint (run now), not both") }
+            if candidate.isEmpty && target.endpoint == nil { throw UsageError("give --endpoint to run the candidate now, or --candidate RUN-ID for a stored run") }
             let gateRules = try rules.map { try GateRules.load(path: $0) } ?? .builtIn
             let cfg = try storeOptions.loadConfig()
             let store = try storeOptions.openStore(cfg)
@@ -122,16 +112,12 @@ struct GateCommand: AsyncParsableCommand {
 
     /// Runs every baseline suite (or --suite) against --endpoint with the baseline's item count and samples.
     func runCandidates(baseline: [LoadedRun], store: any ResultStore, config: MizanConfig) async throws -> [LoadedRun] {
-        var kind: EndpointKind?
-        if let api {
-            guard let k = EndpointKind(rawValue: api) else { throw UsageError("unknown --api '\(api)'; use openai-chat, openai-completions or ollama") }
-            kind = k
-        }
+        var kind = try target.kind()
         let first = baseline.first?.run
-        if kind == nil, let k = first?.manifest["endpoint"]?["config"]?["kind"]?.stringValue, endpoint?.contains("://") == true {
+        if kind == nil, let k = first?.manifest["endpoint"]?["config"]?["kind"]?.stringValue, target.endpoint?.contains("://") == true {
             kind = EndpointKind(rawValue: k)
         }
-        var endpointConfig = try config.resolve(endpoint: endpoint!, kind: kind, model: model, concurrency: concurrency)
+        var endpointConfig = try config.resolve(endpoint: target.endpoint!, kind: kind, model: target.model, concurrency: target.concurrency)
         if stream { endpointConfig.stream = true }
         let specs: [(spec: String, base: LoadedRun?)] = suite.isEmpty
             ? baseline.map { b in (Self.suiteSpec(for: b.run), b) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MizanCore
+import MizanEndpoints
 
 /// mizan's version, recorded in every run manifest.
 let mizanVersion = "0.1.0"
@@ -42,6 +43,30 @@ struct StoreOptions: ParsableArguments {
 
     @Option(name: .long, help: "Config file (default: $MIZAN_CONFIG or ./mizan.yaml).")
     var config: String?
+}
+
+/// The endpoint to evaluate and the overrides of its configuration (shared by `run` and `gate`).
+struct EndpointChoice: ParsableArguments {
+    @Option(help: "Endpoint name from the config file, or a URL such as http://127.0.0.1:8080/v1.")
+    var endpoint: String?
+
+    @Option(help: "Endpoint kind: openai-chat, openai-completions or ollama (overrides the config).")
+    var api: String?
+
+    @Option(help: "Model name sent to the endpoint (overrides the config).")
+    var model: String?
+
+    @Option(help: "Requests in flight at once (overrides the config; default 8).")
+    var concurrency: Int?
+
+    /// The kind named by `--api`, or a usage error listing the choices.
+    func kind() throws -> EndpointKind? {
+        guard let api else { return nil }
+        guard let k = EndpointKind(rawValue: api) else {
+            throw UsageError("unknown --api '\(api)'; use openai-chat, openai-completions or ollama")
+        }
+        return k
+    }
 }
 
 /// Prints to standard error.

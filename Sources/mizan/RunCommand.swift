@@ -21,23 +21,13 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Suite id under Prompts/ (newest version), id@version (a released older version), or a suite folder path. Repeat for several suites.")
     var suite: [String] = []
 
-    @Option(help: "Endpoint name from the config file, or a URL such as http://127.0.0.1:8080/v1.")
-    var endpoint: String?
+    @OptionGroup var target: EndpointChoice
 
     @Option(help: "Continue a stored run: send only the items it does not have yet (suite and endpoint come from the run).")
     var resume: String?
 
     @Flag(help: "With --resume: also re-send items that ended in an endpoint error.")
     var retryErrors = false
-
-    @Option(help: "Endpoint kind: openai-chat, openai-completions or ollama (overrides the config).")
-    var api: String?
-
-    @Option(help: "Model name sent to the endpoint (overrides the config).")
-    var model: String?
-
-    @Option(help: "Requests in flight at once (overrides the config; default 8).")
-    var concurrency: Int?
 
     @Option(help: "Only the first N items of each suite.")
     var limit: Int?
@@ -77,13 +67,7 @@ struct RunCommand: AsyncParsableCommand {
         _ = glibcMallopt(-8 /* M_ARENA_MAX */, 2)
         try await reportingErrors {
             let cfg = try storeOptions.loadConfig()
-            var kind: EndpointKind?
-            if let api {
-                guard let k = EndpointKind(rawValue: api) else {
-                    throw UsageError("unknown --api '\(api)'; use openai-chat, openai-completions or ollama")
-                }
-                kind = k
-            }
+            var kind = try target.kind()
             if let limit, limit < 1 { throw UsageError("--limit must be at least 1") }
             if retryErrors && resume == nil { throw UsageError("--retry-errors goes with --resume <run-id>") }
             let shardSpec = try shard.map { try ShardSpec(parsing: $0) }
@@ -91,7 +75,7 @@ struct RunCommand: AsyncParsableCommand {
             let store = try storeOptions.openStore(cfg)
             var resumed: RunRecord?
             var suiteArgs = suite
-            var endpointArg = endpoint
+            var endpointArg = target.endpoint
             var limitArg = limit
             if let resume {
                 let previous = try store.run(matching: resume)
@@ -109,7 +93,7 @@ struct RunCommand: AsyncParsableCommand {
             guard let endpointArg, !suiteArgs.isEmpty else {
                 throw UsageError("give --suite and --endpoint (or --resume <run-id>)")
             }
-            var endpointConfig = try cfg.resolve(endpoint: endpointArg, kind: kind, model: model ?? resumed?.model, concurrency: concurrency)
+            var endpointConfig = try cfg.resolve(endpoint: endpointArg, kind: kind, model: target.model ?? resumed?.model, concurrency: target.concurrency)
             if stream || resumed?.manifest["endpoint"]?["config"]?["stream"] == .bool(true) { endpointConfig.stream = true }
             var suites = try suiteArgs.map { try SuiteLoader.load(folder: try SuiteCatalog.resolve($0), streaming: true) }
             if let t = temperature, !(t >= 0) { throw UsageError("--temperature must be 0 or more (got \(t))") }

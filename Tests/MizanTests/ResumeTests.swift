@@ -107,7 +107,14 @@ import MizanTransport
         let dir = TestEnv.tempDir()
         let folder = try EndToEndTests.numberedSuite(60, in: dir)
         let counts = Locked([String: Int]())
-        let server = try TestHTTPServer(responder: Self.counting(counts, delay: 0.05))
+        // After 12 requests the server holds every further one (until released), so the process is
+        // certainly killed mid-run however fast mizan or slow the machine is.
+        let released = Locked(false)
+        let inner = Self.counting(counts, delay: 0.01)
+        let server = try TestHTTPServer(responder: { req in
+            let reply = inner(req)
+            return !released.current && counts.current.values.reduce(0, +) > 12 ? .delayed(seconds: 60, reply) : reply
+        })
         defer { server.stop() }
         let storePath = dir + "/k.sqlite"
         let p = Process()
@@ -119,6 +126,7 @@ import MizanTransport
         while counts.current.values.reduce(0, +) < 12 { try await Task.sleep(nanoseconds: 10_000_000) }
         kill(p.processIdentifier, SIGKILL)
         while p.isRunning { try await Task.sleep(nanoseconds: 10_000_000) }
+        released.withLock { $0 = true }
         let store = try SQLiteStore(path: storePath)
         let run = try #require(try store.runs().first)
         #expect(run.status == "running", "a killed run never got to mark itself")

@@ -95,7 +95,18 @@ import MizanTransport
         let reference = try Self.unsharded(folder, fast, store: location)
 
         let counts = Locked([String: Int]())
-        let slow = try TestHTTPServer(responder: ResumeTests.counting(counts, delay: 0.05))
+        // Shards 1 and 2 get 6 answers each; the server then holds their requests (until released), so
+        // they are certainly killed mid-run however fast mizan or slow the machine is.
+        let released = Locked(false)
+        let inner = ResumeTests.counting(counts, delay: 0.02)
+        @Sendable func shardOf(_ prompt: Substring) -> Int { ShardSpec.shard(of: "item-" + prompt.dropFirst(2), count: 4) }
+        let slow = try TestHTTPServer(responder: { req in
+            let reply = inner(req)
+            let shard = shardOf(Substring(req.prompt))
+            guard !released.current, shard == 1 || shard == 2 else { return reply }
+            let sent = counts.current.keys.filter { shardOf(Substring($0)) == shard }.count
+            return sent > 6 ? .delayed(seconds: 60, reply) : reply
+        })
         defer { slow.stop() }
         let base = ["run", "--suite", folder, "--endpoint", slow.baseURL + "/v1", "--store", location, "--name", "killed", "--concurrency", "2"]
         let processes = try (0..<4).map { try Self.launch(base + ["--shard", "\($0)/4"]) }
@@ -110,6 +121,7 @@ import MizanTransport
         kill(processes[1].processIdentifier, SIGKILL)
         kill(processes[2].processIdentifier, SIGKILL)
         for p in processes { try await Self.wait(p) }
+        released.withLock { $0 = true }
         #expect(processes[0].terminationStatus == 0 && processes[3].terminationStatus == 0)
 
         let store = try openResultStore(location)
