@@ -13,9 +13,9 @@ cd "$(dirname "$0")/.."
 RUNS=${1:-7}
 ITEMS=${2:-1000}
 command -v /usr/bin/time >/dev/null || { echo "install GNU time: apt-get install -y time" >&2; exit 2; }
-swift build -c release --product mizan >/dev/null
-swift build -c release --product mizan-testserver >/dev/null
-BIN=$(swift build -c release --show-bin-path)
+swift build -c release --static-swift-stdlib --product mizan >/dev/null
+swift build -c release --static-swift-stdlib --product mizan-testserver >/dev/null
+BIN=$(swift build -c release --static-swift-stdlib --show-bin-path)
 WORK=$(mktemp -d /tmp/mizan-run-bench.XXXXXX)
 trap 'kill $SERVER_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 

@@ -32,8 +32,8 @@ for name, lines in (("hyp.txt", hyp), ("ref.txt", ref)):
 print(f"generated {len(hyp)} segment pairs, {sum(map(len, ref))} reference characters", file=sys.stderr)
 PY
 
-swift build -c release --product mizan >/dev/null
-BIN="$(swift build -c release --show-bin-path)/mizan"
+swift build -c release --static-swift-stdlib --product mizan >/dev/null
+BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/mizan"
 H="$WORK/hyp.txt"; R="$WORK/ref.txt"
 
 declare -a NAMES MIZAN SACRE

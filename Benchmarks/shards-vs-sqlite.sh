@@ -11,9 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
 ITEMS=${MIZAN_BENCH_ITEMS:-10000}
-swift build -c release --product mizan >/dev/null
-swift build -c release --product mizan-testserver >/dev/null
-BIN=$(swift build -c release --show-bin-path)
+swift build -c release --static-swift-stdlib --product mizan >/dev/null
+swift build -c release --static-swift-stdlib --product mizan-testserver >/dev/null
+BIN=$(swift build -c release --static-swift-stdlib --show-bin-path)
 WORK=$(mktemp -d /tmp/mizan-shard-bench.XXXXXX)
 PGDIR=$(mktemp -d /tmp/mizan-bench-pg.XXXXXX)
 trap 'kill $SERVER_PID 2>/dev/null || true; bash scripts/pg-server stop "$PGDIR"; rm -rf "$WORK"' EXIT

@@ -59,10 +59,14 @@ final class PostgresConnection {
 
     init(_ location: PostgresLocation) throws {
         self.location = location
-        conn = PQconnectdb(location.url)
-        guard PQstatus(conn) == CONNECTION_OK else {
+        if let why = mizan_pq_load() {
+            throw StoreError("cannot use the PostgreSQL store '\(location)': libpq could not be loaded (\(String(cString: why))) — "
+                + "install it (Debian: apt-get install libpq5)")
+        }
+        conn = mizan_PQconnectdb(location.url)
+        guard mizan_PQstatus(conn) == CONNECTION_OK else {
             let msg = lastError()
-            PQfinish(conn)
+            mizan_PQfinish(conn)
             conn = nil
             throw StoreError("cannot connect to the PostgreSQL store '\(location)': \(msg) — check that the server runs, "
                 + "the URL (user, host, port, database, sslmode) and the password in PGPASSWORD or PGPASSFILE")
@@ -82,19 +86,19 @@ final class PostgresConnection {
         try execute("SET synchronous_commit = off")
     }
 
-    deinit { PQfinish(conn) }
+    deinit { mizan_PQfinish(conn) }
 
     private func lastError() -> String {
-        guard let c = conn, let p = PQerrorMessage(c) else { return "unknown error" }
+        guard let c = conn, let p = mizan_PQerrorMessage(c) else { return "unknown error" }
         return PostgresLocation.redact(String(cString: p).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// Reconnects once if the server dropped the connection (e.g. it restarted).
     private func ensureConnected() throws {
-        guard PQstatus(conn) != CONNECTION_OK else { return }
+        guard mizan_PQstatus(conn) != CONNECTION_OK else { return }
         prepared = [:]
-        PQreset(conn)
-        guard PQstatus(conn) == CONNECTION_OK else {
+        mizan_PQreset(conn)
+        guard mizan_PQstatus(conn) == CONNECTION_OK else {
             throw StoreError("lost the connection to the PostgreSQL store '\(location)': \(lastError())")
         }
         mizan_pq_silence_notices(conn)
@@ -105,8 +109,8 @@ final class PostgresConnection {
     /// Runs statements without parameters or results (several separated by `;` are allowed).
     func execute(_ sql: String) throws {
         try ensureConnected()
-        let res = PQexec(conn, sql)
-        defer { PQclear(res) }
+        let res = mizan_PQexec(conn, sql)
+        defer { mizan_PQclear(res) }
         try check(res, sql)
     }
 
@@ -119,16 +123,16 @@ final class PostgresConnection {
             name = known
         } else {
             name = "mizan_\(prepared.count)"
-            let res = PQprepare(conn, name, sql, Int32(params.count), nil)
-            defer { PQclear(res) }
+            let res = mizan_PQprepare(conn, name, sql, Int32(params.count), nil)
+            defer { mizan_PQclear(res) }
             try check(res, sql)
             prepared[sql] = name
         }
         let texts: [String?] = params.map(Self.text)
         let res = withCStrings(texts) { pointers in
-            PQexecPrepared(conn, name, Int32(pointers.count), pointers, nil, nil, 0)
+            mizan_PQexecPrepared(conn, name, Int32(pointers.count), pointers, nil, nil, 0)
         }
-        defer { PQclear(res) }
+        defer { mizan_PQclear(res) }
         try check(res, sql)
         return rows(res)
     }
@@ -147,9 +151,9 @@ final class PostgresConnection {
     }
 
     private func check(_ res: OpaquePointer?, _ sql: String) throws {
-        let status = PQresultStatus(res)
+        let status = mizan_PQresultStatus(res)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-            let msg = res.flatMap { PQresultErrorMessage($0) }.map { String(cString: $0) } ?? ""
+            let msg = res.flatMap { mizan_PQresultErrorMessage($0) }.map { String(cString: $0) } ?? ""
             let text = (msg.isEmpty ? lastError() : msg).trimmingCharacters(in: .whitespacesAndNewlines)
             let statement = sql.split(separator: "\n").first.map(String.init) ?? sql
             throw StoreError("PostgreSQL store '\(location)': \(PostgresLocation.redact(text)) (in: \(statement.prefix(80)))")
@@ -168,17 +172,17 @@ final class PostgresConnection {
     }
 
     private func rows(_ res: OpaquePointer?) -> [[SQLValue]] {
-        let n = PQntuples(res), cols = PQnfields(res)
+        let n = mizan_PQntuples(res), cols = mizan_PQnfields(res)
         var out: [[SQLValue]] = []
         out.reserveCapacity(Int(n))
-        let types = (0..<cols).map { PQftype(res, $0) }
+        let types = (0..<cols).map { mizan_PQftype(res, $0) }
         for r in 0..<n {
             var row: [SQLValue] = []
             row.reserveCapacity(Int(cols))
             for c in 0..<cols {
-                if PQgetisnull(res, r, c) == 1 { row.append(.null); continue }
-                let len = Int(PQgetlength(res, r, c))
-                let s = PQgetvalue(res, r, c).map { p in
+                if mizan_PQgetisnull(res, r, c) == 1 { row.append(.null); continue }
+                let len = Int(mizan_PQgetlength(res, r, c))
+                let s = mizan_PQgetvalue(res, r, c).map { p in
                     p.withMemoryRebound(to: UInt8.self, capacity: len) {
                         String(decoding: UnsafeBufferPointer(start: $0, count: len), as: UTF8.self)
                     }
