@@ -51,7 +51,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// One libpq connection. Not thread-safe by itself: `PostgresStore` serialises access.
-final class PostgresConnection {
+final class PostgresConnection: SQLConnection {
     private var conn: OpaquePointer?
     /// Prepared statement names by SQL text (forgotten when the connection is reset).
     private var prepared: [String: String] = [:]
@@ -137,18 +137,6 @@ final class PostgresConnection {
         return rows(res)
     }
 
-    /// Runs `body` inside `BEGIN … COMMIT`, rolling back on error.
-    func transaction<R>(_ body: () throws -> R) throws -> R {
-        try execute("BEGIN")
-        do {
-            let r = try body()
-            try execute("COMMIT")
-            return r
-        } catch {
-            try? execute("ROLLBACK")
-            throw error
-        }
-    }
 
     private func check(_ res: OpaquePointer?, _ sql: String) throws {
         let status = mizan_PQresultStatus(res)

@@ -35,7 +35,7 @@ public extension Optional where Wrapped == Int { var sql: SQLValue { map { .int(
 public extension Optional where Wrapped == Double { var sql: SQLValue { map { .double($0) } ?? .null } }
 
 /// One SQLite connection. Not thread-safe by itself: `SQLiteStore` serialises access.
-final class SQLiteDatabase {
+final class SQLiteDatabase: SQLConnection {
     private var db: OpaquePointer?
     /// Prepared statements by SQL text, reused across calls (finalized on close).
     private var statements: [String: OpaquePointer] = [:]
@@ -136,16 +136,4 @@ final class SQLiteDatabase {
         }
     }
 
-    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`, rolling back on error.
-    func transaction<R>(_ body: () throws -> R) throws -> R {
-        try execute("BEGIN IMMEDIATE")
-        do {
-            let r = try body()
-            try execute("COMMIT")
-            return r
-        } catch {
-            try? execute("ROLLBACK")
-            throw error
-        }
-    }
 }
