@@ -65,7 +65,16 @@ static inline const char *mizan_pq_load(void) {
     return mizan_pq_state()->error;
 }
 
-#define MIZAN_PQ_WRAPPER(ret, name, params, args) static inline ret mizan_##name params { return mizan_pq_state()->name args; }
+/// The resolved table. Every wrapper goes through this: these header functions are copied into each object file
+/// that uses them (internal linkage), each copy with its own table, so each copy must load its own. Without it,
+/// an optimised build that inlines a wrapper into another file sees a table that is never filled, calls a null
+/// pointer, and the optimiser drops the call as undefined behaviour.
+static inline const mizan_pq_api *mizan_pq(void) {
+    (void)mizan_pq_load();
+    return mizan_pq_state();
+}
+
+#define MIZAN_PQ_WRAPPER(ret, name, params, args) static inline ret mizan_##name params { return mizan_pq()->name args; }
 MIZAN_PQ_FUNCTIONS(MIZAN_PQ_WRAPPER)
 #undef MIZAN_PQ_WRAPPER
 
