@@ -219,47 +219,30 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
         }
     }
 
-    static let runColumns = "id, suite_id, suite_version, suite_hash, endpoint, model, status, started_at, finished_at, item_count, manifest"
-
-    private func runRecord(_ row: [SQLValue]) -> RunRecord {
-        let manifest = row[10].text.flatMap { JSONValue.parse($0) } ?? .null
-        return RunRecord(id: row[0].text ?? "", suiteID: row[1].text ?? "", suiteVersion: row[2].text ?? "",
-                         suiteHash: row[3].text ?? "", endpoint: row[4].text ?? "", model: row[5].text ?? "",
-                         status: row[6].text ?? "", startedAt: row[7].text ?? "", finishedAt: row[8].text,
-                         itemCount: row[9].int ?? 0, manifest: manifest)
-    }
-
     public func runs() throws -> [RunRecord] {
-        try locked { try db.query("SELECT \(Self.runColumns) FROM runs ORDER BY started_at DESC, id DESC").map(runRecord) }
+        try locked { try db.query("SELECT \(StoreRows.runColumns) FROM runs ORDER BY started_at DESC, id DESC").map(StoreRows.runRecord) }
     }
 
     public func run(matching id: String) throws -> RunRecord {
         let rows = try locked {
-            try db.query("SELECT \(Self.runColumns) FROM runs WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id", [.text(id)])
+            try db.query("SELECT \(StoreRows.runColumns) FROM runs WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id", [.text(id)])
         }
-        if let exact = rows.first(where: { $0[0].text == id }) { return runRecord(exact) }
+        if let exact = rows.first(where: { $0[0].text == id }) { return StoreRows.runRecord(exact) }
         guard rows.count == 1 else {
             throw UsageError(rows.isEmpty
                 ? "no run '\(id)' in store '\(path)'; list runs with `mizan runs --store \(path)`"
                 : "run id '\(id)' is ambiguous (\(rows.count) runs start with it); give more characters")
         }
-        return runRecord(rows[0])
+        return StoreRows.runRecord(rows[0])
     }
-
-    static let itemColumns = """
-        r.item_id, r.lang, r.request_hash, r.prompt, r.output, r.http_status, r.latency, r.ttft, r.prompt_tokens, r.completion_tokens,
-        r.finish_reason, r.error_kind, r.error_message, r.raw_body, r.refs, r.choices, r.answer_index, r.fields, r.attempts, r.sample
-        """
 
     public func items(runID: String) throws -> [ItemRecord] {
         try locked {
-            var scores: [String: [ScoreRecord]] = [:]
-            for row in try db.query("SELECT item_id || '#' || sample, metric, metric_version, value, details, error FROM scores WHERE run_id = ? ORDER BY metric", [.text(runID)]) {
-                scores[row[0].text ?? "", default: []].append(Self.scoreRecord(row, from: 1))
-            }
-            return try db.query("SELECT \(Self.itemColumns) FROM responses r WHERE run_id = ? ORDER BY seq", [.text(runID)]).map { row in
-                Self.itemRecord(row, scores: scores["\(row[0].text ?? "")#\(row[19].int ?? 0)"] ?? [])
-            }
+            let scores = StoreRows.scoreRecords(try db.query(
+                "SELECT item_id || '#' || sample, metric, metric_version, value, details, error FROM scores WHERE run_id = ? ORDER BY metric",
+                [.text(runID)]))
+            return StoreRows.itemRecords(try db.query("SELECT \(StoreRows.itemColumns) FROM responses WHERE run_id = ? ORDER BY seq",
+                                                      [.text(runID)]), scores: scores)
         }
     }
 
@@ -269,17 +252,17 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
             var current: ItemRecord?
             var key: (String, Int) = ("", -1)
             try db.forEachRow("""
-                SELECT \(Self.itemColumns), s.metric, s.metric_version, s.value, s.details, s.error
+                SELECT \(StoreRows.qualifiedItemColumns), s.metric, s.metric_version, s.value, s.details, s.error
                 FROM responses r LEFT JOIN scores s ON s.run_id = r.run_id AND s.item_id = r.item_id AND s.sample = r.sample
                 WHERE r.run_id = ? ORDER BY r.item_id, r.sample, s.metric
                 """, [.text(runID)]) { row in
                 let rowKey = (row[0].text ?? "", row[19].int ?? 0)
                 if rowKey != key {
                     if let done = current { try body(done) }
-                    current = Self.itemRecord(row, scores: [])
+                    current = StoreRows.itemRecord(row, scores: [])
                     key = rowKey
                 }
-                if row[20] != .null { current?.scores.append(Self.scoreRecord(row, from: 20)) }
+                if row[20] != .null { current?.scores.append(StoreRows.scoreRecord(row, from: 20)) }
             }
             if let done = current { try body(done) }
         }
@@ -304,32 +287,6 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
                               usage: TokenUsage(promptTokens: row[4].int, completionTokens: row[5].int), finishReason: row[6].text)
             }
         }
-    }
-
-    private static func scoreRecord(_ row: [SQLValue], from i: Int) -> ScoreRecord {
-        let details = row[i + 3].text.flatMap { JSONValue.parse($0) } ?? .object([:])
-        return ScoreRecord(metric: row[i].text ?? "", metricVersion: row[i + 1].text ?? "", value: row[i + 2].double, details: details,
-                           error: row[i + 4].text)
-    }
-
-    private static func itemRecord(_ row: [SQLValue], scores: [ScoreRecord]) -> ItemRecord {
-        var failure: EndpointFailure?
-        if let k = row[11].text { failure = EndpointFailure(kind: EndpointErrorKind(rawValue: k) ?? .transfer, message: row[12].text ?? "") }
-        var response = ModelResponse(text: row[4].text, httpStatus: row[5].int ?? 0, latency: row[6].double ?? 0,
-                                     timeToFirstToken: row[7].double,
-                                     usage: TokenUsage(promptTokens: row[8].int, completionTokens: row[9].int),
-                                     finishReason: row[10].text, failure: failure, rawBody: row[13].text)
-        func decode(_ v: SQLValue) -> JSONValue? { v.text.flatMap { JSONValue.parse($0) } }
-        let strings: (JSONValue?) -> [String]? = { v in
-            if case .array(let a)? = v { return a.compactMap(\.stringValue) } else { return nil }
-        }
-        response.attempts = row[18].int ?? 1
-        var fields: [String: JSONValue] = [:]
-        if case .object(let o)? = decode(row[17]) { fields = o }
-        return ItemRecord(itemID: row[0].text ?? "", language: row[1].text ?? "", requestHash: row[2].text ?? "", prompt: row[3].text ?? "",
-                          response: response, scores: scores, references: strings(decode(row[14])) ?? [],
-                          choices: strings(decode(row[15])), answerIndex: row[16].int, fields: fields,
-                          sample: row[19].int ?? 0)
     }
 }
 

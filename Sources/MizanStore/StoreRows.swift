@@ -21,38 +21,47 @@ enum StoreRows {
                          itemCount: row[9].int ?? 0, manifest: manifest)
     }
 
+    /// The same columns qualified as `r.<column>`, for queries that join `responses r` with `scores`.
+    static let qualifiedItemColumns = itemColumns.split(separator: ",")
+        .map { "r." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
+
+    /// A score from the five columns (metric, metric_version, value, details, error) starting at `i`.
+    static func scoreRecord(_ row: [SQLValue], from i: Int) -> ScoreRecord {
+        let details = row[i + 3].text.flatMap { JSONValue.parse($0) } ?? .object([:])
+        return ScoreRecord(metric: row[i].text ?? "", metricVersion: row[i + 1].text ?? "", value: row[i + 2].double, details: details,
+                           error: row[i + 4].text)
+    }
+
     /// Scores by `item_id#sample` from rows of (key, metric, metric_version, value, details, error).
     static func scoreRecords(_ rows: [[SQLValue]]) -> [String: [ScoreRecord]] {
         var scores: [String: [ScoreRecord]] = [:]
-        for row in rows {
-            let details = row[4].text.flatMap { JSONValue.parse($0) } ?? .object([:])
-            scores[row[0].text ?? "", default: []].append(
-                ScoreRecord(metric: row[1].text ?? "", metricVersion: row[2].text ?? "", value: row[3].double, details: details, error: row[5].text))
-        }
+        for row in rows { scores[row[0].text ?? "", default: []].append(scoreRecord(row, from: 1)) }
         return scores
     }
 
-    /// Items from rows of `itemColumns`, with their scores.
-    static func itemRecords(_ rows: [[SQLValue]], scores: [String: [ScoreRecord]]) -> [ItemRecord] {
+    /// An item from a row that starts with `itemColumns`, with the given scores.
+    static func itemRecord(_ row: [SQLValue], scores: [ScoreRecord]) -> ItemRecord {
         func decode(_ v: SQLValue) -> JSONValue? { v.text.flatMap { JSONValue.parse($0) } }
         func strings(_ v: JSONValue?) -> [String]? {
             if case .array(let a)? = v { return a.compactMap(\.stringValue) } else { return nil }
         }
-        return rows.map { row in
-            var failure: EndpointFailure?
-            if let k = row[11].text { failure = EndpointFailure(kind: EndpointErrorKind(rawValue: k) ?? .transfer, message: row[12].text ?? "") }
-            var response = ModelResponse(text: row[4].text, httpStatus: row[5].int ?? 0, latency: row[6].double ?? 0,
-                                         timeToFirstToken: row[7].double,
-                                         usage: TokenUsage(promptTokens: row[8].int, completionTokens: row[9].int),
-                                         finishReason: row[10].text, failure: failure, rawBody: row[13].text)
-            response.attempts = row[18].int ?? 1
-            let id = row[0].text ?? ""
-            var fields: [String: JSONValue] = [:]
-            if case .object(let o)? = decode(row[17]) { fields = o }
-            return ItemRecord(itemID: id, language: row[1].text ?? "", requestHash: row[2].text ?? "", prompt: row[3].text ?? "",
-                              response: response, scores: scores["\(id)#\(row[19].int ?? 0)"] ?? [], references: strings(decode(row[14])) ?? [],
-                              choices: strings(decode(row[15])), answerIndex: row[16].int, fields: fields,
-                              sample: row[19].int ?? 0)
-        }
+        var failure: EndpointFailure?
+        if let k = row[11].text { failure = EndpointFailure(kind: EndpointErrorKind(rawValue: k) ?? .transfer, message: row[12].text ?? "") }
+        var response = ModelResponse(text: row[4].text, httpStatus: row[5].int ?? 0, latency: row[6].double ?? 0,
+                                     timeToFirstToken: row[7].double,
+                                     usage: TokenUsage(promptTokens: row[8].int, completionTokens: row[9].int),
+                                     finishReason: row[10].text, failure: failure, rawBody: row[13].text)
+        response.attempts = row[18].int ?? 1
+        var fields: [String: JSONValue] = [:]
+        if case .object(let o)? = decode(row[17]) { fields = o }
+        return ItemRecord(itemID: row[0].text ?? "", language: row[1].text ?? "", requestHash: row[2].text ?? "", prompt: row[3].text ?? "",
+                          response: response, scores: scores, references: strings(decode(row[14])) ?? [],
+                          choices: strings(decode(row[15])), answerIndex: row[16].int, fields: fields,
+                          sample: row[19].int ?? 0)
+    }
+
+    /// Items from rows of `itemColumns`, with their scores.
+    static func itemRecords(_ rows: [[SQLValue]], scores: [String: [ScoreRecord]]) -> [ItemRecord] {
+        rows.map { row in itemRecord(row, scores: scores["\(row[0].text ?? "")#\(row[19].int ?? 0)"] ?? []) }
     }
 }

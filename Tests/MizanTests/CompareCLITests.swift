@@ -17,15 +17,7 @@ import MizanTestSupport
             let ref = i % 2 == 0 ? "جواب \(i)" : "ⴰⵎⴰⵔ \(i)"
             return #"{"id":"item-\#(i)","lang":"\#(lang)","input":"q \#(i)","reference":"\#(ref)"}"#
         }
-        let folder = try TestEnv.writeSuite(in: dir, id: "cmp-suite", yaml: """
-            id: cmp-suite
-            version: 1.0.0
-            language: ary-Arab
-            task: generation
-            prompt:
-              template: "{{input}}"
-            metrics: [exact]
-            """, items: items)
+        let folder = try TestEnv.writeSuite(in: dir, id: "cmp-suite", yaml: TestEnv.suiteYAML(id: "cmp-suite"), items: items)
         let server = try TestHTTPServer(responder: { req in
             let n = Int(req.prompt.split(separator: " ").last ?? "") ?? 0
             let right = n % 2 == 0 ? "جواب \(n)" : "ⴰⵎⴰⵔ \(n)"

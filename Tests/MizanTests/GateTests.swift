@@ -19,15 +19,8 @@ import MizanTestSupport
         let items = languages.flatMap { lang in
             (0..<40).map { #"{"id":"\#(lang)-\#($0)","lang":"\#(lang)","input":"q \#(lang) \#($0)","reference":"a \#(lang) \#($0)"}"# }
         }
-        let yaml = """
-            id: gate-suite
-            version: 1.0.0
-            language: ary-Arab
-            task: generation
-            prompt:
-              template: "\(template)"
-            metrics: [exact]
-            """ + (temperature.map { "\ngeneration:\n  temperature: \($0)\n" } ?? "")
+        let yaml = TestEnv.suiteYAML(id: "gate-suite", template: template,
+                                     extra: temperature.map { "generation:\n  temperature: \($0)\n" } ?? "")
         return try TestEnv.writeSuite(in: dir, id: "gate-suite", yaml: yaml, items: items)
     }
 

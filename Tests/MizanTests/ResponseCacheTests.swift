@@ -10,16 +10,7 @@ import MizanTransport
 /// The response cache: identical requests reuse a stored successful response instead of being sent.
 @Suite struct ResponseCacheTests {
     static func suite(in dir: String, generation: String = "generation:\n  temperature: 0\n", count: Int = 30) throws -> Suite {
-        let yaml = """
-            id: cache-suite
-            version: 1.0.0
-            language: ary-Arab
-            task: generation
-            prompt:
-              template: "{{input}}"
-            metrics: [exact]
-            \(generation)
-            """
+        let yaml = TestEnv.suiteYAML(id: "cache-suite", extra: generation)
         return try SuiteLoader.load(folder: try TestEnv.writeSuite(in: dir, id: "cache-suite", yaml: yaml,
                                                                     items: (0..<count).map { #"{"id":"item-\#($0)","input":"q \#($0)","reference":"a \#($0)"}"# }),
                                     streaming: true)

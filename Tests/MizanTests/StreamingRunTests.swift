@@ -61,17 +61,7 @@ import MizanTransport
 
     @Test func fewShotFromTheItemsKeepsThemInMemory() throws {
         let dir = TestEnv.tempDir()
-        let yaml = """
-            id: fs
-            version: 1.0.0
-            language: ary-Arab
-            task: generation
-            prompt:
-              template: "{{input}}"
-            metrics: [exact]
-            fewshot:
-              count: 2
-            """
+        let yaml = TestEnv.suiteYAML(id: "fs", extra: "fewshot:\n  count: 2\n")
         let folder = try TestEnv.writeSuite(in: dir, id: "fs", yaml: yaml, items: (0..<6).map { #"{"id":"i\#($0)","input":"q \#($0)","reference":"a \#($0)"}"# })
         let streamed = try SuiteLoader.load(folder: folder, streaming: true)
         #expect(!streamed.streamed && streamed.items.count == 6 && streamed.fewshotPool.count == 6)
@@ -107,15 +97,7 @@ import MizanTransport
 
     @Test func streamingSummaryEqualsTheInMemorySummary() async throws {
         let dir = TestEnv.tempDir()
-        let yaml = """
-            id: t-suite
-            version: 1.0.0
-            language: ary-Arab
-            task: generation
-            prompt:
-              template: "{{input}}"
-            metrics: [exact, contains, chrf]
-            """
+        let yaml = TestEnv.suiteYAML(id: "t-suite", metrics: "[exact, contains, chrf]")
         let items = (0..<150).map { i in
             i % 3 == 0 ? #"{"id":"i\#(i)","input":"q \#(i)","reference":"a \#(i)","lang":"ary-Latn","tags":["t\#(i % 2)"],"kind":"k"}"#
                 : #"{"id":"i\#(i)","input":"q \#(i)","reference":"a \#(i)"}"#

@@ -54,19 +54,24 @@ enum TestEnv {
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: errData.current, as: UTF8.self))
     }
 
+    /// A Darija generation suite header with a `{{input}}` template; `extra` lines (e.g. `generation:`) are appended.
+    static func suiteYAML(id: String, template: String = "{{input}}", metrics: String = "[exact]", extra: String = "") -> String {
+        """
+        id: \(id)
+        version: 1.0.0
+        language: ary-Arab
+        task: generation
+        prompt:
+          template: "\(template)"
+        metrics: \(metrics)
+        """ + (extra.isEmpty ? "" : "\n" + extra)
+    }
+
     /// Writes a suite folder and returns its path.
     static func writeSuite(in dir: String, id: String = "t-suite", yaml: String? = nil, items: [String]) throws -> String {
         let folder = dir + "/" + id
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let header = yaml ?? """
-            id: \(id)
-            version: 1.0.0
-            language: ary-Arab
-            task: generation
-            prompt:
-              template: "{{input}}"
-            metrics: [exact]
-            """
+        let header = yaml ?? suiteYAML(id: id)
         try header.write(toFile: folder + "/suite.yaml", atomically: true, encoding: .utf8)
         try (items.joined(separator: "\n") + "\n").write(toFile: folder + "/items.jsonl", atomically: true, encoding: .utf8)
         return folder
