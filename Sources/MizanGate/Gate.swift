@@ -131,7 +131,7 @@ public enum Gate {
     }
 
     static func scoreChecks(row: ComparisonRow, base: MeanWithCI, cand: MeanWithCI, diff: PairedDifference?, rules: GateRules) -> [GateCheck] {
-        let (l, _) = rules.limits(suite: row.suite, language: row.language, metric: row.metric)
+        let l = rules.limits(suite: row.suite, language: row.language, metric: row.metric)
         let lower = lowerIsBetter.contains(row.metric)
         let drop = lower ? cand.mean - base.mean : base.mean - cand.mean
         var out: [GateCheck] = []
@@ -164,7 +164,7 @@ public enum Gate {
         for language in byLanguage.keys.sorted() + ["all"] {
             let items = language == "all" ? run.items : byLanguage[language]!
             let stats = PerformanceStats.of(items)
-            let (l, _) = rules.limits(suite: suite, language: language, metric: nil)
+            let l = rules.limits(suite: suite, language: language, metric: nil)
             func add(_ check: String, _ passed: Bool, _ measured: Double, _ limit: Double, _ detail: String) {
                 out.append(GateCheck(check: check, rules: l.source(of: check), suite: suite, language: language, metric: nil,
                                      passed: passed, measured: measured, limit: limit, detail: detail))
@@ -184,7 +184,7 @@ public enum Gate {
                 }
             }
             guard language == "all" else { continue }
-            let (sl, _) = rules.suiteLimits(suite: suite, metric: nil)
+            let sl = rules.suiteLimits(suite: suite, metric: nil)
             guard sl.minPassAll != nil || sl.minAgreement != nil else { continue }
             guard let sampling = SamplingStats.of(items) else {
                 let check = sl.minPassAll != nil ? "min_pass_all" : "min_agreement"
@@ -200,7 +200,7 @@ public enum Gate {
             }
             if sl.minPassAll != nil {
                 for metric in sampling.passAt.keys.sorted() {
-                    let (ml, _) = rules.suiteLimits(suite: suite, metric: metric)
+                    let ml = rules.suiteLimits(suite: suite, metric: metric)
                     guard let limit = ml.minPassAll else { continue }
                     let v = sampling.passAt[metric]!.passAllK
                     out.append(GateCheck(check: "min_pass_all", rules: ml.source(of: "min_pass_all"), suite: suite, language: "all", metric: metric,
@@ -219,12 +219,13 @@ public enum Gate {
             guard let metric = check.metric, seen.insert("\(check.suite)\u{1F}\(check.language)\u{1F}\(metric)").inserted,
                   let b = baseline.first(where: { $0.run.suiteID == check.suite }),
                   let c = candidate.first(where: { $0.run.suiteID == check.suite }) else { continue }
-            let base = meanScores(b.items, metric: metric), cand = meanScores(c.items, metric: metric)
+            let base = ItemScores(b.items), cand = ItemScores(c.items)
             let outputs = Dictionary(c.items.map { ($0.itemID, $0.response.text) }, uniquingKeysWith: { a, _ in a })
             let lower = lowerIsBetter.contains(metric)
             var items: [RegressedItem] = []
-            for (id, (language, bv)) in base {
-                guard check.language == "all" || language == check.language, let (_, cv) = cand[id] else { continue }
+            for (id, bv) in base.values[metric] ?? [:] {
+                let language = base.languages[id] ?? ""
+                guard check.language == "all" || language == check.language, let cv = cand.values[metric]?[id] else { continue }
                 let drop = lower ? cv - bv : bv - cv
                 if drop > 0 {
                     items.append(RegressedItem(suite: check.suite, itemID: id, language: language, metric: metric,
@@ -236,16 +237,5 @@ public enum Gate {
             out += items.prefix(10)
         }
         return out
-    }
-
-    /// Item id → (language, mean score over samples) for one metric.
-    static func meanScores(_ items: [ItemRecord], metric: String) -> [String: (String, Double)] {
-        var sums: [String: (String, Double, Int)] = [:]
-        for item in items where item.response.failure == nil {
-            guard let v = item.scores.first(where: { $0.metric == metric })?.value else { continue }
-            let old = sums[item.itemID] ?? (item.language, 0, 0)
-            sums[item.itemID] = (item.language, old.1 + v, old.2 + 1)
-        }
-        return sums.mapValues { ($0.0, $0.1 / Double($0.2)) }
     }
 }

@@ -114,35 +114,25 @@ public struct GateRules: Sendable {
     /// The built-in rules: no significant regression (95%) on any suite × language × metric slice.
     public static let builtIn = GateRules(defaults: .defaults, rules: [], source: "built-in defaults")
 
-    /// The effective limits of a slice and the names of the rules that shaped them.
+    /// The effective limits of a slice; each limit's `sources` entry names the rule that set it.
     ///
     /// The whole-suite slice (`all`) repeats what the language slices already hold, so it is checked only by rules
     /// that name `language: all`; defaults and wildcard rules apply to the language slices.
-    public func limits(suite: String, language: String, metric: String?) -> (limits: GateLimits, from: [String]) {
+    public func limits(suite: String, language: String, metric: String?) -> GateLimits {
         if language == "all" {
-            var l = GateLimits(), names: [String] = []
-            for r in rules where r.language == "all" && r.matches(suite: suite, language: language, metric: metric) {
-                l = l.overridden(by: r.limits, name: r.name)
-                names.append(r.name)
-            }
-            return (l, names)
+            return applying(to: GateLimits()) { $0.language == "all" && $0.matches(suite: suite, language: language, metric: metric) }
         }
-        var l = defaults, names = ["defaults"]
-        for r in rules where r.matches(suite: suite, language: language, metric: metric) {
-            l = l.overridden(by: r.limits, name: r.name)
-            names.append(r.name)
-        }
-        return (l, names)
+        return applying(to: defaults) { $0.matches(suite: suite, language: language, metric: metric) }
     }
 
     /// Limits of suite-level checks (pass^k, agreement): defaults plus rules for the suite whose language is `*` or `all`.
-    public func suiteLimits(suite: String, metric: String?) -> (limits: GateLimits, from: [String]) {
-        var l = defaults, names = ["defaults"]
-        for r in rules where (r.language == "*" || r.language == "all") && r.matches(suite: suite, language: "all", metric: metric) {
-            l = l.overridden(by: r.limits, name: r.name)
-            names.append(r.name)
-        }
-        return (l, names)
+    public func suiteLimits(suite: String, metric: String?) -> GateLimits {
+        applying(to: defaults) { ($0.language == "*" || $0.language == "all") && $0.matches(suite: suite, language: "all", metric: metric) }
+    }
+
+    /// `start` overridden, in file order, by every rule that `applies`.
+    private func applying(to start: GateLimits, where applies: (GateRule) -> Bool) -> GateLimits {
+        rules.filter(applies).reduce(start) { $0.overridden(by: $1.limits, name: $1.name) }
     }
 
     static let limitKeys: Set<String> = ["min", "max", "max_drop", "no_significant_regression", "confidence", "max_error_rate",

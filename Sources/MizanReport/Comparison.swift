@@ -212,13 +212,14 @@ public enum ComparisonBuilder {
 }
 
 /// Per-item scores of one run: the mean over samples of each metric, and each item's language.
-struct ItemScores {
+public struct ItemScores: Sendable {
     /// Item id → language tag (every stored item, failed ones included).
-    var languages: [String: String] = [:]
+    public var languages: [String: String] = [:]
     /// Metric → item id → score (mean over the item's scored samples).
-    var values: [String: [String: Double]] = [:]
+    public var values: [String: [String: Double]] = [:]
 
-    init(_ items: [ItemRecord]) {
+    /// Collects the scores of `items` (failed items count for `languages` only).
+    public init(_ items: [ItemRecord]) {
         var sums: [String: [String: (Double, Int)]] = [:]
         for item in items {
             languages[item.itemID] = item.language
