@@ -13,6 +13,18 @@ public struct LoadedRun: Sendable {
     }
 }
 
+extension LoadedRun {
+    /// `run` with every item `store` holds for it.
+    public init(_ run: RunRecord, from store: any ResultStore) throws {
+        self.init(run: run, items: try store.items(runID: run.id))
+    }
+
+    /// The stored run whose id equals or uniquely starts with `id`, with its items.
+    public init(matching id: String, in store: any ResultStore) throws {
+        try self.init(try store.run(matching: id), from: store)
+    }
+}
+
 /// One column of a comparison: a model (or setting), made of one run per suite.
 public struct ComparisonColumn: Sendable {
     /// Display name: the run name, else `endpoint · model` (with the run id when that is ambiguous).

@@ -51,10 +51,11 @@ struct BaselineSave: AsyncParsableCommand {
                 if loaded.contains(where: { $0.run.suiteID == run.suiteID }) {
                     throw UsageError("two runs of suite \(run.suiteID) given; a baseline holds one run per suite")
                 }
+                let items = try store.items(runID: run.id)
                 if run.status != "completed" {
-                    printErr("note: run \(run.id) is \(run.status), not completed; the baseline holds the \(try store.items(runID: run.id).count) items it has")
+                    printErr("note: run \(run.id) is \(run.status), not completed; the baseline holds the \(items.count) items it has")
                 }
-                loaded.append(LoadedRun(run: run, items: try store.items(runID: run.id)))
+                loaded.append(LoadedRun(run: run, items: items))
             }
             let path = (dir as NSString).appendingPathComponent(name + ".json")
             if FileManager.default.fileExists(atPath: path) && !force {
@@ -85,25 +86,5 @@ struct BaselineShow: AsyncParsableCommand {
             print("baseline \(baseline.name) (\(baseline.createdAt)), \(baseline.runs.count) runs")
             print(SummaryTables.acrossRuns(summaries).render(format), terminator: "")
         }
-    }
-}
-
-/// Writes `text` to `path` through a temporary file in the same folder and a rename, so readers never see half a file.
-/// With `createFolder`, a missing folder is created (CI report paths such as `reports/junit.xml`).
-func writeAtomically(_ text: String, to path: String, createFolder: Bool = false) throws {
-    let url = URL(fileURLWithPath: path)
-    let dir = url.deletingLastPathComponent().path
-    if createFolder { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-        throw UsageError("cannot write \(path): the folder \(dir) does not exist; create it first")
-    }
-    let tmp = (dir as NSString).appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-    do {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: tmp))
-        if rename(tmp, path) != 0 { throw CocoaError(.fileWriteUnknown) }
-    } catch {
-        try? FileManager.default.removeItem(atPath: tmp)
-        throw UsageError("cannot write \(path): \(error.localizedDescription); check permissions and free space")
     }
 }

@@ -62,7 +62,7 @@ struct CompareCommand: AsyncParsableCommand {
             for r in records where r.status != "completed" {
                 printErr("warning: run \(r.id) is \(r.status) (\(r.suiteID)); only the items it stored are compared")
             }
-            let loaded = try records.map { LoadedRun(run: $0, items: try store.items(runID: $0.id)) }
+            let loaded = try records.map { try LoadedRun($0, from: store) }
             var options = ComparisonOptions()
             options.allowIncomparable = allowIncomparable
             options.alpha = alpha
@@ -132,24 +132,4 @@ struct CompareCommand: AsyncParsableCommand {
         var seen = Set<String>()
         return xs.filter { seen.insert($0).inserted }
     }
-}
-
-/// Prints `text`, or writes it to `path` atomically (a temporary file in the same directory, then a rename).
-func emit(_ text: String, to path: String?) throws {
-    guard let path else { print(text, terminator: ""); return }
-    let url = URL(fileURLWithPath: path)
-    let dir = url.deletingLastPathComponent()
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
-        throw UsageError("--out \(path): the directory \(dir.path) does not exist; create it first")
-    }
-    let temp = dir.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-    do {
-        try Data(text.utf8).write(to: temp)
-        guard rename(temp.path, url.path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-    } catch {
-        try? FileManager.default.removeItem(at: temp)
-        throw UsageError("--out \(path): cannot write the file (\(error.localizedDescription))")
-    }
-    printErr("wrote \(path)")
 }

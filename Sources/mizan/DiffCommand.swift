@@ -49,7 +49,7 @@ struct DiffCommand: AsyncParsableCommand {
                 if !allowIncomparable { throw IncomparableRunsError(differences: differences) }
                 for d in differences { printErr("warning: compared with --allow-incomparable: \(d)") }
             }
-            let la = LoadedRun(run: a, items: try store.items(runID: a.id)), lb = LoadedRun(run: b, items: try store.items(runID: b.id))
+            let la = try LoadedRun(a, from: store), lb = try LoadedRun(b, from: store)
             if let metric, !la.items.contains(where: { $0.scores.contains { $0.metric == metric } }) {
                 let known = Set(la.items.flatMap { $0.scores.map(\.metric) }).sorted()
                 throw UsageError("--metric \(metric): run \(a.id) has no scores for it (it has: \(known.joined(separator: ", ")))")

@@ -85,10 +85,7 @@ struct GateCommand: AsyncParsableCommand {
                 let ran = Set(candidates.map(\.run.suiteID))
                 baseRuns = baseRuns.filter { ran.contains($0.run.suiteID) }
             } else {
-                candidates = try candidate.map { id in
-                    let r = try store.run(matching: id)
-                    return LoadedRun(run: r, items: try store.items(runID: r.id))
-                }
+                candidates = try candidate.map { try LoadedRun(matching: $0, in: store) }
             }
             let report = try Gate.evaluate(baseline: baseRuns, baselineName: baseName, candidate: candidates, rules: gateRules,
                                            errorBudget: errorBudget, allowIncomparable: allowIncomparable)
@@ -103,10 +100,7 @@ struct GateCommand: AsyncParsableCommand {
             let b = try Baseline.load(path: baseline[0])
             return (b.runs, b.name.isEmpty ? baseline[0] : b.name)
         }
-        let runs = try baseline.map { id -> LoadedRun in
-            let r = try store.run(matching: id)
-            return LoadedRun(run: r, items: try store.items(runID: r.id))
-        }
+        let runs = try baseline.map { try LoadedRun(matching: $0, in: store) }
         return (runs, runs.map(\.run.id).joined(separator: ", "))
     }
 
@@ -139,7 +133,7 @@ struct GateCommand: AsyncParsableCommand {
             bar.finish()
             printErr("candidate run \(outcome.runID) of \(loaded.id)@\(loaded.version): \(outcome.stored) items, \(outcome.errors) errors")
             let record = try store.run(matching: outcome.runID)
-            out.append(LoadedRun(run: record, items: try store.items(runID: record.id)))
+            out.append(try LoadedRun(record, from: store))
         }
         return out
     }
