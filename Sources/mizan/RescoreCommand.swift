@@ -44,7 +44,7 @@ struct RescoreCommand: AsyncParsableCommand {
                 .rescore(RescoreRequest(runID: runID, metrics: specs, config: cfg, suiteFolder: suiteDir))
             printErr("rescored \(outcome.scored) items (\(outcome.skipped) failed items left unscored): "
                 + outcome.versions.sorted { $0.key < $1.key }.map { "\($0.key) [\($0.value)]" }.joined(separator: ", "))
-            let summary = Summarizer.summarize(run: try store.run(matching: outcome.runID), items: try store.items(runID: outcome.runID))
+            let summary = try Summarizer.summarize(run: try store.run(matching: outcome.runID), store: store)
             if f == .json { print(SummaryTables.json(summary).prettyJSON); return }
             if f == .table || f == .md { print(SummaryTables.overview(summary).render(f)) }
             print(SummaryTables.metricsTable(summary).render(f), terminator: "")
