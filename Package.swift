@@ -19,6 +19,8 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // libpq headers only (Debian libpq-dev); the library itself is dlopen-ed on first use (see Sources/CLibPQ/shim.h).
         .systemLibrary(name: "CLibPQ", providers: [.apt(["libpq-dev"])]),
+        // jemalloc, linked statically into the mizan binary (Debian libjemalloc-dev); see Sources/MizanAllocator/allocator.c.
+        .target(name: "MizanAllocator", linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]),
         .target(name: "MizanCore", swiftSettings: strict),
         .target(name: "MizanText", dependencies: ["MizanCore"], swiftSettings: strict),
         .target(name: "MizanMetrics", dependencies: ["MizanCore", "MizanText", "MizanYAML"], swiftSettings: strict),
@@ -40,7 +42,7 @@ let package = Package(
         .target(name: "MizanGate", dependencies: ["MizanCore", "MizanStore", "MizanReport", "MizanYAML"], swiftSettings: strict),
         .target(name: "MizanTestSupport", dependencies: [], swiftSettings: strict),
         .executableTarget(name: "mizan",
-                          dependencies: ["MizanCore", "MizanRunner", "MizanReport", "MizanGate", "MizanMetrics", "MizanTransport",
+                          dependencies: ["MizanAllocator", "MizanCore", "MizanRunner", "MizanReport", "MizanGate", "MizanMetrics", "MizanTransport",
                                          "MizanSuites", "MizanStore", "MizanEndpoints",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),

@@ -22,6 +22,7 @@ final class GroupCommitter: @unchecked Sendable {
         self.store = store
         self.runID = runID
         self.batchTarget = max(1, batchTarget)
+        store.beginBulkWrites()
         let t = Thread { [self] in self.loop() }
         t.name = "mizan-store"
         thread = t
@@ -51,6 +52,7 @@ final class GroupCommitter: @unchecked Sendable {
         condition.signal()
         condition.unlock()
         while thread?.isFinished == false { usleep(200) }
+        store.endBulkWrites()
     }
 
     private func loop() {

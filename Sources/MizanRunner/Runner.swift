@@ -168,49 +168,61 @@ public struct Runner: Sendable {
                                                                 startedAt: shardStart, finished: false)) }
         let total = mineCount * samples
         let start = monotonicNow()
-        var failure: (any Error)?
-        var units = UnitSource(reader: try SuiteItemReader(suite), limit: selectedCount, samples: samples, skip: skip, shard: request.shard)
+        let units = Locked(UnitSource(reader: try SuiteItemReader(suite), limit: selectedCount, samples: samples, skip: skip,
+                                      shard: request.shard))
         let concurrency = max(1, request.endpoint.concurrency)
         let committer = GroupCommitter(store: store, runID: runID, batchTarget: max(1, concurrency / 2))
-        // 1.5 times as many tasks as request slots: those waiting for their commit free their slot.
         let slots = RequestSlots(concurrency)
         let control = request.control
         let cache: (any ResultStore)? = useCache ? store : nil
-        var hits = 0
-        await withTaskGroup(of: WorkerResult.self) { group in
-            func launch() {
-                guard failure == nil, !Task.isCancelled, request.control?.isDraining != true else { return }
-                let unit: (SuiteItem, Int)?
-                do { unit = try units.next() } catch { failure = error; return }
-                guard let (item, sample) = unit else { return }
-                var settings = suite.generation
-                if samples > 1 { settings.seed = seedBase + sample }
+        let tally = Locked(RunTally(done: done, errors: errors))
+        let onStored = request.onStored
+        // Long-lived workers, 1.5 times as many as request slots (those waiting for their commit
+        // free their slot): each takes the next unit, sends, scores and commits it, and counts it
+        // done, until the units run out, the run drains, or a store write fails.
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<(concurrency + (concurrency + 1) / 2) {
                 group.addTask {
-                    guard let record = await Runner.evaluate(item, suite: suite, settings: settings, sample: sample, client: client,
-                                                             pacer: pacer, metrics: metrics, cache: cache, slots: slots,
-                                                             control: control) else { return .cancelled }
-                    do { try await committer.commit(record) } catch { return .storeFailed(error) }
-                    return .stored(record)
+                    while !Task.isCancelled, control?.isDraining != true {
+                        let unit: (SuiteItem, Int)?
+                        do {
+                            unit = try units.withLock { source -> (SuiteItem, Int)? in
+                                tally.current.failure == nil ? try source.next() : nil
+                            }
+                        } catch {
+                            tally.withLock { if $0.failure == nil { $0.failure = error } }
+                            return
+                        }
+                        guard let (item, sample) = unit else { return }
+                        var settings = suite.generation
+                        if samples > 1 { settings.seed = seedBase + sample }
+                        guard let record = await Runner.evaluate(item, suite: suite, settings: settings, sample: sample, client: client,
+                                                                 pacer: pacer, metrics: metrics, cache: cache, slots: slots,
+                                                                 control: control) else { continue }
+                        do { try await committer.commit(record) } catch {
+                            tally.withLock { if $0.failure == nil { $0.failure = error } }
+                            return
+                        }
+                        tally.withLock { t in
+                            t.done += 1
+                            if record.response.failure != nil { t.errors += 1 }
+                            if record.response.attempts == 0 { t.hits += 1 }
+                            onStored?(runID, record)
+                            progress?(RunProgress(done: t.done, total: total, errors: t.errors, elapsed: monotonicNow() - start))
+                        }
+                    }
                 }
             }
-            for _ in 0..<(concurrency + (concurrency + 1) / 2) { launch() }
-            while let result = await group.next() {
-                switch result {
-                case .stored(let record):
-                    done += 1
-                    if record.response.failure != nil { errors += 1 }
-                    if record.response.attempts == 0 { hits += 1 }
-                    request.onStored?(runID, record)
-                    progress?(RunProgress(done: done, total: total, errors: errors, elapsed: monotonicNow() - start))
-                case .storeFailed(let error):
-                    if failure == nil { failure = error }
-                    group.cancelAll()
-                case .cancelled:
-                    break
-                }
-                launch()
+            // A failed store write stops the run at once: the other workers' requests are cancelled.
+            while await group.next() != nil {
+                if tally.current.failure != nil { group.cancelAll() }
             }
         }
+        let final = tally.current
+        done = final.done
+        errors = final.errors
+        let hits = final.hits
+        let failure = final.failure
         committer.close()
         let interrupted = Task.isCancelled || failure != nil || done < total
         let status = interrupted ? "interrupted" : "completed"
@@ -226,11 +238,13 @@ public struct Runner: Sendable {
         return RunOutcome(runID: runID, status: status, stored: done, errors: errors, elapsed: monotonicNow() - start, cacheHits: hits)
     }
 
-    /// What one worker task ended with.
-    enum WorkerResult: Sendable {
-        case stored(ItemRecord)
-        case storeFailed(any Error)
-        case cancelled
+    /// What the workers of a run have counted, under one lock.
+    struct RunTally {
+        var done: Int
+        var errors: Int
+        var hits = 0
+        /// The first store or suite-read failure; no new units are handed out once it is set.
+        var failure: (any Error)?
     }
 
     /// The (item, sample) units of a run in order: the first `limit` items, `samples` each, minus `skip`.

@@ -141,6 +141,10 @@ public protocol ResultStore: Sendable {
     /// A stored successful response (any run) to the request with this hash — the response cache;
     /// nil when there is none (or the store keeps no cache).
     func cachedResponse(requestHash: String) throws -> ModelResponse?
+    /// A run starts writing many items (a store may move housekeeping off the commit path).
+    func beginBulkWrites()
+    /// The run stopped writing items.
+    func endBulkWrites()
 }
 
 /// One stored (item, sample) of a run, as a resume sees it.
@@ -178,4 +182,10 @@ public extension ResultStore {
 
     /// No cache.
     func cachedResponse(requestHash: String) throws -> ModelResponse? { nil }
+
+    /// Nothing to do.
+    func beginBulkWrites() {}
+
+    /// Nothing to do.
+    func endBulkWrites() {}
 }

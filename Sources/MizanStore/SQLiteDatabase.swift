@@ -41,7 +41,8 @@ final class SQLiteDatabase: SQLConnection {
     private var statements: [String: OpaquePointer] = [:]
     let path: String
 
-    init(path: String) throws {
+    /// Opens `path`; `cacheKiB` is the page cache size (16 MiB for the store's own connection).
+    init(path: String, cacheKiB: Int = 16384) throws {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
@@ -56,18 +57,40 @@ final class SQLiteDatabase: SQLConnection {
         // NORMAL in WAL mode: a commit is durable against a crash of the process (SIGKILL, panic) —
         // the WAL write reached the OS — and only an OS crash or power cut can lose the last commits;
         // it saves an fsync per transaction. Checkpoints every 4000 pages (16 MiB of WAL) instead of
-        // 1000 copy each hot page back once rather than four times.
+        // 1000 copy each hot page back once rather than four times (during a run, see
+        // `SQLiteCheckpointer`). A WAL file that grew past 64 MiB is cut back after a checkpoint.
         try execute("PRAGMA synchronous=NORMAL")
-        try execute("PRAGMA wal_autocheckpoint=4000")
+        try execute("PRAGMA wal_autocheckpoint=\(Self.autoCheckpointPages)")
+        try execute("PRAGMA journal_size_limit=67108864")
         // Up to 16 MiB of page cache (default 2 MiB): the request-hash index of a 100,000-item
         // run is written at random places and would otherwise be re-read from the file per insert.
-        try execute("PRAGMA cache_size=-16384")
+        try execute("PRAGMA cache_size=-\(cacheKiB)")
         try execute("PRAGMA foreign_keys=ON")
     }
 
     deinit {
         for stmt in statements.values { sqlite3_finalize(stmt) }
         sqlite3_close_v2(db)
+    }
+
+    /// WAL pages after which a commit checkpoints (SQLite's automatic checkpoint).
+    static let autoCheckpointPages: Int32 = 4000
+
+    /// Copies what it can of the WAL into the database without waiting for readers or writers
+    /// (`SQLITE_CHECKPOINT_PASSIVE`); false when another checkpoint was running.
+    @discardableResult
+    func checkpointPassive() -> Bool {
+        sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) == SQLITE_OK
+    }
+
+    /// Hands this connection's checkpoints to `checkpointer` (nil: back to SQLite's automatic ones).
+    /// The caller keeps `checkpointer` alive until it calls this again with nil.
+    func delegateCheckpoints(to checkpointer: SQLiteCheckpointer?) {
+        if let checkpointer {
+            sqlite3_wal_hook(db, sqliteWALHook, Unmanaged.passUnretained(checkpointer).toOpaque())
+        } else {
+            sqlite3_wal_autocheckpoint(db, Self.autoCheckpointPages)
+        }
     }
 
     /// Runs statements with no results.

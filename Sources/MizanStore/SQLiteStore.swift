@@ -6,6 +6,8 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
     private let db: SQLiteDatabase
     private let lock = NSLock()
     private var seqs: [String: Int] = [:]
+    /// Takes the checkpoints between `beginBulkWrites` and `endBulkWrites`.
+    private var checkpointer: SQLiteCheckpointer?
     /// Path of the database file.
     public let path: String
 
@@ -85,6 +87,25 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
     /// The schema version after migrations.
     public func schemaVersion() throws -> Int {
         try locked { try db.query("SELECT MAX(version) FROM schema_migrations")[0][0].int ?? 0 }
+    }
+
+    /// Moves WAL checkpoints to a background thread until `endBulkWrites` (see `SQLiteCheckpointer`).
+    public func beginBulkWrites() {
+        locked {
+            guard checkpointer == nil, let c = try? SQLiteCheckpointer(path: path) else { return }
+            checkpointer = c
+            db.delegateCheckpoints(to: c)
+        }
+    }
+
+    /// Back to SQLite's automatic checkpoints; stops the background thread.
+    public func endBulkWrites() {
+        let c: SQLiteCheckpointer? = locked {
+            defer { checkpointer = nil }
+            if checkpointer != nil { db.delegateCheckpoints(to: nil) }
+            return checkpointer
+        }
+        c?.stop()
     }
 
     @discardableResult

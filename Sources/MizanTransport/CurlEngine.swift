@@ -71,6 +71,8 @@ public final class CurlEngine: @unchecked Sendable {
     private func loop() {
         var active: [Int: CurlTransfer] = [:]
         var byHandle: [UnsafeMutableRawPointer: CurlTransfer] = [:]
+        var pool: [UnsafeMutableRawPointer] = []
+        defer { for h in pool { curl_easy_cleanup(h) } }
         while true {
             let (incoming, cancels, stopping) = state.withLock { s -> ([CurlTransfer], Set<Int>, Bool) in
                 let p = s.pending
@@ -82,7 +84,7 @@ public final class CurlEngine: @unchecked Sendable {
                 return (p, c, s.stopping)
             }
             for t in incoming {
-                if let problem = t.configure() {
+                if let problem = t.configure(reusing: pool.popLast()) {
                     t.cleanup()
                     finish(t, .failure(TransportError(kind: .setup, message: problem, elapsed: 0)))
                     continue
@@ -111,7 +113,8 @@ public final class CurlEngine: @unchecked Sendable {
                 active[t.id] = nil
                 let result = outcome(of: t, code: code)
                 curl_multi_remove_handle(multi, easy)
-                t.cleanup()
+                // Only handles of transfers that ended well go back to the pool.
+                if code == CURLE_OK { t.cleanup(pool: &pool) } else { t.cleanup() }
                 finish(t, result)
             }
             curl_multi_poll(multi, nil, 0, active.isEmpty ? 1000 : 100, nil)

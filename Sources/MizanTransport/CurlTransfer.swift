@@ -27,9 +27,13 @@ final class CurlTransfer: @unchecked Sendable {
         errorBuffer.deallocate()
     }
 
-    /// Creates and configures the easy handle. Returns an error message on failure.
-    func configure() -> String? {
-        guard let h = curl_easy_init() else { return "curl_easy_init failed" }
+    /// How many reset easy handles the engine keeps for reuse.
+    static let poolLimit = 256
+
+    /// Configures an easy handle: `reused` (already `curl_easy_reset`) or a new one. Returns an
+    /// error message on failure.
+    func configure(reusing reused: UnsafeMutableRawPointer? = nil) -> String? {
+        guard let h = reused ?? curl_easy_init() else { return "curl_easy_init failed" }
         easy = h
         let r = request
         var failures: [String] = []
@@ -89,8 +93,17 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     /// Frees curl resources. The engine calls it after removing the handle from the multi handle.
-    func cleanup() {
-        if let h = easy { curl_easy_cleanup(h) }
+    /// With `pool`, a handle that ended well is reset and kept there for the next transfer
+    /// (saves allocating and setting up a handle per request); others are freed.
+    func cleanup(pool: UnsafeMutablePointer<[UnsafeMutableRawPointer]>? = nil) {
+        if let h = easy {
+            if let pool, pool.pointee.count < CurlTransfer.poolLimit {
+                curl_easy_reset(h)
+                pool.pointee.append(h)
+            } else {
+                curl_easy_cleanup(h)
+            }
+        }
         easy = nil
         if let l = headerList { curl_slist_free_all(l) }
         headerList = nil
