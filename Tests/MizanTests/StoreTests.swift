@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import MizanCore
-import MizanStore
+@testable import MizanStore
 
 /// Both stores (SQLite files and PostgreSQL databases on the test server) behave the same.
 @Suite struct StoreTests {
@@ -139,5 +139,58 @@ import MizanStore
         let items = try store.items(runID: "old")
         #expect(items.count == 1 && items[0].response.text == "مرحبا" && items[0].scores.first?.value == 1)
         #expect(items[0].sample == 0 && items[0].response.attempts == 1)
+        // Migration 5: the old store's successful response is found by its request hash.
+        #expect(try store.cachedResponse(requestHash: "rh")?.text == "مرحبا")
+        #expect(try store.cachedResponse(requestHash: "other") == nil)
+    }
+
+    @Test func responsesAreFoundByHashOnceIndexedAndFailuresNever() throws {
+        let path = TestEnv.tempDir() + "/c.sqlite"
+        let store = try SQLiteStore(path: path)
+        try store.createRun(Self.run("c1"))
+        store.beginBulkWrites()
+        var ok = Self.item("a", text: "first")
+        ok.requestHash = "hash-a"
+        var failed = Self.item("b", text: nil, failure: EndpointFailure(kind: .httpStatus, message: "HTTP 503"))
+        failed.requestHash = "hash-b"
+        try store.record(runID: "c1", items: [ok, failed])
+        // While a run writes, its own responses are not looked up (they are indexed when it ends).
+        #expect(try store.cachedResponse(requestHash: "hash-a") == nil)
+        store.endBulkWrites()
+        #expect(try store.cachedResponse(requestHash: "hash-a")?.text == "first")
+        #expect(try store.cachedResponse(requestHash: "hash-b") == nil, "failed responses are never reused")
+        // A process that stored items and never ended its run (killed): the next opener indexes them.
+        let killed = try SQLiteStore(path: path)
+        killed.beginBulkWrites()
+        var late = Self.item("c", text: "late")
+        late.requestHash = "hash-c"
+        try killed.record(runID: "c1", item: late)
+        let next = try SQLiteStore(path: path)
+        #expect(try next.cachedResponse(requestHash: "hash-c")?.text == "late")
+        killed.endBulkWrites()
+        let rows = try SQLiteDatabase(path: path).query("SELECT COUNT(*) FROM response_cache")[0][0].int
+        #expect(rows == 2, "each successful response indexed once")
+    }
+
+    @Test func backgroundCheckpointsKeepTheWALBoundedAndTheFileIntact() throws {
+        let path = TestEnv.tempDir() + "/w.sqlite"
+        let store = try SQLiteStore(path: path)
+        try store.createRun(Self.run("w1"))
+        store.beginBulkWrites()
+        // About 20,000 WAL pages (6,000 items of 10 KB, 20 per commit): past the writer's 16,000-page limit.
+        let padding = String(repeating: "ⵜⴰⵎⴰⵣⵉⵖⵜ ", count: 400)
+        for batch in 0..<300 {
+            try store.record(runID: "w1", items: (0..<20).map { i in
+                var item = Self.item("i\(batch)-\(i)", text: padding)
+                item.requestHash = "h\(batch)-\(i)"
+                return item
+            })
+        }
+        let walBytes = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        store.endBulkWrites()
+        #expect(walBytes > 0 && walBytes <= 80 << 20, "WAL \(walBytes) bytes: the committing thread restarts it at 16,000 pages")
+        let check = try SQLiteDatabase(path: path)
+        #expect(try check.query("PRAGMA integrity_check")[0][0].text == "ok")
+        #expect(try check.query("SELECT COUNT(*) FROM responses WHERE run_id = 'w1'")[0][0].int == 6000)
     }
 }
