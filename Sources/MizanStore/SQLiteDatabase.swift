@@ -42,7 +42,7 @@ final class SQLiteDatabase: SQLConnection {
     let path: String
 
     /// Opens `path`; `cacheKiB` is the page cache size (16 MiB for the store's own connection).
-    init(path: String, cacheKiB: Int = 16384) throws {
+    init(path: String, cacheKiB: Int = SQLiteDatabase.defaultCacheKiB) throws {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
@@ -72,6 +72,9 @@ final class SQLiteDatabase: SQLConnection {
         for stmt in statements.values { sqlite3_finalize(stmt) }
         sqlite3_close_v2(db)
     }
+
+    /// The page cache of the store's own connection, in KiB.
+    static let defaultCacheKiB = 16384
 
     /// WAL pages after which a commit checkpoints (SQLite's automatic checkpoint).
     static let autoCheckpointPages: Int32 = 4000

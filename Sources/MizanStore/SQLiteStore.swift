@@ -340,6 +340,10 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
         let upto = try db.query("SELECT indexed_upto FROM response_cache_state")[0][0].int ?? 0
         let last = try db.query("SELECT COALESCE(MAX(rowid), 0) FROM responses")[0][0].int ?? 0
         guard last > upto else { return }
+        // The hash-order sort holds up to a page cache's worth of rows in memory: 2 MiB here, then
+        // it spills to a temporary file, instead of 16 MiB on top of the cache at the end of a run.
+        try db.execute("PRAGMA cache_size=-2048")
+        defer { try? db.execute("PRAGMA cache_size=-\(SQLiteDatabase.defaultCacheKiB)") }
         try db.transaction {
             let from = try db.query("SELECT indexed_upto FROM response_cache_state")[0][0].int ?? 0
             try db.query("""
