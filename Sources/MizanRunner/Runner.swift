@@ -102,9 +102,10 @@ public struct Runner: Sendable {
     ///
     /// Structure: items are read one at a time (`SuiteItemReader`, streamed from `items.jsonl` for
     /// a streamed suite) and expanded into (item, sample) units, skipping those a resumed run has;
-    /// a task group keeps `concurrency` units in flight; each task sends (or reuses a cached
-    /// response), scores, and commits its item through the `GroupCommitter` before it returns, and
-    /// this loop then counts it done and reports progress.
+    /// 1.5 × `concurrency` long-lived worker tasks take units one at a time, send (or reuse a
+    /// cached response) while holding one of `concurrency` request slots, score, commit the item
+    /// through the `GroupCommitter`, and only then count it done and report progress. (A task per
+    /// unit cost a task allocation and a wake-up of this loop per item.)
     public func run(_ request: RunRequest, progress: (@Sendable (RunProgress) -> Void)? = nil) async throws -> RunOutcome {
         let suite = request.suite
         let context = MetricContext.run(suiteFolder: suite.path, config: request.config)

@@ -62,9 +62,6 @@ struct RunCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        // At most two malloc arenas: each thread's own arena costs resident memory (~0.5 MiB on a
-        // 1000-item run) for no measurable speed here.
-        _ = glibcMallopt(-8 /* M_ARENA_MAX */, 2)
         try await reportingErrors {
             let cfg = try storeOptions.loadConfig()
             var kind = try target.kind()
@@ -183,9 +180,6 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 }
-
-/// glibc's `mallopt` (malloc.h is not part of the imported C modules).
-@_silgen_name("mallopt") private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 
 extension RunCommand {
     /// Says on stderr how far the sharded run is: which shards have not completed yet.
