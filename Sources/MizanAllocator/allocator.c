@@ -10,6 +10,5 @@
 // four per core only costs resident memory), and unused dirty pages returned to the OS after 1 s.
 #include "mizan_allocator.h"
 
+/// jemalloc reads this symbol at start-up (an environment variable MALLOC_CONF still overrides it).
 const char *malloc_conf = "narenas:2,dirty_decay_ms:1000,muzzy_decay_ms:0";
-
-const char *mizan_allocator_options(void) { return malloc_conf; }

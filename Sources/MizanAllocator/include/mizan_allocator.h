@@ -1,7 +1,7 @@
 #ifndef MIZAN_ALLOCATOR_H
 #define MIZAN_ALLOCATOR_H
 
-/// The jemalloc options mizan is built with (see allocator.c); a fixed string, for `mizan --version`.
-const char *mizan_allocator_options(void);
+/// The options jemalloc starts with (see allocator.c).
+extern const char *malloc_conf;
 
 #endif
