@@ -19,7 +19,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // libpq headers only (Debian libpq-dev); the library itself is dlopen-ed on first use (see Sources/CLibPQ/shim.h).
         .systemLibrary(name: "CLibPQ", providers: [.apt(["libpq-dev"])]),
-        // jemalloc, linked statically into the mizan binary (Debian libjemalloc-dev); see Sources/MizanAllocator/allocator.c.
+        // jemalloc as the mizan binary's malloc (Debian libjemalloc-dev; libjemalloc2 at run time); see Sources/MizanAllocator/allocator.c.
         .target(name: "MizanAllocator", linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]),
         .target(name: "MizanCore", swiftSettings: strict),
         .target(name: "MizanText", dependencies: ["MizanCore"], swiftSettings: strict),
