@@ -138,8 +138,8 @@ public protocol ResultStore: Sendable {
     /// Calls `body` with every stored item of a run in storage order, without holding them all.
     /// `body` must not call back into the store.
     func forEachItem(runID: String, _ body: (ItemRecord) throws -> Void) throws
-    /// A stored successful response (any run) to the request with this hash — the response cache;
-    /// nil when there is none (or the store keeps no cache).
+    /// A stored successful response to the request with this hash — the response cache; nil when
+    /// there is none (or the store keeps no cache). SQLite finds a run's responses once it ended.
     func cachedResponse(requestHash: String) throws -> ModelResponse?
     /// A run starts writing many items (a store may move housekeeping off the commit path).
     func beginBulkWrites()
