@@ -345,6 +345,7 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
         try db.execute("PRAGMA cache_size=-2048")
         defer { try? db.execute("PRAGMA cache_size=-\(SQLiteDatabase.defaultCacheKiB)") }
         try db.transaction {
+            // Read again under the write lock: another process may have caught up meanwhile.
             let from = try db.query("SELECT indexed_upto FROM response_cache_state")[0][0].int ?? 0
             try db.query("""
                 INSERT OR IGNORE INTO response_cache(request_hash, response_rowid)

@@ -34,6 +34,9 @@ public final class CurlEngine: @unchecked Sendable {
         t.start()
     }
 
+    /// How many reset easy handles the engine keeps for reuse.
+    static let handlePoolLimit = 256
+
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
 
     /// The linked libcurl version string.
@@ -113,8 +116,10 @@ public final class CurlEngine: @unchecked Sendable {
                 active[t.id] = nil
                 let result = outcome(of: t, code: code)
                 curl_multi_remove_handle(multi, easy)
-                // Only handles of transfers that ended well go back to the pool.
-                if code == CURLE_OK { t.cleanup(pool: &pool) } else { t.cleanup() }
+                // Handles of transfers that ended well are reset and kept for the next ones (saves
+                // allocating and setting up a handle per request); others are freed.
+                if code == CURLE_OK, pool.count < CurlEngine.handlePoolLimit, let h = t.detachResetHandle() { pool.append(h) }
+                t.cleanup()
                 finish(t, result)
             }
             curl_multi_poll(multi, nil, 0, active.isEmpty ? 1000 : 100, nil)

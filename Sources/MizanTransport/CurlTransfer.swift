@@ -27,9 +27,6 @@ final class CurlTransfer: @unchecked Sendable {
         errorBuffer.deallocate()
     }
 
-    /// How many reset easy handles the engine keeps for reuse.
-    static let poolLimit = 256
-
     /// Configures an easy handle: `reused` (already `curl_easy_reset`) or a new one. Returns an
     /// error message on failure.
     func configure(reusing reused: UnsafeMutableRawPointer? = nil) -> String? {
@@ -92,18 +89,18 @@ final class CurlTransfer: @unchecked Sendable {
         return failures.isEmpty ? nil : failures.joined(separator: "; ")
     }
 
+    /// Hands the easy handle over for reuse, reset to curl's defaults (nil if there is none);
+    /// `cleanup()` then frees only the rest.
+    func detachResetHandle() -> UnsafeMutableRawPointer? {
+        guard let h = easy else { return nil }
+        curl_easy_reset(h)
+        easy = nil
+        return h
+    }
+
     /// Frees curl resources. The engine calls it after removing the handle from the multi handle.
-    /// With `pool`, a handle that ended well is reset and kept there for the next transfer
-    /// (saves allocating and setting up a handle per request); others are freed.
-    func cleanup(pool: UnsafeMutablePointer<[UnsafeMutableRawPointer]>? = nil) {
-        if let h = easy {
-            if let pool, pool.pointee.count < CurlTransfer.poolLimit {
-                curl_easy_reset(h)
-                pool.pointee.append(h)
-            } else {
-                curl_easy_cleanup(h)
-            }
-        }
+    func cleanup() {
+        if let h = easy { curl_easy_cleanup(h) }
         easy = nil
         if let l = headerList { curl_slist_free_all(l) }
         headerList = nil
