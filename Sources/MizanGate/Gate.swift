@@ -151,10 +151,17 @@ public enum Gate {
             let worse = lower ? diff.mean > 0 : diff.mean < 0
             let significant = worse && diff.pValue < alpha
             add("no_significant_regression", !significant, diff.pValue, alpha,
-                String(format: "%@ by %@ (%@), 95%% CI of the difference [%@, %@], p = %.4g (%@, n = %d); fails when worse with p < %.3g",
-                       worse ? "worse" : "not worse", f(abs(diff.mean)), move, f(diff.low), f(diff.high), diff.pValue, diff.test, diff.n, alpha))
+                String(format: "%@ by %@ (%@), 95%% CI of the difference %@ (%@), p = %.4g (%@, n = %d); fails when worse with p < %.3g",
+                       worse ? "worse" : "not worse", f(abs(diff.mean)), move, ciText(diff), diff.method.rawValue, diff.pValue, diff.test,
+                       diff.n, alpha))
         }
         return out
+    }
+
+    /// `[−0.2, 0.1]` in the gate's number format, or `[not estimable]`.
+    static func ciText(_ d: PairedDifference) -> String {
+        guard let lo = d.low, let hi = d.high else { return "[not estimable]" }
+        return "[\(SummaryTables.format(lo)), \(SummaryTables.format(hi))]"
     }
 
     static func performanceChecks(_ run: LoadedRun, rules: GateRules) -> [GateCheck] {

@@ -66,3 +66,14 @@ public protocol CorpusMetric: Metric {
     /// sacrebleu-style signature, e.g. `nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0`.
     var signature: String { get }
 }
+
+/// The values a metric's per-item scores can take; it decides how intervals are computed (docs/statistics.md).
+public enum ScoreScale: Sendable, Hashable {
+    /// Scores from `low` to `high` inclusive (0…1 for rates and 0/1 metrics, 0…100 for sacrebleu-style metrics).
+    case bounded(low: Double, high: Double)
+    /// Scores with no upper bound (TER; external metrics).
+    case unbounded
+
+    /// Scores from 0 to 1.
+    public static let unit = ScoreScale.bounded(low: 0, high: 1)
+}

@@ -48,6 +48,17 @@ public enum MetricRegistry {
         "external": { try ExternalMetric(spec: $0, context: $1) },
     ]
 
+    /// The scale of a metric's per-item scores, by name: BLEU, chrF and chrF++ sentence scores are 0–100,
+    /// TER has no upper bound, an external command's scores are not known in advance (treated as unbounded),
+    /// and every other built-in metric (0/1 checks, F1, ROUGE-L, judge scores normalised to 0–1) is 0–1.
+    public static func scale(ofMetric name: String) -> ScoreScale {
+        switch name {
+        case "bleu", "chrf", "chrf++": return .bounded(low: 0, high: 100)
+        case "ter", "external": return .unbounded
+        default: return .unit
+        }
+    }
+
     /// Sorted list of known metric names.
     public static var names: [String] { (Array(factories.keys) + Array(contextFactories.keys)).sorted() }
 

@@ -1,4 +1,5 @@
 import MizanCore
+import MizanMetrics
 import MizanStore
 
 /// A stored run with its items, the input of a comparison.
@@ -79,9 +80,9 @@ public struct Comparison: Sendable {
     public var incomparabilities: [Incomparability]
     /// Significance level used to mark differences.
     public var alpha: Double
-    /// Bootstrap resamples used for the CIs.
-    public var resamples: Int
-    /// Seed of the bootstrap and randomization tests.
+    /// Random sign flips of the randomization test.
+    public var permutations: Int
+    /// Seed of the randomization test.
     public var seed: UInt64
 }
 
@@ -93,9 +94,9 @@ public struct ComparisonOptions: Sendable {
     public var allowIncomparable = false
     /// Significance level.
     public var alpha = 0.05
-    /// Bootstrap resamples.
-    public var resamples = 1000
-    /// Seed of every random procedure.
+    /// Random sign flips of the randomization test (non-0/1 scores).
+    public var permutations = 10_000
+    /// Seed of the randomization test (the only random procedure; intervals are analytic).
     public var seed: UInt64 = 20_261_123
     public init() {}
 }
@@ -134,7 +135,7 @@ public enum ComparisonBuilder {
             let runs = columns.map { col in col.runs.first { $0.suiteID == suite } }
             let present = runs.compactMap { $0 }
             guard present.count > 1 else { continue }
-            let perItem = runs.map { r in r.map { ItemScores(itemsByRun[$0.id] ?? []) } }
+            let perItem = runs.map { r in r.map { ItemScores(itemsByRun[$0.id] ?? [], clusterField: $0.manifest["suite"]?["cluster"]?.stringValue) } }
             let common = perItem.compactMap { $0.map { Set($0.languages.keys) } }
                 .reduce(nil as Set<String>?) { acc, s in acc.map { $0.intersection(s) } ?? s } ?? []
             coverage.append(SuiteCoverage(suite: suite, commonItems: common.count,
@@ -149,26 +150,26 @@ public enum ComparisonBuilder {
                     let ids = common.filter { id in
                         language == "all" || perItem.contains { $0?.languages[id] == language }
                     }.sorted()
-                    // Each column's draws are seeded from (seed, suite, metric, column): the same data in two rows
-                    // (a one-language suite's language row and its `all` row) gets the same CI and p-value.
-                    let rowSeed = Self.seed(options.seed, suite, metric)
-                    let cells = perItem.enumerated().map { column, scores -> MeanWithCI? in
+                    // Cells and differences depend only on the scores (and, for randomization p-values, the seed):
+                    // the same data in two rows or columns gets the same interval and p-value.
+                    let scale = MetricRegistry.scale(ofMetric: metric)
+                    let cells = perItem.map { scores -> MeanWithCI? in
                         guard let scores else { return nil }
-                        let xs = ids.compactMap { scores.values[metric]?[$0] }
-                        var rng = SplitMix64(seed: rowSeed &+ UInt64(column))
-                        return xs.isEmpty ? nil : Summarizer.bootstrap(xs, resamples: options.resamples, rng: &rng)
+                        let xs = scores.clustered(metric: metric, ids: ids)
+                        return xs.count == 0 ? nil : ConfidenceIntervals.mean(xs, scale: scale)
                     }
                     guard cells.contains(where: { $0 != nil }) else { continue }
                     let refScores = perItem[options.reference]
                     let diffs = perItem.enumerated().map { i, scores -> PairedDifference? in
                         guard i != options.reference, let scores, let refScores else { return nil }
-                        let paired = ids.compactMap { id -> (Double, Double)? in
+                        var numbers = ClusterNumbers()
+                        let paired = ids.compactMap { id -> (Double, Double, Int)? in
                             guard let a = refScores.values[metric]?[id], let b = scores.values[metric]?[id] else { return nil }
-                            return (a, b)
+                            return (a, b, numbers.number(refScores.clusterKeys[id] ?? id))
                         }
                         guard !paired.isEmpty else { return nil }
-                        return PairedStatistics.compare(reference: paired.map(\.0), candidate: paired.map(\.1),
-                                                        resamples: options.resamples, seed: rowSeed ^ 0x5EED_D1FF &+ UInt64(i))
+                        return PairedStatistics.compare(reference: paired.map(\.0), candidate: paired.map(\.1), clusters: paired.map(\.2),
+                                                        scale: scale, permutations: options.permutations, seed: options.seed)
                     }
                     rows.append(ComparisonRow(suite: suite, suiteLabel: "\(ref.suiteID)@\(ref.suiteVersion)", language: language,
                                               metric: metric, cells: cells, differences: diffs,
@@ -177,7 +178,7 @@ public enum ComparisonBuilder {
             }
         }
         return Comparison(columns: columns, reference: options.reference, rows: rows, coverage: coverage,
-                          incomparabilities: incomparable, alpha: options.alpha, resamples: options.resamples, seed: options.seed)
+                          incomparabilities: incomparable, alpha: options.alpha, permutations: options.permutations, seed: options.seed)
     }
 
     /// The columns `build` would form from `loaded` (labels and runs), without computing any statistics.
@@ -204,11 +205,6 @@ public enum ComparisonBuilder {
                                 performanceByLanguage: Dictionary(grouping: items, by: \.language).mapValues { .of($0) })
     }
 
-    /// A seed derived from the comparison's seed and a row's suite and metric.
-    static func seed(_ base: UInt64, _ suite: String, _ metric: String) -> UInt64 {
-        base ^ Summarizer.fnv1a(suite + "\u{1F}" + metric)
-    }
-
     /// Suite ids in first-seen order.
     static func orderedSuites(_ columns: [ComparisonColumn]) -> [String] {
         var seen = Set<String>(), out: [String] = []
@@ -223,25 +219,40 @@ public enum ComparisonBuilder {
     }
 }
 
-/// Per-item scores of one run: the mean over samples of each metric, and each item's language.
+/// Per-item scores of one run: the mean over samples of each metric, each item's language and cluster.
 public struct ItemScores: Sendable {
     /// Item id → language tag (every stored item, failed ones included).
     public var languages: [String: String] = [:]
     /// Metric → item id → score (mean over the item's scored samples).
     public var values: [String: [String: Double]] = [:]
+    /// Metric → item id → every scored sample's score.
+    public var samples: [String: [String: [Double]]] = [:]
+    /// Item id → cluster key (`Summarizer.clusterKey`).
+    public var clusterKeys: [String: String] = [:]
 
-    /// Collects the scores of `items` (failed items count for `languages` only).
-    public init(_ items: [ItemRecord]) {
-        var sums: [String: [String: (Double, Int)]] = [:]
+    /// Collects the scores of `items` (failed items count for `languages` only); `clusterField` is the
+    /// suite's cluster field, if it declares one.
+    public init(_ items: [ItemRecord], clusterField: String? = nil) {
         for item in items {
             languages[item.itemID] = item.language
+            clusterKeys[item.itemID] = Summarizer.clusterKey(of: item, field: clusterField)
             guard item.response.failure == nil else { continue }
             for s in item.scores {
                 guard let v = s.value else { continue }
-                let old = sums[s.metric]?[item.itemID] ?? (0, 0)
-                sums[s.metric, default: [:]][item.itemID] = (old.0 + v, old.1 + 1)
+                samples[s.metric, default: [:]][item.itemID, default: []].append(v)
             }
         }
-        values = sums.mapValues { $0.mapValues { $0.0 / Double($0.1) } }
+        values = samples.mapValues { $0.mapValues { $0.sorted().reduce(0, +) / Double($0.count) } }
+    }
+
+    /// Every sample score of `metric` for the items `ids`, clustered as `show` clusters them.
+    public func clustered(metric: String, ids: [String]) -> ClusteredScores {
+        var numbers = ClusterNumbers(), out = ClusteredScores()
+        for id in ids {
+            guard let xs = samples[metric]?[id] else { continue }
+            let cluster = numbers.number(clusterKeys[id] ?? id)
+            for x in xs { out.append(x, cluster: cluster) }
+        }
+        return out
     }
 }

@@ -30,12 +30,14 @@ public enum ComparisonJSON {
                 "metric": .string(row.metric),
                 "cells": .array(row.cells.enumerated().map { i, cell in
                     guard let cell else { return .null }
-                    return .object(["mean": .number(cell.mean), "ci95": .array([.number(cell.low), .number(cell.high)]), "n": int(cell.n),
+                    return .object(["mean": .number(cell.mean), "ci95": SummaryTables.ciJSON(cell.low, cell.high), "n": int(cell.n),
+                                    "ci_method": .string(cell.method.rawValue), "clusters": cell.clusters.map(int) ?? .null,
                                     "corpus": n(row.corpus.indices.contains(i) ? row.corpus[i] : nil)])
                 }),
                 "differences": .array(row.differences.map { d in
                     guard let d else { return .null }
-                    var o: [String: JSONValue] = ["n": int(d.n), "mean": .number(d.mean), "ci95": .array([.number(d.low), .number(d.high)]),
+                    var o: [String: JSONValue] = ["n": int(d.n), "mean": .number(d.mean), "ci95": SummaryTables.ciJSON(d.low, d.high),
+                                                  "ci_method": .string(d.method.rawValue), "clusters": d.clusters.map(int) ?? .null,
                                                   "p_value": .number(d.pValue), "test": .string(d.test),
                                                   "significant": .bool(d.isSignificant(alpha: c.alpha))]
                     if let k = d.discordant {
@@ -47,7 +49,7 @@ public enum ComparisonJSON {
         }
         return .object([
             "schema": .string(schema), "schema_version": int(schemaVersion),
-            "reference": int(c.reference), "alpha": .number(c.alpha), "resamples": int(c.resamples),
+            "reference": int(c.reference), "alpha": .number(c.alpha), "permutations": int(c.permutations),
             "seed": .string(String(c.seed)),
             "columns": .array(columns), "rows": .array(rows),
             "coverage": .array(c.coverage.map { cov in

@@ -74,17 +74,23 @@ public enum ComparisonTables {
 
     /// Footnotes: the reference, the tests, and any overridden incomparabilities.
     public static func notes(_ c: Comparison) -> [String] {
-        var out = ["Cells: mean [95% bootstrap CI]. Δ: paired difference against \(c.columns[c.reference].label) with its paired-bootstrap 95% CI "
-                   + "and p-value (exact McNemar for 0/1 scores, paired approximate randomization otherwise); * marks p < \(trim(c.alpha)). "
-                   + "\(c.resamples) resamples, seed \(c.seed)."]
+        let cellMethods = Set(c.rows.flatMap { $0.cells.compactMap { $0?.method } })
+        let diffMethods = Set(c.rows.flatMap { $0.differences.compactMap { $0?.method } })
+        let tests = Set(c.rows.flatMap { $0.differences.compactMap { $0?.test } })
+        let clustered = c.rows.contains { $0.cells.contains { $0?.clusters != nil } }
+        var out = ["Cells: mean [95% CI: \(IntervalMethod.list(cellMethods))]. Δ: paired difference against \(c.columns[c.reference].label) "
+                   + "with its 95% CI (\(IntervalMethod.list(diffMethods))) and p-value (\(tests.sorted().joined(separator: ", "))); "
+                   + "* marks p < \(trim(c.alpha)). Randomization: \(c.permutations) sign flips, seed \(c.seed)."
+                   + (clustered ? " Intervals and tests of clustered suites run over clusters (shared passages, samples of one item)." : "")]
         for d in c.incomparabilities { out.append("WARNING (compared with --allow-incomparable): \(d)") }
         return out
     }
 
     /// Long-format CSV: one row per suite × language × metric × column with raw numbers (ASCII minus, full precision).
     public static func csv(_ c: Comparison) -> String {
-        var t = Table(header: ["suite", "suite_version", "language", "metric", "model", "runs", "reference", "mean", "ci_low", "ci_high", "n",
-                               "corpus", "diff", "diff_ci_low", "diff_ci_high", "p_value", "test", "significant"])
+        var t = Table(header: ["suite", "suite_version", "language", "metric", "model", "runs", "reference", "mean", "ci_low", "ci_high",
+                               "ci_method", "clusters", "n", "corpus", "diff", "diff_ci_low", "diff_ci_high", "diff_ci_method", "p_value", "test",
+                               "significant"])
         func num(_ x: Double?) -> String { x.map { String($0) } ?? "" }
         for row in c.rows {
             let version = row.suiteLabel.split(separator: "@", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
@@ -93,24 +99,25 @@ public enum ComparisonTables {
                 let d = row.differences[i]
                 t.rows.append([row.suite, version, row.language, row.metric, col.label,
                                col.runs.filter { $0.suiteID == row.suite }.map(\.id).joined(separator: " "),
-                               i == c.reference ? "true" : "false", num(cell.mean), num(cell.low), num(cell.high), String(cell.n),
+                               i == c.reference ? "true" : "false", num(cell.mean), num(cell.low), num(cell.high),
+                               cell.method.rawValue, cell.clusters.map(String.init) ?? "", String(cell.n),
                                num(row.corpus.indices.contains(i) ? row.corpus[i] : nil), num(d?.mean), num(d?.low), num(d?.high),
-                               num(d?.pValue), d?.test ?? "", d.map { $0.isSignificant(alpha: c.alpha) ? "true" : "false" } ?? ""])
+                               d?.method.rawValue ?? "", num(d?.pValue), d?.test ?? "", d.map { $0.isSignificant(alpha: c.alpha) ? "true" : "false" } ?? ""])
             }
         }
         return t.render(.csv)
     }
 
-    /// `0.734 [0.69, 0.78]`.
+    /// `0.734 [0.690, 0.780]`, or `0.500 [not estimable]`.
     public static func meanCell(_ m: MeanWithCI) -> String {
-        "\(SummaryTables.format(m.mean)) [\(SummaryTables.format(m.low)), \(SummaryTables.format(m.high))]"
+        "\(SummaryTables.format(m.mean)) \(SummaryTables.interval(m))"
     }
 
     /// `−0.120 [−0.180, −0.060] p=0.001 *` (star when p < alpha; U+2212 minus signs).
     public static func differenceCell(_ d: PairedDifference, alpha: Double) -> String {
-        let wide = max(abs(d.mean), abs(d.low), abs(d.high)) > 1.0001
-        return "\(signed(d.mean, wide: wide)) [\(signed(d.low, wide: wide)), \(signed(d.high, wide: wide))] \(pText(d.pValue))"
-            + (d.isSignificant(alpha: alpha) ? " *" : "")
+        let wide = max(abs(d.mean), abs(d.low ?? 0), abs(d.high ?? 0)) > 1.0001
+        let interval = d.low.flatMap { lo in d.high.map { "[\(signed(lo, wide: wide)), \(signed($0, wide: wide))]" } } ?? "[not estimable]"
+        return "\(signed(d.mean, wide: wide)) \(interval) \(pText(d.pValue))" + (d.isSignificant(alpha: alpha) ? " *" : "")
     }
 
     /// A signed number with a typographic minus: `+0.050`, `−0.120`, `0.000`; `wide` (0–100 scales) gives 2 decimals.

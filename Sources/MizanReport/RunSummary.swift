@@ -3,16 +3,30 @@ import MizanCore
 import MizanMetrics
 import MizanStore
 
-/// A mean with its 95% bootstrap confidence interval.
+/// A mean with its 95% confidence interval and the method that gave it (see `ConfidenceIntervals`).
 public struct MeanWithCI: Sendable, Hashable, Codable {
     /// Mean over scored items.
     public var mean: Double
-    /// Lower bound of the 95% CI.
-    public var low: Double
-    /// Upper bound of the 95% CI.
-    public var high: Double
-    /// Number of scored items.
+    /// Lower bound of the 95% CI; nil when the interval is not estimable.
+    public var low: Double?
+    /// Upper bound of the 95% CI; nil when the interval is not estimable.
+    public var high: Double?
+    /// Number of scores.
     public var n: Int
+    /// How the interval was computed.
+    public var method: IntervalMethod
+    /// Number of clusters when the interval was computed over clusters (nil: independent items).
+    public var clusters: Int?
+
+    /// Creates a mean with its interval.
+    public init(mean: Double, low: Double?, high: Double?, n: Int, method: IntervalMethod, clusters: Int? = nil) {
+        self.mean = mean
+        self.low = low
+        self.high = high
+        self.n = n
+        self.method = method
+        self.clusters = clusters
+    }
 }
 
 /// Aggregated results of one run.
@@ -66,27 +80,26 @@ public struct RunSummary: Sendable {
 
 /// Turns stored items into a `RunSummary`.
 public enum Summarizer {
-    /// Summarizes items of a run; bootstrap is seeded so the same scores give the same CI (see `SummaryAggregator`).
-    public static func summarize(run: RunRecord, items: [ItemRecord], resamples: Int = 1000, seed: UInt64 = 20_261_123) -> RunSummary {
+    /// Summarizes items of a run (intervals depend only on the scores: see `SummaryAggregator`).
+    public static func summarize(run: RunRecord, items: [ItemRecord]) -> RunSummary {
         var aggregator = SummaryAggregator(run: run)
         for item in items { aggregator.add(item) }
-        return aggregator.summary(resamples: resamples, seed: seed)
+        return aggregator.summary()
     }
 
     /// Summarizes a stored run straight from the store, one item at a time (same result as `items:`).
-    public static func summarize(run: RunRecord, store: any ResultStore, resamples: Int = 1000,
-                                 seed: UInt64 = 20_261_123) throws -> RunSummary {
+    public static func summarize(run: RunRecord, store: any ResultStore) throws -> RunSummary {
         var aggregator = SummaryAggregator(run: run)
         try store.forEachItem(runID: run.id) { aggregator.add($0) }
-        return aggregator.summary(resamples: resamples, seed: seed)
+        return aggregator.summary()
     }
 
     /// Corpus-level scores (BLEU, chrF, TER) of `items`, by metric and by language (`all` for every item).
     public static func corpusScores(run: RunRecord, items: [ItemRecord]) -> [String: [String: Double]] {
-        summarize(run: run, items: items, resamples: 0).corpus
+        summarize(run: run, items: items).corpus
     }
 
-    /// 64-bit FNV-1a of a string's UTF-8 (slice names → bootstrap seeds).
+    /// 64-bit FNV-1a of a string's UTF-8.
     static func fnv1a(_ s: String) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
@@ -97,6 +110,15 @@ public enum Summarizer {
     static func wallSeconds(_ run: RunRecord) -> Double? {
         guard let end = run.finishedAt.flatMap(isoSeconds), let start = isoSeconds(run.startedAt) else { return nil }
         return end - start
+    }
+
+    /// The key of the cluster an item's scores belong to: the value of the suite's cluster field when it
+    /// declares one and the item has it, else the item id (so the samples of one item form a cluster).
+    public static func clusterKey(of item: ItemRecord, field: String?) -> String {
+        if let field, let v = item.fields[field], v != .null {
+            return "field\u{1F}" + (v.stringValue ?? v.canonicalJSON)
+        }
+        return "item\u{1F}" + item.itemID
     }
 
     /// Tags of an item: its `tags` list plus its `kind` field, if any.
@@ -116,60 +138,9 @@ public enum Summarizer {
         return s[lo] + (s[hi] - s[lo]) * (pos - Double(lo))
     }
 
-    /// Mean with a percentile bootstrap 95% CI. For scores that are all 0 or 1 the number of ones in
-    /// a resample is drawn straight from its binomial distribution (the distribution n draws with
-    /// replacement give), one uniform per resample instead of n draws.
-    public static func bootstrap(_ xs: [Double], resamples: Int, rng: inout SplitMix64) -> MeanWithCI {
-        let n = xs.count
-        let mean = xs.reduce(0, +) / Double(max(n, 1))
-        guard n > 1, resamples > 0 else { return MeanWithCI(mean: mean, low: mean, high: mean, n: n) }
-        var means = [Double](repeating: 0, count: resamples)
-        if xs.allSatisfy({ $0 == 0 || $0 == 1 }) {
-            for r in 0..<resamples { means[r] = Double(binomial(n, mean, rng: &rng)) / Double(n) }
-        } else {
-            xs.withUnsafeBufferPointer { x in
-                for r in 0..<resamples {
-                    var sum = 0.0
-                    // Index by multiply-shift (the high word of draw × n): no division per draw.
-                    for _ in 0..<n { sum += x[Int(truncatingIfNeeded: rng.next().multipliedFullWidth(by: UInt64(n)).high)] }
-                    means[r] = sum / Double(n)
-                }
-            }
-        }
-        return MeanWithCI(mean: mean, low: percentile(means, 0.025) ?? mean, high: percentile(means, 0.975) ?? mean, n: n)
-    }
-
-    /// A Binomial(n, p) draw by inversion, searching outward from the mode (about √(np(1−p)) steps).
-    static func binomial(_ n: Int, _ p: Double, rng: inout SplitMix64) -> Int {
-        if p <= 0 { return 0 }
-        if p >= 1 { return n }
-        let mode = min(n, Int(Double(n + 1) * p))
-        let logMode = lgamma(Double(n + 1)) - lgamma(Double(mode + 1)) - lgamma(Double(n - mode + 1))
-            + Double(mode) * log(p) + Double(n - mode) * log1p(-p)
-        let pMode = exp(logMode)
-        var u = Double(rng.next() >> 11) * 0x1p-53 - pMode
-        if u < 0 { return mode }
-        let odds = p / (1 - p)
-        var lo = mode, hi = mode, pLo = pMode, pHi = pMode
-        while lo > 0 || hi < n {
-            if hi < n {
-                pHi *= Double(n - hi) / Double(hi + 1) * odds
-                hi += 1
-                u -= pHi
-                if u < 0 { return hi }
-            }
-            if lo > 0 {
-                pLo *= Double(lo) / Double(n - lo + 1) / odds
-                lo -= 1
-                u -= pLo
-                if u < 0 { return lo }
-            }
-        }
-        return mode
-    }
 }
 
-/// A small, seedable PRNG (SplitMix64) so bootstrap intervals are reproducible.
+/// A small, seedable PRNG (SplitMix64) so randomization tests are reproducible.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
     /// Starts the sequence at `seed`.

@@ -11,7 +11,7 @@ public enum SVGCharts {
     /// Grouped bars: one group per language of `rows` (one suite, one metric), one bar per column, CI whiskers.
     public static func scoresByLanguage(_ rows: [ComparisonRow], columns: [String], title: String) -> String {
         let groups = rows.count, bars = max(columns.count, 1)
-        let top = niceTop(rows.flatMap { $0.cells.compactMap { $0?.high } }.max() ?? 1)
+        let top = niceTop(rows.flatMap { $0.cells.compactMap { $0.map { $0.high ?? $0.mean } } }.max() ?? 1)
         let left = 48.0, plotH = 200.0, topPad = 30.0, barW = 18.0, gap = 26.0
         let groupW = Double(bars) * barW + gap
         let width = max(320, left + Double(groups) * groupW + 20), legendY = topPad + plotH + 44
@@ -33,7 +33,9 @@ public enum SVGCharts {
                 s += "<rect x=\(q(x)) y=\(q(y(cell.mean))) width=\(q(barW - 2)) height=\(q(y(0) - y(cell.mean))) fill=\"\(color(i))\">"
                 s += "<title>\(HTMLExport.escape("\(columns[i]) · \(row.language): \(ComparisonTables.meanCell(cell))"))</title></rect>"
                 let cx = x + (barW - 2) / 2
-                s += "<line x1=\(q(cx)) x2=\(q(cx)) y1=\(q(y(cell.low))) y2=\(q(y(cell.high))) stroke=\"#333\"/>"
+                if let lo = cell.low, let hi = cell.high {
+                    s += "<line x1=\(q(cx)) x2=\(q(cx)) y1=\(q(y(lo))) y2=\(q(y(hi))) stroke=\"#333\"/>"
+                }
             }
             s += "<text x=\(q(x0 + Double(bars) * barW / 2)) y=\(q(topPad + plotH + 16)) text-anchor=\"middle\"><tspan>\(HTMLExport.escape(row.language))</tspan></text>"
         }

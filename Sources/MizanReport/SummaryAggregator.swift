@@ -7,18 +7,20 @@ import MizanStore
 /// arrays of scores and measurements — never the items — so a 100,000-item run is summarised
 /// straight from the store (`Summarizer.summarize(run:store:)`).
 ///
-/// Confidence intervals: every slice (metric, language × metric, tag × metric) is bootstrapped
-/// with its own generator, seeded from the summary seed and the slice's name, over its values in
-/// sorted order. So the interval depends only on the scores — not on the order items finished in,
-/// nor on dictionary order — and slices are computed in parallel.
+/// Confidence intervals: every slice (metric, language × metric, tag × metric) gets
+/// `ConfidenceIntervals.mean` over its (cluster, score) values, which depends only on that multiset —
+/// not on the order items finished in, the slice's name or dictionary order. Scores are clustered by
+/// the suite's cluster field when it declares one, and always by item (the samples of one item).
 public struct SummaryAggregator {
     /// The run being summarised.
     public let run: RunRecord
     private var items = 0
     private var errorKinds: [String: Int] = [:]
-    private var values: [String: [Double]] = [:]
-    private var byLanguage: [String: [String: [Double]]] = [:]
-    private var byTag: [String: [String: [Double]]] = [:]
+    private var values: [String: ClusteredScores] = [:]
+    private var byLanguage: [String: [String: ClusteredScores]] = [:]
+    private var byTag: [String: [String: ClusteredScores]] = [:]
+    private var clusters = ClusterNumbers()
+    private let clusterField: String?
     private var invalid = 0, choiceItems = 0
     private var latencies: [Double] = [], ttfts: [Double] = []
     private var promptTokens = 0, completionTokens = 0
@@ -31,6 +33,7 @@ public struct SummaryAggregator {
     /// Starts an empty summary of `run`.
     public init(run: RunRecord) {
         self.run = run
+        clusterField = run.manifest["suite"]?["cluster"]?.stringValue
         var corpus: [(String, any CorpusMetric)] = []
         if case .array(let specs)? = run.manifest["metrics"] {
             for spec in specs {
@@ -60,11 +63,12 @@ public struct SummaryAggregator {
         promptTokens += item.response.usage.promptTokens ?? 0
         completionTokens += item.response.usage.completionTokens ?? 0
         let tags = Summarizer.tags(of: item)
+        let cluster = clusters.number(Summarizer.clusterKey(of: item, field: clusterField))
         for s in item.scores {
             guard let v = s.value else { continue }
-            values[s.metric, default: []].append(v)
-            byLanguage[item.language, default: [:]][s.metric, default: []].append(v)
-            for tag in tags { byTag[tag, default: [:]][s.metric, default: []].append(v) }
+            values[s.metric, default: ClusteredScores()].append(v, cluster: cluster)
+            byLanguage[item.language, default: [:]][s.metric, default: ClusteredScores()].append(v, cluster: cluster)
+            for tag in tags { byTag[tag, default: [:]][s.metric, default: ClusteredScores()].append(v, cluster: cluster) }
             if s.metric == "choice" {
                 choiceItems += 1
                 if case .bool(false)? = s.details["valid"] { invalid += 1 }
@@ -78,19 +82,18 @@ public struct SummaryAggregator {
         }
     }
 
-    /// The summary of everything added; bootstrap with `resamples` draws seeded by `seed`. `run`
-    /// replaces the record given at the start (e.g. the run as it ended: status, end time).
-    public func summary(resamples: Int = 1000, seed: UInt64 = 20_261_123, run: RunRecord? = nil) -> RunSummary {
+    /// The summary of everything added. `run` replaces the record given at the start (e.g. the run as
+    /// it ended: status, end time).
+    public func summary(run: RunRecord? = nil) -> RunSummary {
         let run = run ?? self.run
-        // Every slice gets its own seeded generator, so slices are independent and run in parallel.
-        var slices: [(key: String, values: [Double])] = values.map { ("metric\u{1F}\($0.key)", $0.value) }
-        for (lang, m) in byLanguage { for (metric, v) in m { slices.append(("language\u{1F}\(lang)\u{1F}\(metric)", v)) } }
-        for (tag, m) in byTag { for (metric, v) in m { slices.append(("tag\u{1F}\(tag)\u{1F}\(metric)", v)) } }
+        // Slices are independent (no shared random state), so they are computed in parallel.
+        var slices: [(key: String, metric: String, values: ClusteredScores)] = values.map { ("metric\u{1F}\($0.key)", $0.key, $0.value) }
+        for (lang, m) in byLanguage { for (metric, v) in m { slices.append(("language\u{1F}\(lang)\u{1F}\(metric)", metric, v)) } }
+        for (tag, m) in byTag { for (metric, v) in m { slices.append(("tag\u{1F}\(tag)\u{1F}\(metric)", metric, v)) } }
         let results = SliceResults()
         let work = slices
         DispatchQueue.concurrentPerform(iterations: work.count) { i in
-            var rng = SplitMix64(seed: seed ^ Summarizer.fnv1a(work[i].key))
-            results.set(work[i].key, Summarizer.bootstrap(work[i].values.sorted(), resamples: resamples, rng: &rng))
+            results.set(work[i].key, ConfidenceIntervals.mean(work[i].values, scale: MetricRegistry.scale(ofMetric: work[i].metric)))
         }
         let ci = results.all
         var metrics: [String: MeanWithCI] = [:], perLanguage: [String: [String: MeanWithCI]] = [:], perTag: [String: [String: MeanWithCI]] = [:]
@@ -116,7 +119,7 @@ public struct SummaryAggregator {
     }
 }
 
-/// Bootstrap results written from parallel workers.
+/// Interval results written from parallel workers.
 private final class SliceResults: @unchecked Sendable {
     private let lock = NSLock()
     private var values: [String: MeanWithCI] = [:]

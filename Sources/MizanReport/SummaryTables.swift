@@ -6,20 +6,32 @@ public enum SummaryTables {
     /// Formats a score for display (0–1 metrics as-is with 3 decimals; 0–100 with 2).
     public static func format(_ x: Double) -> String { abs(x) > 1.0001 ? String(format: "%.2f", x) : String(format: "%.3f", x) }
 
+    /// `[0.690, 0.780]`, or `[not estimable]` when the interval could not be computed.
+    public static func interval(_ m: MeanWithCI) -> String {
+        guard let lo = m.low, let hi = m.high else { return "[not estimable]" }
+        return "[\(format(lo)), \(format(hi))]"
+    }
+
+    /// A CI as JSON: `[low, high]`, or null when not estimable.
+    public static func ciJSON(_ low: Double?, _ high: Double?) -> JSONValue {
+        guard let low, let high else { return .null }
+        return .array([.number(low), .number(high)])
+    }
+
     /// Rows: language × metric (then item tag × metric), with mean, 95% CI, n and corpus score.
     public static func metricsTable(_ s: RunSummary) -> Table {
-        var t = Table(header: ["language", "metric", "mean", "95% CI", "n", "corpus"])
+        var t = Table(header: ["language", "metric", "mean", "95% CI", "CI method", "n", "corpus"])
         for lang in s.byLanguage.keys.sorted() + ["all"] {
             for metric in s.metricNames {
                 guard let m = lang == "all" ? s.metrics[metric] : s.byLanguage[lang]?[metric] else { continue }
                 let corpus = s.corpus[metric]?[lang].map(format) ?? ""
-                t.rows.append([lang, metric, format(m.mean), "[\(format(m.low)), \(format(m.high))]", String(m.n), corpus])
+                t.rows.append([lang, metric, format(m.mean), interval(m), m.methodLabel, String(m.n), corpus])
             }
         }
         for tag in s.byTag.keys.sorted() {
             for metric in s.metricNames {
                 guard let m = s.byTag[tag]?[metric] else { continue }
-                t.rows.append(["tag:\(tag)", metric, format(m.mean), "[\(format(m.low)), \(format(m.high))]", String(m.n), ""])
+                t.rows.append(["tag:\(tag)", metric, format(m.mean), interval(m), m.methodLabel, String(m.n), ""])
             }
         }
         return t
@@ -27,13 +39,13 @@ public enum SummaryTables {
 
     /// One row per run × language × metric: the overview printed after several suites.
     public static func acrossRuns(_ summaries: [RunSummary]) -> Table {
-        var t = Table(header: ["suite", "language", "metric", "mean", "95% CI", "n", "errors", "run"])
+        var t = Table(header: ["suite", "language", "metric", "mean", "95% CI", "CI method", "n", "errors", "run"])
         for s in summaries {
             for lang in s.byLanguage.keys.sorted() {
                 for metric in s.metricNames {
                     guard let m = s.byLanguage[lang]?[metric] else { continue }
                     t.rows.append(["\(s.run.suiteID)@\(s.run.suiteVersion)", lang, metric, format(m.mean),
-                                   "[\(format(m.low)), \(format(m.high))]", String(m.n), String(s.performanceByLanguage[lang]?.errors ?? 0),
+                                   interval(m), m.methodLabel, String(m.n), String(s.performanceByLanguage[lang]?.errors ?? 0),
                                    String(s.run.id.prefix(24))])
                 }
             }
@@ -61,7 +73,8 @@ public enum SummaryTables {
     /// The machine-readable summary (`--json`): run_id, items, errors, metrics (name → mean), and details.
     public static func json(_ s: RunSummary) -> JSONValue {
         func ci(_ m: MeanWithCI) -> JSONValue {
-            .object(["mean": .number(m.mean), "ci95": .array([.number(m.low), .number(m.high)]), "n": .number(Double(m.n))])
+            .object(["mean": .number(m.mean), "ci95": ciJSON(m.low, m.high), "n": .number(Double(m.n)),
+                     "ci_method": .string(m.method.rawValue), "clusters": m.clusters.map { .number(Double($0)) } ?? .null])
         }
         var o: [String: JSONValue] = [
             "run_id": .string(s.run.id), "status": .string(s.run.status), "suite": .string(s.run.suiteID),

@@ -36,11 +36,14 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "Significance level for marking differences.")
     var alpha: Double = 0.05
 
-    @Option(help: "Bootstrap resamples for the confidence intervals.")
-    var resamples: Int = 1000
+    @Option(help: "Random sign flips of the paired randomization test (scores other than 0/1).")
+    var permutations: Int = 10_000
 
-    @Option(help: "Seed of the bootstrap and randomization tests.")
+    @Option(help: "Seed of the randomization test (intervals are analytic and need none).")
     var seed: UInt64 = 20_261_123
+
+    @Option(help: .hidden)
+    var resamples: Int?
 
     @Option(help: "Output format: table, md, csv, json, latex or html.")
     var format: ExportFormat = .table
@@ -56,7 +59,8 @@ struct CompareCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             guard alpha > 0 && alpha < 1 else { throw UsageError("--alpha must be between 0 and 1 (got \(alpha))") }
-            guard resamples >= 0 else { throw UsageError("--resamples must be 0 or more") }
+            guard permutations >= 1 else { throw UsageError("--permutations must be 1 or more (got \(permutations))") }
+            if resamples != nil { printErr(StatisticsNotes.resamplesIgnored) }
             let store = try storeOptions.openStore()
             let records = try selectRuns(store)
             for r in records where r.status != "completed" {
@@ -66,7 +70,7 @@ struct CompareCommand: AsyncParsableCommand {
             var options = ComparisonOptions()
             options.allowIncomparable = allowIncomparable
             options.alpha = alpha
-            options.resamples = resamples
+            options.permutations = permutations
             options.seed = seed
             if let reference {
                 let columns = ComparisonBuilder.columns(of: loaded)

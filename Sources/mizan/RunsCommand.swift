@@ -43,21 +43,21 @@ struct ShowCommand: AsyncParsableCommand {
     @Flag(help: "Also list every item with its output, error and scores.")
     var items = false
 
-    @Option(help: "Bootstrap resamples for the 95% confidence intervals (seeded, so repeatable).")
-    var resamples: Int = 1000
+    @Option(help: .hidden)
+    var resamples: Int?
 
-    @Option(help: "Seed of the bootstrap.")
-    var seed: UInt64 = 20_261_123
+    @Option(help: .hidden)
+    var seed: UInt64?
 
     func run() async throws {
         try await reportingErrors {
             let f = format
             let store = try storeOptions.openStore()
             let run = try store.run(matching: runID)
-            guard resamples >= 0 else { throw UsageError("--resamples must be 0 or more") }
+            if resamples != nil || seed != nil { printErr(StatisticsNotes.resamplesIgnored) }
             // Items are loaded only for --items; the summary streams from the store.
             let stored = items ? try store.items(runID: run.id) : []
-            let summary = try Summarizer.summarize(run: run, store: store, resamples: resamples, seed: seed)
+            let summary = try Summarizer.summarize(run: run, store: store)
             let shards = try run.shardCount.map { (try store.shards(runID: run.id), $0) }
             if f == .json {
                 var o = SummaryTables.json(summary)

@@ -128,7 +128,7 @@ import MizanTransport
             let (m, n) = mean(metric, ok)
             #expect(abs(inMemory.metrics[metric]!.mean - m) < 1e-12 && inMemory.metrics[metric]!.n == n)
             let ci = inMemory.metrics[metric]!
-            #expect(ci.low <= ci.mean && ci.mean <= ci.high)
+            #expect((ci.low ?? .infinity) <= ci.mean && ci.mean <= (ci.high ?? -.infinity))
             for lang in ["ary-Arab", "ary-Latn"] {
                 let (lm, ln) = mean(metric, ok.filter { $0.language == lang })
                 #expect(abs(inMemory.byLanguage[lang]![metric]!.mean - lm) < 1e-12 && inMemory.byLanguage[lang]![metric]!.n == ln)
@@ -139,23 +139,6 @@ import MizanTransport
         #expect(inMemory.corpus["chrf"]?["all"] != nil)
         #expect(inMemory.performance == PerformanceStats.of(stored))
         #expect(inMemory.latencyP50 == Summarizer.percentile(ok.map(\.response.latency), 0.5))
-    }
-
-    @Test func binaryBootstrapMatchesTheGeneralOne() {
-        // 0/1 scores take the binomial shortcut; nearly-0/1 scores take n draws per resample.
-        let binary = (0..<4000).map { Double($0 % 10 < 3 ? 1 : 0) }
-        let nearly = binary.map { $0 == 1 ? 0.999_999 : 0 }
-        var a = SplitMix64(seed: 3), b = SplitMix64(seed: 3)
-        let fast = Summarizer.bootstrap(binary, resamples: 2000, rng: &a)
-        let slow = Summarizer.bootstrap(nearly, resamples: 2000, rng: &b)
-        let expected = 2 * 1.96 * (0.3 * 0.7 / 4000).squareRoot()
-        #expect(fast.mean == 0.3 && fast.n == 4000)
-        #expect(abs((fast.high - fast.low) - expected) < 0.1 * expected)
-        #expect(abs((slow.high - slow.low) - expected) < 0.1 * expected)
-        #expect(abs((fast.low + fast.high) / 2 - 0.3) < 0.002)
-        var c = SplitMix64(seed: 4)
-        let allOnes = Summarizer.bootstrap([1, 1, 1], resamples: 100, rng: &c)
-        #expect(allOnes.low == 1 && allOnes.high == 1)
     }
 
     @Test func summaryBuiltAsItemsAreCommittedEqualsTheStoredOne() async throws {
