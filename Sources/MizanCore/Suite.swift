@@ -137,6 +137,8 @@ public struct Suite: Sendable, Hashable {
     public var path: String
     /// Few-shot settings, if the suite asks for examples.
     public var fewshot: FewShotSettings?
+    /// The item field that groups related items into clusters (`cluster:` in suite.yaml), if any.
+    public var cluster: String?
     /// Hashes of the parts (`prompt`, `metrics`, `generation`, `fewshot`, `items`), to say what changed.
     public var partHashes: [String: String] = [:]
     /// The pool few-shot examples are drawn from (the items themselves, or the `source` file's items).

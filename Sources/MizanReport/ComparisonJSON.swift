@@ -5,7 +5,7 @@ public enum ComparisonJSON {
     /// Schema name written in the `schema` field.
     public static let schema = "mizan.comparison"
     /// Bumped whenever a field changes meaning or is removed (adding fields keeps the version).
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     /// The comparison as JSON: raw numbers, nulls for absent values.
     public static func render(_ c: Comparison) -> JSONValue {

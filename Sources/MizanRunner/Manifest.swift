@@ -24,6 +24,7 @@ enum Manifest {
                 "task": .string(suite.task.rawValue), "items_selected": .number(Double(itemsSelected)),
                 "items_total": .number(Double(suite.itemCount)),
                 "template_hash": .string(SHA256.hex((suite.system ?? "") + "\u{1F}" + suite.template)),
+                "cluster": suite.cluster.map { .string($0) } ?? .null,
             ]),
             "endpoint": endpoint,
             "generation": .object([

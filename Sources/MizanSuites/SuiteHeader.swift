@@ -15,6 +15,8 @@ struct SuiteHeader {
     var generation = GenerationSettings()
     var info: [String: String] = [:]
     var fewshot: FewShotSettings?
+    /// The item field whose value groups items into clusters for intervals and paired tests (nil: items are independent).
+    var cluster: String?
 
     /// Text covering everything in the header that shapes requests and scores.
     var canonical: String {
@@ -22,7 +24,8 @@ struct SuiteHeader {
         let m = JSONValue.array(metrics.map { .object(["name": .string($0.name), "options": .object($0.options)]) }).canonicalJSON
         let f = fewshot.map { "\($0.count)|\($0.source)|\($0.seed)|\($0.separator)" } ?? ""
         let parts = ["mizan-suite/1", id, version, language.description, task.rawValue, template, system ?? "", m, g]
-        return (parts + (f.isEmpty ? [] : ["fewshot:" + f])).joined(separator: "\u{1F}")
+        // Optional parts are appended only when set, so suites without them keep their released hashes.
+        return (parts + (f.isEmpty ? [] : ["fewshot:" + f]) + (cluster.map { ["cluster:" + $0] } ?? [])).joined(separator: "\u{1F}")
     }
 
     /// Hashes of the header's parts, so a changed released suite can say what changed.
@@ -114,6 +117,16 @@ struct SuiteHeader {
                 h.fewshot = FewShotSettings(count: count, source: try f["source"]?.string() ?? "items",
                                             seed: UInt64(max(0, try f["seed"]?.int() ?? 1)),
                                             separator: try f["separator"]?.string() ?? "\n\n")
+            }
+        }
+        if let c = root["cluster"] {
+            attempt {
+                let field = try c.string()
+                guard !field.isEmpty, !["id", "lang", "input"].contains(field) else {
+                    throw c.error("cluster must name an item field shared by related items, not '\(field)'",
+                                  remedy: "write e.g. `cluster: passage_id` and give every item that field")
+                }
+                h.cluster = field
             }
         }
         for key in ["description", "license", "status", "source", "arabizi_convention"] {

@@ -8,7 +8,7 @@ public enum SuiteLoader {
     /// Keys allowed at the top of `suite.yaml`.
     static let topKeys: Set<String> = ["id", "version", "language", "task", "prompt", "metrics", "generation",
                                        "description", "license", "authors", "status", "changelog", "tags", "source",
-                                       "arabizi_convention", "fewshot"]
+                                       "arabizi_convention", "fewshot", "cluster"]
     /// Metrics that need no reference.
     static let referenceFree: Set<String> = ["fidelity", "json", "length", "judge", "external", "choice", "refusal"]
 
@@ -71,8 +71,14 @@ public enum SuiteLoader {
         var hash = SHA256()
         var itemsHash = SHA256()
         hash.update(header.canonical)
+        var clusterErrors: [InputError] = []
         while let (lineNo, line) = lines.next() {
             parser.parseLine(line, lineNo: lineNo, errors: &errors) { item in
+                if let field = header.cluster, item.fields[field] == nil || item.fields[field] == .null {
+                    clusterErrors.append(InputError(file: itemsPath, line: lineNo, field: field,
+                                             problem: "item '\(item.id)' has no '\(field)', the suite's cluster field",
+                                             remedy: "give every item a '\(field)' value (items with the same value form one cluster)"))
+                }
                 let canonical = JSONValue.object(item.fields).canonicalJSON
                 hash.update("\n")
                 hash.update(canonical)
@@ -84,6 +90,7 @@ public enum SuiteLoader {
                 if keepItems { items.append(item) }
             }
         }
+        errors += clusterErrors
         if count == 0 && errors.isEmpty {
             errors.append(InputError(file: itemsPath, problem: "no items", remedy: "add at least one JSON line"))
         }
@@ -115,6 +122,7 @@ public enum SuiteLoader {
                           generation: header.generation, info: header.info, items: items,
                           contentHash: hash.finalizeHex(), path: folder)
         suite.fewshot = header.fewshot
+        suite.cluster = header.cluster
         suite.partHashes = header.partHashes.merging(["items": itemsHash.finalizeHex()]) { a, _ in a }
         suite.fewshotPool = header.fewshot == nil ? [] : pool
         suite.itemCount = count

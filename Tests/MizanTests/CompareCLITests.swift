@@ -43,10 +43,12 @@ import MizanTestSupport
         let table = try TestEnv.run(TestEnv.mizanBinary, ["compare", good, bad, "--store", store])
         #expect(table.status == 0, "stderr: \(table.stderr)")
         let ary = try #require(table.stdout.split(separator: "\n").first { $0.contains("ary-Arab") && $0.contains("exact") })
-        // good is right on all 30 ary-Arab items, bad on none: −1 with an exact McNemar p-value of 2/2^30 and a star.
-        #expect(ary.contains("1.000 [1.000, 1.000]") && ary.contains("\u{2212}1.000 [\u{2212}1.000, \u{2212}1.000] p<0.001 *"))
+        // good is right on all 30 ary-Arab items, bad on none: 30/30 is not a certainty (Clopper–Pearson lower bound
+        // 0.025^(1/30) = 0.884); −1 with Newcombe's interval (Wilson's 0/30 bound 0.1135 · √2 = 0.161 above −1) and an
+        // exact McNemar p-value of 2/2^30 with a star.
+        #expect(ary.contains("1.000 [0.884, 1.000]") && ary.contains("\u{2212}1.000 [\u{2212}1.000, \u{2212}0.839] p<0.001 *"))
         let tfng = try #require(table.stdout.split(separator: "\n").first { $0.contains("zgh-Tfng") })
-        #expect(tfng.contains("0.000 [0.000, 0.000] p=1.000") && !tfng.hasSuffix("*"))
+        #expect(tfng.contains("0.000 [\u{2212}0.114, +0.114] p=1.000") && !tfng.hasSuffix("*"))
         #expect(table.stdout.contains("items compared") && table.stdout.contains("latency p50"))
 
         var outputs: [String: String] = [:]
@@ -59,7 +61,7 @@ import MizanTestSupport
         }
         #expect(outputs["md"]?.contains("| cmp-suite@1.0.0 | ary-Arab | exact |") == true)
         let json = try #require(JSONValue.parse(outputs["json"] ?? ""))
-        #expect(json["schema"]?.stringValue == "mizan.comparison" && json["schema_version"]?.doubleValue == 1)
+        #expect(json["schema"]?.stringValue == "mizan.comparison" && json["schema_version"]?.doubleValue == 2)
         guard case .array(let rows)? = json["rows"], case .array(let columns)? = json["columns"] else { Issue.record("rows/columns"); return }
         #expect(columns.compactMap { $0["label"]?.stringValue } == ["good", "bad"])
         let aryRow = try #require(rows.first { $0["language"]?.stringValue == "ary-Arab" })
