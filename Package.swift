@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "mizan", targets: ["mizan"]),
         .executable(name: "mizan-testserver", targets: ["mizan-testserver"]),
+        .executable(name: "mizan-coverage", targets: ["mizan-coverage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -47,6 +48,8 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
         .executableTarget(name: "mizan-testserver", dependencies: ["MizanTestSupport"], swiftSettings: strict),
+        // Coverage simulation of the confidence intervals (Benchmarks/ci-coverage.sh); not shipped.
+        .executableTarget(name: "mizan-coverage", dependencies: ["MizanReport", "MizanMetrics"], swiftSettings: strict),
         .testTarget(name: "MizanTests",
                     dependencies: ["MizanCore", "MizanText", "MizanMetrics", "MizanTransport", "MizanEndpoints",
                                    "MizanSuites", "MizanStore", "MizanRunner", "MizanReport", "MizanGate", "MizanTestSupport"],
