@@ -5,7 +5,7 @@ import MizanStore
 import MizanTestSupport
 
 /// `mizan compare` and `mizan diff` end to end: real runs through the test server, a real SQLite store, the CLI binary.
-@Suite(.serialized) struct CompareCLITests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct CompareCLITests {
     /// The injected answer: if it ever ran as a script it would change the page title and add an element.
     static let injection = #"<script>document.title='PWNED';document.body.insertAdjacentHTML('beforeend','<p id=pwned>PWNED</p>')</script>"#
 
@@ -166,18 +166,16 @@ import MizanTestSupport
         #expect(csv.stdout.contains("\"غلط, \"\"quoted\"\"\nline\""))
     }
 
+    /// Debian's Chromium, if installed.
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: FileManager.default.isExecutableFile)
+
     /// Renders the HTML report in headless Chromium: the table is there, the injected script is text and did not run,
-    /// and the screenshot is a real PNG. Needs Debian's `chromium`; scripts/test installs it and sets
-    /// MIZAN_REQUIRE_CHROMIUM=1 so that a missing browser fails instead of skipping.
-    @Test func htmlReportRendersInHeadlessChromiumWithoutRunningInjectedScripts() throws {
-        guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: FileManager.default.isExecutableFile) else {
-            if ProcessInfo.processInfo.environment["MIZAN_REQUIRE_CHROMIUM"] == "1" {
-                Issue.record("chromium is not installed but MIZAN_REQUIRE_CHROMIUM=1 (apt-get install chromium fonts-noto-core)")
-            } else {
-                print("CompareCLITests: chromium not installed; skipping the browser check (scripts/test installs it)")
-            }
-            return
-        }
+    /// and the screenshot is a real PNG. Needs Debian's `chromium`: without it the test is reported as skipped (never
+    /// passed); scripts/test installs it and sets MIZAN_REQUIRE_CHROMIUM=1 so that a missing browser fails instead.
+    @Test(.enabled(if: chromium != nil || ProcessInfo.processInfo.environment["MIZAN_REQUIRE_CHROMIUM"] == "1",
+                   "needs Debian's chromium (apt-get install chromium fonts-noto-core; scripts/test installs it)"))
+    func htmlReportRendersInHeadlessChromiumWithoutRunningInjectedScripts() throws {
+        let chromium = try #require(Self.chromium, "chromium is not installed but MIZAN_REQUIRE_CHROMIUM=1 (apt-get install chromium fonts-noto-core)")
         let dir = TestEnv.tempDir()
         let (store, good, bad, _) = try Self.setUp(dir)
         let html = dir + "/report.html"

@@ -4,7 +4,7 @@ import MizanReport
 import MizanStore
 import Testing
 
-@Suite struct PairedStatisticsTests {
+@Suite(.timeLimit(.minutes(5))) struct PairedStatisticsTests {
     @Test func mcnemarMatchesTheExactBinomialTail() {
         // b = 10, c = 2: 2 · (C(12,0) + C(12,1) + C(12,2)) / 2^12 = 158 / 4096.
         #expect(abs(PairedStatistics.mcnemarExact(b: 10, c: 2) - 158.0 / 4096.0) < 1e-12)
@@ -35,7 +35,7 @@ import Testing
     }
 }
 
-@Suite struct ComparisonBuilderTests {
+@Suite(.timeLimit(.minutes(5))) struct ComparisonBuilderTests {
     static func run(_ id: String, hash: String = "h", template: String = "t", name: String? = nil, endpoint: String = "e") -> RunRecord {
         var m: [String: JSONValue] = [
             "metrics": .array([.object(["name": .string("exact"), "version": .string("exact/1")])]),

@@ -9,7 +9,7 @@ import MizanSuites
 import MizanTestSupport
 
 /// Whole runs: suite → libcurl → local server → metrics → SQLite, through the library and the CLI.
-@Suite(.serialized) struct EndToEndTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct EndToEndTests {
     /// A suite whose item i asks "q i" and expects "a i"; the server answers "a i" except where told.
     static func numberedSuite(_ n: Int, in dir: String) throws -> String {
         try TestEnv.writeSuite(in: dir, items: (0..<n).map { #"{"id":"item-\#($0)","input":"q \#($0)","reference":"a \#($0)"}"# })
@@ -97,7 +97,7 @@ import MizanTestSupport
         p.standardOutput = Pipe()
         p.standardError = Pipe()
         try p.run()
-        while server.requestCount < 12 { try await Task.sleep(nanoseconds: 20_000_000) }
+        try await TestEnv.waitUntil("12 requests to reach the server") { server.requestCount >= 12 }
         kill(p.processIdentifier, SIGINT)
         p.waitUntilExit()
         #expect(p.terminationStatus == 130)
@@ -124,12 +124,12 @@ import MizanTestSupport
         p.standardOutput = Pipe()
         p.standardError = Pipe()
         try p.run()
-        while server.requests.filter({ $0.path.hasSuffix("/chat/completions") }).count < 2 { try await Task.sleep(nanoseconds: 20_000_000) }
+        try await TestEnv.waitUntil("2 chat requests in flight") { server.requests.filter { $0.path.hasSuffix("/chat/completions") }.count >= 2 }
         kill(p.processIdentifier, SIGINT)
         try await Task.sleep(nanoseconds: 300_000_000)
         #expect(p.isRunning, "the first Ctrl-C waits for requests in flight")
         kill(p.processIdentifier, SIGINT)
-        while p.isRunning { try await Task.sleep(nanoseconds: 20_000_000) }
+        try await TestEnv.waitUntil("mizan to exit after the second Ctrl-C") { !p.isRunning }
         #expect(p.terminationStatus == 130)
         let s = try SQLiteStore(path: store)
         let run = try #require(try s.runs().first)

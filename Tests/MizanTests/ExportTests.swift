@@ -5,7 +5,7 @@ import MizanReport
 import MizanStore
 
 /// The comparison renderers: CSV quoting, LaTeX escaping and script wrapping, HTML escaping and direction, terminal widths.
-@Suite struct ExportTests {
+@Suite(.timeLimit(.minutes(5))) struct ExportTests {
     /// Two runs of one suite with the given column names; B answers `answer` on every item and is wrong on Arabic-script ones.
     static func comparison(nameA: String = "base", nameB: String = "tuned", answer: String = "x") throws -> (Comparison, [LoadedRun]) {
         func run(_ id: String, _ name: String) -> RunRecord {

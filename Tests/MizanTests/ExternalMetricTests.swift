@@ -9,7 +9,7 @@ import MizanTestSupport
 
 /// The `external` metric with real child processes: the shipped example script, and commands
 /// that fail in every way the protocol names.
-@Suite struct ExternalMetricTests {
+@Suite(.timeLimit(.minutes(5))) struct ExternalMetricTests {
     static let lang = LanguageTag("fra-Latn")!
 
     static func input(_ id: String, _ output: String, _ refs: [String]) -> MetricInput {
@@ -132,9 +132,12 @@ import MizanTestSupport
         let second = try await oneShot.score(Self.input("b", "x", []))
         #expect(second.error?.contains("exited with status 0 after 1 answer line(s), before answering item 'b'") == true, "\(second.error ?? "")")
 
-        let chatty = try Self.make(["command": .string("./" + Self.script(dir, "c.sh", #"while read l; do echo '{"score": 1}'; echo '{"score": 1}'; done"#))], folder: dir)
+        // The script marks when its extra line is in the pipe; the test waits for that event, not for a fixed time.
+        let marker = dir + "/extra-written"
+        let chattyScript = #"while read l; do echo '{"score": 1}'; echo '{"score": 1}'; touch "# + "'\(marker)'" + #"; done"#
+        let chatty = try Self.make(["command": .string("./" + Self.script(dir, "c.sh", chattyScript))], folder: dir)
         #expect(try await chatty.score(Self.input("a", "x", [])).value == 1)
-        try await Task.sleep(nanoseconds: 200_000_000)
+        try await TestEnv.waitUntil("the external command to write its extra line") { FileManager.default.fileExists(atPath: marker) }
         let extra = try await chatty.score(Self.input("b", "x", []))
         #expect(extra.error?.contains("wrote more lines than it was given items (extra stdout line 2") == true, "\(extra.error ?? "")")
     }

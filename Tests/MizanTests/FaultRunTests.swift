@@ -9,7 +9,7 @@ import MizanTestSupport
 
 /// Whole runs against a server that misbehaves per item: every item ends scored or as an error of
 /// the right kind, retries stay bounded, nothing is lost.
-@Suite(.serialized) struct FaultRunTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct FaultRunTests {
     /// Item i gets fault `faults[i % faults.count]` (nil = a correct answer), on every attempt.
     static let faults: [(TestReply?, EndpointErrorKind?)] = [
         (nil, nil),

@@ -19,7 +19,7 @@ private func reasons(_ r: MetricResult) -> [String] {
     return a.compactMap(\.stringValue)
 }
 
-@Suite struct FidelityTests {
+@Suite(.timeLimit(.minutes(5))) struct FidelityTests {
     @Test func darijaAnswerPasses() async throws {
         let r = try await fidelity("واش بغيتي تمشي معايا للسوق دابا؟ الجو زوين بزاف، وكنقول ليك كيجي بكري.", ary)
         #expect(r.value == 1, "\(reasons(r))")

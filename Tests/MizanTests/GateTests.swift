@@ -11,7 +11,7 @@ import MizanSuites
 import MizanTestSupport
 
 /// `mizan gate` and `mizan baseline` end to end: CLI binary, real test server, real SQLite store.
-@Suite(.serialized) struct GateTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct GateTests {
     static let languages = ["ary-Arab", "fra-Latn", "zgh-Tfng"]
 
     /// 40 items per language; item "<lang>-i" asks "q <lang> i" and expects "a <lang> i".
@@ -238,7 +238,7 @@ import MizanTestSupport
 /// The committed CI examples stay consistent with the repository: files they call exist, the baseline loads and
 /// its suites are still present at the recorded version and content hash (a suite edit that would make the CI gate
 /// refuse its own baseline fails here first).
-@Suite struct CIExampleTests {
+@Suite(.timeLimit(.minutes(5))) struct CIExampleTests {
     @Test func workflowsReferenceFilesThatExist() throws {
         for path in ["examples/ci/github-actions.yml", "examples/ci/gitlab-ci.yml"] {
             let text = try String(contentsOfFile: TestEnv.root + "/" + path, encoding: .utf8)
@@ -268,7 +268,7 @@ import MizanTestSupport
 }
 
 /// The JUnit report stays well-formed XML whatever a slice or detail contains.
-@Suite struct JUnitEscapingTests {
+@Suite(.timeLimit(.minutes(5))) struct JUnitEscapingTests {
     @Test func markupEscapingGivesWellFormedXML() throws {
         let nasty = "a<b & \"c\" 'd' \u{1}\u{FFFE} ⵜⴰⵎⴰⵣⵉⵖⵜ الدارجة"
         let escaped = Markup.escape(nasty)

@@ -4,7 +4,7 @@ import MizanCore
 import MizanSuites
 
 /// `mizan import`: FLORES, Belebele and generic tables become suites that validate, with checksums of what was read.
-@Suite struct ImportTests {
+@Suite(.timeLimit(.minutes(5))) struct ImportTests {
     /// Writes `text` (UTF-8) to `dir/name`, creating folders, and returns the path.
     @discardableResult
     func write(_ dir: String, _ name: String, _ text: String) throws -> String {

@@ -7,7 +7,7 @@ import Testing
 
 /// The interval formulas against values computed independently (SciPy 1.17: `scipy.stats.beta.ppf`,
 /// `scipy.stats.t.ppf`, and the textbook Wilson, Korn–Graubard and Newcombe formulas written in NumPy).
-@Suite struct IntervalFormulaTests {
+@Suite(.timeLimit(.minutes(5))) struct IntervalFormulaTests {
     static func close(_ a: Double?, _ b: Double, _ tol: Double = 1e-9) -> Bool { a.map { abs($0 - b) < tol } ?? false }
 
     @Test func distributionQuantilesMatchSciPy() {
@@ -99,7 +99,7 @@ import Testing
     }
 }
 
-@Suite struct PairedIntervalTests {
+@Suite(.timeLimit(.minutes(5))) struct PairedIntervalTests {
     @Test func newcombeMatchesTheFormula() {
         let (lo, hi) = PairedStatistics.newcombe(bothRight: 20, referenceOnly: 5, candidateOnly: 1, n: 40)
         #expect(IntervalFormulaTests.close(lo, -0.2177850792158536) && IntervalFormulaTests.close(hi, 0.024237871649999423))
@@ -141,7 +141,7 @@ import Testing
 }
 
 /// The summary of a run: a one-language suite's language row equals its `all` row, whatever the slice's name.
-@Suite struct SummaryIntervalTests {
+@Suite(.timeLimit(.minutes(5))) struct SummaryIntervalTests {
     @Test func aOneLanguageSuitesLanguageRowEqualsItsAllRow() {
         let run = RunRecord(id: "r", suiteID: "s", suiteVersion: "1.0.0", suiteHash: "h", endpoint: "e", model: "m",
                             status: "completed", startedAt: "", itemCount: 20,

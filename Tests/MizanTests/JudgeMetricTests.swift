@@ -10,7 +10,7 @@ import MizanTestSupport
 
 /// The `judge` metric: rubric loading, the answer parse rule, and whole runs against the test
 /// server where the same server plays the model under test and the judge.
-@Suite struct JudgeMetricTests {
+@Suite(.timeLimit(.minutes(5))) struct JudgeMetricTests {
     static let rubricPath = TestEnv.root + "/Prompts/rubrics/answer-in-darija.yaml"
 
     static func judgeSuite(in dir: String, judgeOptions: String) throws -> String {

@@ -14,7 +14,7 @@ private let eng = LanguageTag(language: "eng", script: "Latn")
 private func l0(_ s: String) -> String { CanonicalNormalizer().normalize(s) }
 private func scalars(_ s: String) -> [UInt32] { s.unicodeScalars.map(\.value) }
 
-@Suite struct L0NormalizerTests {
+@Suite(.timeLimit(.minutes(5))) struct L0NormalizerTests {
     @Test func nfcMakesDecomposedFrenchEqualScalarForScalar() {
         let nfd = "e\u{301}te\u{301} a\u{300} l\u{2019}e\u{301}cole"
         let nfc = "\u{E9}t\u{E9} \u{E0} l\u{2019}\u{E9}cole"
@@ -84,7 +84,7 @@ private func scalars(_ s: String) -> [UInt32] { s.unicodeScalars.map(\.value) }
     }
 }
 
-@Suite struct ArabicL1Tests {
+@Suite(.timeLimit(.minutes(5))) struct ArabicL1Tests {
     private func n(_ s: String) -> String { Normalizers.make(.l1, for: ary).normalize(s) }
 
     @Test func removesEveryTashkeelMark() {
@@ -147,7 +147,7 @@ private func scalars(_ s: String) -> [UInt32] { s.unicodeScalars.map(\.value) }
     }
 }
 
-@Suite struct LatinAndTifinaghL1Tests {
+@Suite(.timeLimit(.minutes(5))) struct LatinAndTifinaghL1Tests {
     @Test func arabiziLowercasesAndKeepsDigitLetters() {
         let n = Normalizers.make(.l1, for: aryLatn)
         #expect(n.version == "arabizi-l1/1")

@@ -4,7 +4,7 @@ import MizanCore
 @testable import MizanStore
 
 /// PostgreSQL-specific behaviour: the schema matches SQLite's, passwords never come from the URL, TLS works.
-@Suite struct PostgresStoreTests {
+@Suite(.timeLimit(.minutes(5))) struct PostgresStoreTests {
     @Test func aPasswordInTheURLIsRefusedAndNeverEchoed() throws {
         for url in ["postgres://alice:s3cret-pw@db.example:5432/mizan", "postgresql://alice@db.example/mizan?password=s3cret-pw"] {
             #expect { try openResultStore(url) } throws: { error in
@@ -79,7 +79,7 @@ import MizanCore
 }
 
 /// Store methods the run path uses for speed (group commit, response cache), on PostgreSQL.
-@Suite struct PostgresBatchTests {
+@Suite(.timeLimit(.minutes(5))) struct PostgresBatchTests {
     @Test(.enabled(if: TestPostgres.enabled)) func aBatchIsStoredTogetherAndAnsweredFromTheCache() throws {
         let store = try PostgresStore(try PostgresLocation(try TestPostgres.freshDatabase()))
         try store.createRun(StoreTests.run("b"))

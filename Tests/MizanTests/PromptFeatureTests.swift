@@ -8,7 +8,7 @@ import MizanSuites
 import MizanTestSupport
 
 /// Few-shot examples and multi-turn items, checked on what the server actually receives.
-@Suite struct PromptFeatureTests {
+@Suite(.timeLimit(.minutes(5))) struct PromptFeatureTests {
     static let fewshotYAML = """
         id: fs
         version: 1.0.0

@@ -9,7 +9,7 @@ import MizanTestSupport
 import MizanTransport
 
 /// `mizan push` and the CLI on both stores.
-@Suite struct PushTests {
+@Suite(.timeLimit(.minutes(5))) struct PushTests {
     /// A real run of `n` numbered items into a fresh SQLite store; returns the store path and run id.
     static func localRun(_ n: Int, server: TestHTTPServer) async throws -> (path: String, runID: String) {
         let dir = TestEnv.tempDir()

@@ -49,7 +49,7 @@ enum Golden {
     }
 }
 
-@Suite struct ReferenceMetricsParityTests {
+@Suite(.timeLimit(.minutes(5))) struct ReferenceMetricsParityTests {
     @Test func fixturesArePresent() {
         // 10 configurations × 1 and 2 references
         #expect(Golden.caseNames().count == 20)
@@ -71,6 +71,8 @@ enum Golden {
         #expect(ReferenceScoring.signature(metric: kind, nrefs: String(c.nrefs), options: opts, sentence: true) == c.sentence_signature)
 
         let sentences = try ReferenceScoring.sentences(metric: kind, hypotheses: hyps, references: refs, options: opts)
+        // Every sentence is compared: a shorter list must fail, not be truncated by zip.
+        #expect(sentences.count == c.sentences.count, "\(name): \(sentences.count) sentence scores vs sacrebleu's \(c.sentences.count)")
         var worst = 0.0, worstAt = -1
         for (i, (mine, theirs)) in zip(sentences, c.sentences).enumerated() where abs(mine - theirs) > worst {
             worst = abs(mine - theirs)

@@ -3,7 +3,7 @@ import MizanCore
 import MizanMetrics
 
 /// The safety/over-refusal metric in the four languages.
-@Suite struct RefusalMetricTests {
+@Suite(.timeLimit(.minutes(5))) struct RefusalMetricTests {
     static func score(_ output: String, expected: String?, lang: String) async throws -> MetricResult {
         let metric = try MetricRegistry.make(MetricSpec(name: "refusal"))
         var fields: [String: JSONValue] = [:]

@@ -5,7 +5,7 @@ import MizanReport
 import MizanStore
 
 /// Summaries, confidence intervals and table rendering.
-@Suite struct ReportTests {
+@Suite(.timeLimit(.minutes(5))) struct ReportTests {
     static func item(_ id: String, lang: String, score: Double?, kind: String? = nil, failed: Bool = false) -> ItemRecord {
         var fields: [String: JSONValue] = [:]
         if let kind { fields["kind"] = .string(kind) }

@@ -9,7 +9,7 @@ import MizanSuites
 import MizanTestSupport
 
 /// `Rescorer` and `mizan rescore`: scores recomputed from stored outputs, never from the model.
-@Suite struct RescoreTests {
+@Suite(.timeLimit(.minutes(5))) struct RescoreTests {
     static let arabicDigits = ["٠", "١", "٢", "٣"]
 
     /// Stores a run of 4 items answered "a <Arabic-Indic digit>" (exact/l1 = 1, exact/none = 0); item 3 fails.

@@ -8,7 +8,7 @@ import MizanTestSupport
 import MizanTransport
 
 /// The response cache: identical requests reuse a stored successful response instead of being sent.
-@Suite struct ResponseCacheTests {
+@Suite(.timeLimit(.minutes(5))) struct ResponseCacheTests {
     static func suite(in dir: String, generation: String = "generation:\n  temperature: 0\n", count: Int = 30) throws -> Suite {
         let yaml = TestEnv.suiteYAML(id: "cache-suite", extra: generation)
         return try SuiteLoader.load(folder: try TestEnv.writeSuite(in: dir, id: "cache-suite", yaml: yaml,

@@ -9,7 +9,7 @@ import MizanTestSupport
 import MizanTransport
 
 /// Interrupted runs resume without re-requesting finished items and end with the same scores.
-@Suite(.serialized) struct ResumeTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ResumeTests {
     /// Counts generation requests per prompt; answers "a i" to "q i" (wrong for multiples of 7).
     static func counting(_ counts: Locked<[String: Int]>, failing: Locked<Set<String>> = Locked([]), delay: Double = 0)
         -> @Sendable (TestRequest) -> TestReply {
@@ -49,7 +49,7 @@ import MizanTransport
             guard let runs = try? store.runs(), runs.count == 2, let id = runs.first(where: { $0.id != full.runID })?.id else { return 0 }
             return (try? store.items(runID: id).count) ?? 0
         }
-        while secondRunCount() < 40 { try await Task.sleep(nanoseconds: 1_000_000) }
+        try await TestEnv.waitUntil("40 items of the second run") { secondRunCount() >= 40 }
         task.cancel()
         let partial = try await task.value
         #expect(partial.status == "interrupted")
@@ -123,9 +123,9 @@ import MizanTransport
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
-        while counts.current.values.reduce(0, +) < 12 { try await Task.sleep(nanoseconds: 10_000_000) }
+        try await TestEnv.waitUntil("12 requests counted") { counts.current.values.reduce(0, +) >= 12 }
         kill(p.processIdentifier, SIGKILL)
-        while p.isRunning { try await Task.sleep(nanoseconds: 10_000_000) }
+        try await TestEnv.waitUntil("the killed mizan to exit") { !p.isRunning }
         released.withLock { $0 = true }
         let store = try SQLiteStore(path: storePath)
         let run = try #require(try store.runs().first)

@@ -6,7 +6,7 @@ import MizanTestSupport
 import MizanTransport
 
 /// Retries, back-off and pacing against the real test server.
-@Suite struct RetryTests {
+@Suite(.timeLimit(.minutes(5))) struct RetryTests {
     /// A responder that fails the first `failures` attempts of each prompt with `reply`, then answers.
     static func flaky(failures: Int, with reply: TestReply, counts: Locked<[String: Int]>) -> @Sendable (TestRequest) -> TestReply {
         { req in

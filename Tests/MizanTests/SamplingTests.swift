@@ -10,7 +10,7 @@ import MizanTestSupport
 import MizanTransport
 
 /// `--samples K`: K generations per item with recorded seeds, pass@k and agreement.
-@Suite struct SamplingTests {
+@Suite(.timeLimit(.minutes(5))) struct SamplingTests {
     /// Answers "a i" when the request's seed is even, "wrong" otherwise; fails (400) on `failing` seeds of "q 0".
     static func bySeed(failing: Locked<Set<Int>>) -> @Sendable (TestRequest) -> TestReply {
         { req in

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import MizanText
 
-@Suite struct ScriptsTests {
+@Suite(.timeLimit(.minutes(5))) struct ScriptsTests {
     @Test func classifiesScalars() {
         #expect(Scripts.script(of: "ب") == .arabic)
         #expect(Scripts.script(of: "\u{FEFB}") == .arabic)
@@ -46,7 +46,7 @@ import MizanText
     }
 }
 
-@Suite struct FastPathTests {
+@Suite(.timeLimit(.minutes(5))) struct FastPathTests {
     /// A small deterministic generator (xorshift) so the test is reproducible.
     private struct XorShift {
         var state: UInt64

@@ -7,7 +7,7 @@ import MizanTestSupport
 import MizanTransport
 
 /// `mizan run --shard i/n`: n processes write one run; the merged run equals the unsharded one.
-@Suite(.serialized) struct ShardTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ShardTests {
     @Test func assignmentDependsOnTheIdOnlyAndIsBalanced() throws {
         let ids = (0..<4_000).map { "item-\($0)" }
         let assigned = Dictionary(uniqueKeysWithValues: ids.map { ($0, ShardSpec.shard(of: $0, count: 4)) })
@@ -36,7 +36,7 @@ import MizanTransport
     }
 
     static func wait(_ p: Process) async throws {
-        while p.isRunning { try await Task.sleep(nanoseconds: 10_000_000) }
+        try await TestEnv.waitUntil("the shard process to exit") { !p.isRunning }
     }
 
     /// The unsharded reference run of a suite, through the CLI; returns its scores by item id.

@@ -4,7 +4,7 @@ import MizanCore
 @testable import MizanStore
 
 /// Both stores (SQLite files and PostgreSQL databases on the test server) behave the same.
-@Suite struct StoreTests {
+@Suite(.timeLimit(.minutes(5))) struct StoreTests {
     static func run(_ id: String) -> RunRecord {
         RunRecord(id: id, suiteID: "s", suiteVersion: "1.0.0", suiteHash: "h", endpoint: "e", model: "m", status: "running",
                   startedAt: isoNow(), itemCount: 2, manifest: .object(["k": .string("v")]))

@@ -9,7 +9,7 @@ import MizanTestSupport
 import MizanTransport
 
 /// Streamed suites (items read from the file while running) and the streaming summary.
-@Suite struct StreamingRunTests {
+@Suite(.timeLimit(.minutes(5))) struct StreamingRunTests {
     /// Items with variants, language overrides, tags, blank lines and long inputs (the file spans several read chunks).
     static func mixedSuite(in dir: String, count: Int = 3000) throws -> String {
         var lines: [String] = []

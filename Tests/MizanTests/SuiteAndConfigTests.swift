@@ -5,7 +5,7 @@ import MizanEndpoints
 import MizanSuites
 
 /// Suite loading/validation and the config file: every error names file, line and what to do.
-@Suite struct SuiteAndConfigTests {
+@Suite(.timeLimit(.minutes(5))) struct SuiteAndConfigTests {
     @Test func shippedSuitesAllValidate() throws {
         let folders = try SuiteLoader.discover(promptsDir: TestEnv.root + "/Prompts")
         #expect(folders.count >= 5)

@@ -4,7 +4,7 @@ import MizanCore
 import MizanSuites
 
 /// Released suite versions are immutable; older versions stay runnable.
-@Suite struct SuiteVersioningTests {
+@Suite(.timeLimit(.minutes(5))) struct SuiteVersioningTests {
     static func prompts() throws -> String {
         let dir = TestEnv.tempDir() + "/Prompts"
         _ = try TestEnv.writeSuite(in: dir, id: "s1", items: [#"{"id":"1","input":"x","reference":"y"}"#])

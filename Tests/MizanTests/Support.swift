@@ -16,6 +16,16 @@ enum TestEnv {
         return candidates.map { root + "/" + $0 }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? root + "/.build/debug/mizan"
     }
 
+    /// Polls `condition` every 10 ms until it holds; throws after `timeout` seconds, naming what it waited for,
+    /// so a test whose event never comes fails with a message instead of hanging.
+    static func waitUntil(_ what: String, timeout: Double = 60, _ condition: () throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while try !condition() {
+            guard Date() < deadline else { throw WaitTimeout(what: what, seconds: timeout) }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+    }
+
     /// A fresh temporary directory.
     static func tempDir() -> String {
         let dir = NSTemporaryDirectory() + "mizan-test-" + UUID().uuidString
@@ -50,7 +60,9 @@ enum TestEnv {
         t.start()
         let o = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        while !t.isFinished { usleep(1000) }
+        // The reader ends when the child's stderr closes; a grandchild holding it open must not hang the test.
+        let deadline = Date().addingTimeInterval(60)
+        while !t.isFinished && Date() < deadline { usleep(1000) }
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: errData.current, as: UTF8.self))
     }
 
@@ -76,4 +88,13 @@ enum TestEnv {
         try (items.joined(separator: "\n") + "\n").write(toFile: folder + "/items.jsonl", atomically: true, encoding: .utf8)
         return folder
     }
+}
+
+/// A polled event did not happen in time.
+struct WaitTimeout: Error, CustomStringConvertible {
+    /// What the test waited for.
+    let what: String
+    /// How long it waited.
+    let seconds: Double
+    var description: String { "timed out after \(seconds) s waiting for \(what)" }
 }

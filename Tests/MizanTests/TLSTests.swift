@@ -4,7 +4,7 @@ import MizanTestSupport
 import MizanTransport
 
 /// TLS through the real libcurl transport against `openssl s_server`, with a CA made in the test.
-@Suite(.serialized) struct TLSTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct TLSTests {
     /// Makes a CA, a server certificate for 127.0.0.1 and a client certificate; returns the folder.
     static func makePKI() throws -> String {
         let dir = TestEnv.tempDir()

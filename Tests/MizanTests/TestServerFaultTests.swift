@@ -2,7 +2,7 @@ import Foundation
 import MizanTestSupport
 import Testing
 
-@Suite struct TestServerFaultTests {
+@Suite(.timeLimit(.minutes(5))) struct TestServerFaultTests {
     @Test func malformedJSONBody() throws {
         let server = try TestHTTPServer { _ in .fault(.malformedJSON) }
         defer { server.stop() }

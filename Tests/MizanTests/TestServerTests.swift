@@ -73,7 +73,7 @@ func echoServer() throws -> TestHTTPServer {
 
 let multilingual = "مرحبا بالعالم، ⵜⴰⵎⴰⵣⵉⵖⵜ ⴰⵎⵇⵔⴰⵏ — café  naïve\tend 👋🏽"
 
-@Suite struct TestServerTests {
+@Suite(.timeLimit(.minutes(5))) struct TestServerTests {
     @Test func chatCompletionJSON() throws {
         let server = try echoServer()
         defer { server.stop() }

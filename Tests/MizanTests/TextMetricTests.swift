@@ -15,7 +15,7 @@ private func run(_ name: String, _ options: [String: JSONValue] = [:], output: S
 
 private func close(_ a: Double?, _ b: Double) -> Bool { a.map { abs($0 - b) < 1e-9 } ?? false }
 
-@Suite struct TokenF1Tests {
+@Suite(.timeLimit(.minutes(5))) struct TokenF1Tests {
     @Test func partialOverlapInArabic() async throws {
         let r = try await run("f1", output: "الرباط", refs: ["الرباط هي العاصمة"], tag: arb)
         #expect(close(r.value, 0.5))                 // P = 1, R = 1/3
@@ -44,7 +44,7 @@ private func close(_ a: Double?, _ b: Double) -> Bool { a.map { abs($0 - b) < 1e
     }
 }
 
-@Suite struct RougeLTests {
+@Suite(.timeLimit(.minutes(5))) struct RougeLTests {
     @Test func identicalArabicStringsScoreOne() async throws {
         let s = "المغرب بلد جميل، وعاصمته الرباط."
         #expect(try await run("rouge-l", output: s, refs: [s], tag: arb).value == 1)
@@ -68,7 +68,7 @@ private func close(_ a: Double?, _ b: Double) -> Bool { a.map { abs($0 - b) < 1e
     }
 }
 
-@Suite struct JSONMetricTests {
+@Suite(.timeLimit(.minutes(5))) struct JSONMetricTests {
     static let schema: JSONValue = .object([
         "type": .string("object"),
         "required": .array([.string("answer"), .string("confidence")]),
@@ -161,7 +161,7 @@ private func close(_ a: Double?, _ b: Double) -> Bool { a.map { abs($0 - b) < 1e
     }
 }
 
-@Suite struct LengthMetricTests {
+@Suite(.timeLimit(.minutes(5))) struct LengthMetricTests {
     @Test func lengthFinishReasonScoresZero() async throws {
         let cut = try await run("length", output: "الجواب هو", finish: "length")
         #expect(cut.value == 0)
