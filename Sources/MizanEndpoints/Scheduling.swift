@@ -85,7 +85,7 @@ public actor EndpointPacer {
         lastRefill = Self.now()
     }
 
-    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    static func now() -> Double { monotonicSeconds() }
 
     /// Seconds the caller must wait before sending a request of about `tokens` tokens (0 = go now);
     /// the capacity is reserved when this returns 0.

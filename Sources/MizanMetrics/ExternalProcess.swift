@@ -1,4 +1,5 @@
 import Foundation
+import MizanCore
 
 /// Why an exchange with an external metric command failed.
 struct ExternalFailure: Error, Sendable {
@@ -172,9 +173,5 @@ final class ExternalChild {
 
     static func seconds(_ t: Double) -> String { t == t.rounded() ? String(Int(t)) : String(t) }
 
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+    static func now() -> Double { monotonicSeconds() }
 }

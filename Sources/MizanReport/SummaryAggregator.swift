@@ -90,12 +90,13 @@ public struct SummaryAggregator {
         var slices: [(key: String, metric: String, values: ClusteredScores)] = values.map { ("metric\u{1F}\($0.key)", $0.key, $0.value) }
         for (lang, m) in byLanguage { for (metric, v) in m { slices.append(("language\u{1F}\(lang)\u{1F}\(metric)", metric, v)) } }
         for (tag, m) in byTag { for (metric, v) in m { slices.append(("tag\u{1F}\(tag)\u{1F}\(metric)", metric, v)) } }
-        let results = SliceResults()
+        let results = Locked<[String: MeanWithCI]>([:])
         let work = slices
         DispatchQueue.concurrentPerform(iterations: work.count) { i in
-            results.set(work[i].key, ConfidenceIntervals.mean(work[i].values, scale: MetricRegistry.scale(ofMetric: work[i].metric)))
+            let interval = ConfidenceIntervals.mean(work[i].values, scale: MetricRegistry.scale(ofMetric: work[i].metric))
+            results.withLock { $0[work[i].key] = interval }
         }
-        let ci = results.all
+        let ci = results.current
         var metrics: [String: MeanWithCI] = [:], perLanguage: [String: [String: MeanWithCI]] = [:], perTag: [String: [String: MeanWithCI]] = [:]
         for metric in values.keys { metrics[metric] = ci["metric\u{1F}\(metric)"] }
         for (lang, m) in byLanguage { for metric in m.keys { perLanguage[lang, default: [:]][metric] = ci["language\u{1F}\(lang)\u{1F}\(metric)"] } }
@@ -117,12 +118,4 @@ public struct SummaryAggregator {
                           performance: performance.stats, performanceByLanguage: performanceByLanguage.mapValues(\.stats),
                           wallSeconds: Summarizer.wallSeconds(run), sampling: sampling?.stats)
     }
-}
-
-/// Interval results written from parallel workers.
-private final class SliceResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [String: MeanWithCI] = [:]
-    func set(_ key: String, _ ci: MeanWithCI) { lock.lock(); values[key] = ci; lock.unlock() }
-    var all: [String: MeanWithCI] { lock.lock(); defer { lock.unlock() }; return values }
 }

@@ -96,39 +96,47 @@ public enum CacheMode: String, Sendable, CaseIterable {
 
 /// Bounds the requests in flight to the endpoint's concurrency, apart from the tasks: a task that
 /// has its answer and waits for its commit holds no slot, so the next request can start meanwhile.
-final class RequestSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var free: Int
-    private var waiters: [(id: Int, continuation: CheckedContinuation<Void, any Error>)] = []
-    private var nextID = 0
+final class RequestSlots: Sendable {
+    private struct State {
+        var free: Int
+        var waiters: [(id: Int, continuation: CheckedContinuation<Void, any Error>)] = []
+        var nextID = 0
+    }
+    private let state: Locked<State>
 
-    init(_ count: Int) { free = max(1, count) }
+    init(_ count: Int) { state = Locked(State(free: max(1, count))) }
 
     /// Waits for a free slot; throws `CancellationError` if the task is cancelled while waiting.
     func acquire() async throws {
-        let id = lock.withLock { () -> Int in nextID += 1; return nextID }
+        let id = state.withLock { s -> Int in s.nextID += 1; return s.nextID }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                lock.lock()
-                if Task.isCancelled { lock.unlock(); continuation.resume(throwing: CancellationError()); return }
-                if free > 0 { free -= 1; lock.unlock(); continuation.resume(); return }
-                waiters.append((id, continuation))
-                lock.unlock()
+                enum Outcome { case cancelled, granted, queued }
+                let outcome = state.withLock { s -> Outcome in
+                    if Task.isCancelled { return .cancelled }
+                    if s.free > 0 { s.free -= 1; return .granted }
+                    s.waiters.append((id, continuation))
+                    return .queued
+                }
+                // Resumed outside the lock.
+                switch outcome {
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                case .granted: continuation.resume()
+                case .queued: break
+                }
             }
         } onCancel: {
-            lock.lock()
-            let waiter = waiters.firstIndex { $0.id == id }.map { waiters.remove(at: $0) }
-            lock.unlock()
+            let waiter = state.withLock { s in s.waiters.firstIndex { $0.id == id }.map { s.waiters.remove(at: $0) } }
             waiter?.continuation.resume(throwing: CancellationError())
         }
     }
 
     /// Frees a slot (hands it to the longest waiter).
     func release() {
-        lock.lock()
-        if waiters.isEmpty { free += 1; lock.unlock(); return }
-        let waiter = waiters.removeFirst()
-        lock.unlock()
-        waiter.continuation.resume()
+        let waiter = state.withLock { s -> (id: Int, continuation: CheckedContinuation<Void, any Error>)? in
+            if s.waiters.isEmpty { s.free += 1; return nil }
+            return s.waiters.removeFirst()
+        }
+        waiter?.continuation.resume()
     }
 }

@@ -4,7 +4,6 @@ import MizanEndpoints
 import MizanMetrics
 import MizanStore
 import MizanSuites
-import MizanTransport
 
 /// Progress of a run, reported after every finished item.
 public struct RunProgress: Sendable {
@@ -168,7 +167,7 @@ public struct Runner: Sendable {
         try request.shard.map { try store.reportShard($0.report(runID: runID, items: mineCount * samples, status: "running",
                                                                 startedAt: shardStart, finished: false)) }
         let total = mineCount * samples
-        let start = monotonicNow()
+        let start = monotonicSeconds()
         let units = Locked(UnitSource(reader: try SuiteItemReader(suite), limit: selectedCount, samples: samples, skip: skip,
                                       shard: request.shard))
         let concurrency = max(1, request.endpoint.concurrency)
@@ -209,7 +208,7 @@ public struct Runner: Sendable {
                             if record.response.failure != nil { t.errors += 1 }
                             if record.response.attempts == 0 { t.hits += 1 }
                             onStored?(runID, record)
-                            progress?(RunProgress(done: t.done, total: total, errors: t.errors, elapsed: monotonicNow() - start))
+                            progress?(RunProgress(done: t.done, total: total, errors: t.errors, elapsed: monotonicSeconds() - start))
                         }
                     }
                 }
@@ -236,7 +235,7 @@ public struct Runner: Sendable {
             try store.finishRun(id: runID, status: status, finishedAt: isoNow())
         }
         if let failure { throw failure }
-        return RunOutcome(runID: runID, status: status, stored: done, errors: errors, elapsed: monotonicNow() - start, cacheHits: hits)
+        return RunOutcome(runID: runID, status: status, stored: done, errors: errors, elapsed: monotonicSeconds() - start, cacheHits: hits)
     }
 
     /// What the workers of a run have counted, under one lock.
@@ -354,8 +353,3 @@ public struct Runner: Sendable {
     }
 }
 
-func monotonicNow() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}

@@ -7,7 +7,7 @@ import MizanCore
 /// machines can write the same run at once.
 public final class PostgresStore: ResultStore, @unchecked Sendable {
     private let db: PostgresConnection
-    private let lock = NSLock()
+    private let lock = Locked()
     /// Where the store is (no password in it).
     public let location: PostgresLocation
 
@@ -83,9 +83,7 @@ public final class PostgresStore: ResultStore, @unchecked Sendable {
 
     @discardableResult
     private func locked<R>(_ body: () throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body()
+        try lock.withLock(body)
     }
 
     private static let insertRun = """

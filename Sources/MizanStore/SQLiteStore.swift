@@ -4,7 +4,7 @@ import MizanCore
 /// The default store: one SQLite file (WAL mode; each item committed as it finishes).
 public final class SQLiteStore: ResultStore, @unchecked Sendable {
     private let db: SQLiteDatabase
-    private let lock = NSLock()
+    private let lock = Locked()
     private var seqs: [String: Int] = [:]
     /// Takes the checkpoints between `beginBulkWrites` and `endBulkWrites`.
     private var checkpointer: SQLiteCheckpointer?
@@ -126,9 +126,7 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
 
     @discardableResult
     private func locked<R>(_ body: () throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body()
+        try lock.withLock(body)
     }
 
     public func createRun(_ run: RunRecord) throws {
@@ -355,50 +353,4 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
             try db.query("UPDATE response_cache_state SET indexed_upto = (SELECT COALESCE(MAX(rowid), 0) FROM responses)")
         }
     }
-}
-
-/// The current time as ISO-8601 with milliseconds, UTC (`2026-11-23T14:05:09.123Z`). Formatted by hand:
-/// Foundation's date formatters load ICU, which costs megabytes of memory on every run.
-public func isoNow() -> String {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    var seconds = time_t(ts.tv_sec)
-    var t = tm()
-    gmtime_r(&seconds, &t)
-    func pad(_ v: Int32, _ width: Int) -> String {
-        let s = String(v)
-        return String(repeating: "0", count: max(0, width - s.count)) + s
-    }
-    return "\(pad(t.tm_year + 1900, 4))-\(pad(t.tm_mon + 1, 2))-\(pad(t.tm_mday, 2))T\(pad(t.tm_hour, 2)):\(pad(t.tm_min, 2)):"
-        + "\(pad(t.tm_sec, 2)).\(pad(Int32(ts.tv_nsec / 1_000_000), 3))Z"
-}
-
-/// Seconds since 1970 of an ISO-8601 UTC time as `isoNow` writes it (`…Z`, optional fraction); nil otherwise.
-public func isoSeconds(_ text: String) -> Double? {
-    let b = Array(text.utf8)
-    func num(_ from: Int, _ count: Int) -> Int? {
-        guard from + count <= b.count else { return nil }
-        var v = 0
-        for c in b[from..<(from + count)] {
-            guard c >= 48 && c <= 57 else { return nil }
-            v = v * 10 + Int(c - 48)
-        }
-        return v
-    }
-    guard b.count >= 20, b[4] == 45, b[7] == 45, b[10] == 84, b[13] == 58, b[16] == 58, b.last == 90,
-          let year = num(0, 4), let month = num(5, 2), let day = num(8, 2), let hour = num(11, 2), let minute = num(14, 2),
-          let second = num(17, 2) else { return nil }
-    var fraction = 0.0
-    if b.count > 20 {
-        guard b[19] == 46, let f = num(20, b.count - 21) else { return nil }
-        fraction = Double(f) / pow(10, Double(b.count - 21))
-    }
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = month <= 2 ? year - 1 : year
-    let era = (y >= 0 ? y : y - 399) / 400
-    let yoe = y - era * 400
-    let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    let days = era * 146_097 + doe - 719_468
-    return Double(days * 86400 + hour * 3600 + minute * 60 + second) + fraction
 }

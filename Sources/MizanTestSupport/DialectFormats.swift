@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import MizanCore
 
 /// A streamed answer laid out as wire events (each already framed as an SSE event or NDJSON line).
 struct StreamPlan {
@@ -54,7 +55,7 @@ enum DialectFormats {
                 ?? TestCompletion.countTokens((request.systemPrompt ?? "") + request.prompt)
         }
         var completionTokens: Int { completion.completionTokens ?? TestCompletion.countTokens(completion.text) }
-        var created: Int { Int(TestLock.now()) }
+        var created: Int { Int(wallClockSeconds()) }
         var usage: String {
             "{\"prompt_tokens\":\(promptTokens),\"completion_tokens\":\(completionTokens),"
                 + "\"total_tokens\":\(promptTokens + completionTokens)}"
@@ -189,17 +190,5 @@ enum DialectFormats {
     }
 
     /// The current UTC time as `2024-05-01T12:00:00.123456Z` (Ollama's `created_at`).
-    static func isoNow() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        var t = time_t(ts.tv_sec)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        func pad(_ v: Int32, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(ts.tv_nsec / 1000), 6))Z"
-    }
+    static func isoNow() -> String { MizanCore.isoNow(fractionDigits: 6) }
 }

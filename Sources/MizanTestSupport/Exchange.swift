@@ -1,3 +1,4 @@
+import MizanCore
 /// How a stream ends: completely, or by one of the stream faults.
 enum StreamEnding {
     /// All chunks, the final events, then the end of the body.
@@ -21,7 +22,7 @@ struct Exchange {
 
     private func context(_ completion: TestCompletion) -> DialectFormats.Context {
         DialectFormats.Context(request: request, completion: completion, id: id,
-                               elapsedNanos: Int((TestLock.monotonic() - started) * 1e9))
+                               elapsedNanos: Int((monotonicSeconds() - started) * 1e9))
     }
 
     private func result(_ sent: Bool, keep: Bool = true) -> ConnectionAction {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import MizanCore
 
 /// A request as read off the wire, before body interpretation.
 struct RawHTTPRequest {

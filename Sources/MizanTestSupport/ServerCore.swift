@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import MizanCore
 
 /// What to do with a connection after answering a request.
 enum ConnectionAction {
@@ -17,7 +18,7 @@ enum ConnectionAction {
 /// The shared state and threads of a `TestHTTPServer`; the threads retain this, not the server,
 /// so dropping the server runs its deinit (which stops everything).
 final class ServerCore: @unchecked Sendable {
-    let lock = TestLock()
+    let lock = Locked()
     let listenFD: Int32
     let responder: @Sendable (TestRequest) -> TestReply
     let routeAll: Bool
@@ -131,7 +132,7 @@ final class ServerCore: @unchecked Sendable {
     }
 
     private func handle(_ raw: RawHTTPRequest, _ connection: HTTPConnection) -> ConnectionAction {
-        let started = TestLock.monotonic()
+        let started = monotonicSeconds()
         let request = TestRequest(method: raw.method, path: raw.path, query: raw.query, headers: raw.headers, body: raw.body)
         let id: Int = lock.withLock {
             requestCount += 1
@@ -214,7 +215,7 @@ final class ServerCore: @unchecked Sendable {
     /// Sleeps up to `seconds`, waking early on `stop()`; true when the server is still running.
     func sleep(_ seconds: Double) -> Bool {
         guard seconds > 0 else { return !lock.withLock { stopped } }
-        let deadline = TestLock.now() + seconds
+        let deadline = monotonicSeconds() + seconds
         return !lock.wait(until: deadline) { stopped }
     }
 
@@ -229,7 +230,7 @@ final class ServerCore: @unchecked Sendable {
             _ = shutdown(listenFD, Int32(SHUT_RDWR))
             for fd in openFDs { _ = shutdown(fd, Int32(SHUT_RDWR)) }
         }
-        _ = lock.wait(until: TestLock.now() + 10) { threads == 0 }
+        _ = lock.wait(until: monotonicSeconds() + 10) { threads == 0 }
         let closeListener: Bool = lock.withLock {
             defer { listenerClosed = true }
             return !listenerClosed

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import MizanCore
 
 /// Why the test server could not start.
 public struct TestServerError: Error, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import MizanCore
 
 /// Drives many concurrent HTTP transfers on one curl multi handle, on a dedicated thread,
 /// with an async/await API. Concurrency is limited by the caller (how many requests it hands in),

@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import MizanCore
 
 /// One in-flight transfer: owns its easy handle, buffers and continuation. Touched by the engine
 /// thread while running; handed back to the caller (through the continuation) when done.

@@ -6,7 +6,6 @@ import MizanReport
 import MizanRunner
 import MizanSuites
 import MizanStore
-import MizanTransport
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -205,29 +204,25 @@ extension RunCommand {
 
 /// Feeds committed items into a `SummaryAggregator` during a new run (the run loop calls `add`),
 /// so the summary needs no second pass over the store; same result as `Summarizer.summarize(run:store:)`.
-final class LiveSummary: @unchecked Sendable {
-    private let lock = NSLock()
+final class LiveSummary: Sendable {
     private let store: any ResultStore
-    private var aggregator: SummaryAggregator?
-    private var broken = false
+    private let state = Locked<(aggregator: SummaryAggregator?, broken: Bool)>((nil, false))
 
     init(store: any ResultStore) { self.store = store }
 
     /// Adds a committed item; the first one reads its run's manifest (metrics, samples) from the store.
     func add(runID: String, _ item: ItemRecord) {
-        lock.lock()
-        defer { lock.unlock() }
-        if aggregator == nil && !broken {
-            if let run = try? store.run(matching: runID) { aggregator = SummaryAggregator(run: run) } else { broken = true }
+        state.withLock { s in
+            if s.aggregator == nil && !s.broken {
+                if let run = try? store.run(matching: runID) { s.aggregator = SummaryAggregator(run: run) } else { s.broken = true }
+            }
+            s.aggregator?.add(item)
         }
-        aggregator?.add(item)
     }
 
     /// The summary of `run` from the items added; nil if none were (or the run could not be read).
     func summary(of run: RunRecord) -> RunSummary? {
-        lock.lock()
-        defer { lock.unlock() }
-        return broken ? nil : aggregator?.summary(run: run)
+        state.withLock { s in s.broken ? nil : s.aggregator?.summary(run: run) }
     }
 }
 

@@ -6,7 +6,6 @@ import MizanRunner
 import MizanStore
 import MizanSuites
 import MizanTestSupport
-import MizanTransport
 
 /// `mizan push` and the CLI on both stores.
 @Suite(.timeLimit(.minutes(5))) struct PushTests {

@@ -6,7 +6,6 @@ import MizanRunner
 import MizanStore
 import MizanSuites
 import MizanTestSupport
-import MizanTransport
 
 /// Interrupted runs resume without re-requesting finished items and end with the same scores.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct ResumeTests {

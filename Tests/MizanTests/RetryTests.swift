@@ -3,7 +3,6 @@ import Testing
 import MizanCore
 import MizanEndpoints
 import MizanTestSupport
-import MizanTransport
 
 /// Retries, back-off and pacing against the real test server.
 @Suite(.timeLimit(.minutes(5))) struct RetryTests {

@@ -4,7 +4,6 @@ import MizanCore
 import MizanRunner
 import MizanStore
 import MizanTestSupport
-import MizanTransport
 
 /// `mizan run --shard i/n`: n processes write one run; the merged run equals the unsharded one.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct ShardTests {
