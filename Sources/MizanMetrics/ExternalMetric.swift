@@ -131,6 +131,7 @@ struct ExternalReply: Sendable {
 /// Serialises exchanges with one external command on its own thread; restarts the command
 /// after a failure (timeout, exit, stray output).
 final class ExternalWorker: @unchecked Sendable {
+    // @unchecked Sendable: the job queue and flags are guarded by `cond`; the child process is used only on the worker thread.
     private struct Job {
         let line: [UInt8]
         let itemID: String

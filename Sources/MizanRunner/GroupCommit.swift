@@ -10,6 +10,7 @@ import MizanStore
 /// first; a failed write fails every caller whose item was in it. Call `close()` when no more
 /// items will come.
 final class GroupCommitter: @unchecked Sendable {
+    // @unchecked Sendable: `pending`, `closed` and `thread` are touched only with `condition` locked.
     private let store: any ResultStore
     private let runID: String
     private let batchTarget: Int

@@ -6,6 +6,7 @@ import MizanCore
 /// store object, guarded by a lock; each finished item is one transaction, so several processes on several
 /// machines can write the same run at once.
 public final class PostgresStore: ResultStore, @unchecked Sendable {
+    // @unchecked Sendable: the libpq connection is used only inside `locked`.
     private let db: PostgresConnection
     private let lock = Locked()
     /// Where the store is (no password in it).

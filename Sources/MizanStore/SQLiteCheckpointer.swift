@@ -14,6 +14,7 @@ import Foundation
 /// Durability is unchanged: commits still reach the WAL (the OS) before they return, and
 /// checkpoints still sync (synchronous=NORMAL).
 final class SQLiteCheckpointer: @unchecked Sendable {
+    // @unchecked Sendable: `requested`/`stopping` are guarded by `condition`; the connection is used only on its thread.
     /// WAL pages between background checkpoints (4 MiB).
     static let backgroundStep: Int32 = 1000
     /// WAL pages at which the committing thread checkpoints itself, so the WAL restarts (64 MiB).

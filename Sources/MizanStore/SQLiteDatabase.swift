@@ -90,6 +90,7 @@ final class SQLiteDatabase: SQLConnection {
     /// The caller keeps `checkpointer` alive until it calls this again with nil.
     func delegateCheckpoints(to checkpointer: SQLiteCheckpointer?) {
         if let checkpointer {
+            // Unretained: the caller (SQLiteStore, between beginBulkWrites and endBulkWrites) keeps it alive.
             sqlite3_wal_hook(db, sqliteWALHook, Unmanaged.passUnretained(checkpointer).toOpaque())
         } else {
             sqlite3_wal_autocheckpoint(db, Self.autoCheckpointPages)

@@ -3,6 +3,7 @@ import MizanCore
 
 /// The default store: one SQLite file (WAL mode; each item committed as it finishes).
 public final class SQLiteStore: ResultStore, @unchecked Sendable {
+    // @unchecked Sendable: every use of the connection and of the mutable fields goes through `locked`.
     private let db: SQLiteDatabase
     private let lock = Locked()
     private var seqs: [String: Int] = [:]

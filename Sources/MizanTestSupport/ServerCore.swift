@@ -18,6 +18,7 @@ enum ConnectionAction {
 /// The shared state and threads of a `TestHTTPServer`; the threads retain this, not the server,
 /// so dropping the server runs its deinit (which stops everything).
 final class ServerCore: @unchecked Sendable {
+    // @unchecked Sendable: the mutable state below is touched only with `lock` held; the rest is immutable.
     let lock = Locked()
     let listenFD: Int32
     let responder: @Sendable (TestRequest) -> TestReply

@@ -7,6 +7,7 @@ import MizanCore
 
 /// Starts a detached pthread running `body` (small stack; Foundation's `Thread` is heavier).
 func spawnDetachedThread(stackSize: Int = 512 * 1024, _ body: @escaping @Sendable () -> Void) -> Bool {
+    // Retained here, released by the thread when it takes the body (or below if the thread never starts).
     let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
     var attr = pthread_attr_t()
     pthread_attr_init(&attr)

@@ -6,6 +6,7 @@ import MizanCore
 /// with an async/await API. Concurrency is limited by the caller (how many requests it hands in),
 /// never by curl's connection caps, so queueing time does not show up as latency.
 public final class CurlEngine: @unchecked Sendable {
+    // @unchecked Sendable: shared state lives in a `Locked` value; the multi handle is used only on the engine thread.
     /// A process-wide engine, started on first use.
     public static let shared = CurlEngine()
 

@@ -5,6 +5,8 @@ import MizanCore
 /// One in-flight transfer: owns its easy handle, buffers and continuation. Touched by the engine
 /// thread while running; handed back to the caller (through the continuation) when done.
 final class CurlTransfer: @unchecked Sendable {
+    // @unchecked Sendable: owned by one thread at a time (the engine thread while running, then the caller after
+    // the continuation hands it back), so its fields are never touched concurrently.
     let request: HTTPRequest
     let id: Int
     var easy: UnsafeMutableRawPointer?
@@ -81,6 +83,8 @@ final class CurlTransfer: @unchecked Sendable {
         if r.method != "GET" && !(r.method == "POST" && r.body != nil) {
             check(mizan_easy_setopt_string(h, CURLOPT_CUSTOMREQUEST, r.method), "method")
         }
+        // Unretained: the engine holds this transfer (in its registered table) until the easy handle is removed
+        // from the multi handle, so curl never calls back with a dangling pointer.
         let me = Unmanaged.passUnretained(self).toOpaque()
         check(mizan_easy_setopt_pointer(h, CURLOPT_WRITEDATA, me), "writedata")
         check(mizan_easy_setopt_pointer(h, CURLOPT_HEADERDATA, me), "headerdata")

@@ -228,6 +228,7 @@ final class LiveSummary: Sendable {
 
 /// Routes Ctrl-C presses to the current run (1st: drain, 2nd: cancel); a third exits at once.
 final class InterruptHandler: @unchecked Sendable {
+    // @unchecked Sendable: the signal source is set up once in `init`; the mutable state is a `Locked` value.
     private let source: any DispatchSourceSignal
     private let state = Locked<(presses: Int, action: (@Sendable (Int) -> Void)?)>((0, nil))
 
@@ -246,7 +247,7 @@ final class InterruptHandler: @unchecked Sendable {
 }
 
 /// A progress bar on stderr (only when stderr is a terminal): done/total, rate, errors, ETA.
-final class ProgressBar: @unchecked Sendable {
+final class ProgressBar: Sendable {
     private let enabled = isatty(2) == 1
     private let label: String
     private let last = Locked(0.0)

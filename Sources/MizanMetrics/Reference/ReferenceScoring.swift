@@ -210,6 +210,7 @@ extension ReferenceScoring {
 
 /// Carries the output buffer into `concurrentPerform`; each chunk writes a disjoint index range.
 struct UncheckedBox<T>: @unchecked Sendable {
+    // @unchecked Sendable: the workers write disjoint index ranges of the buffer and the caller reads it after they all end.
     let value: T
     init(_ value: T) { self.value = value }
 }

@@ -179,7 +179,7 @@ enum SuiteImporter {
     /// The `suite.yaml` text of a draft.
     static func yaml(_ d: SuiteDraft, options: ImportOptions) -> String {
         let q = quoted
-        let date = ISO8601DateFormatter().string(from: options.now)
+        let date = isoTimestamp(options.now.timeIntervalSince1970, fractionDigits: 0)
         var y = """
             id: \(q(options.suiteID))
             version: \(q(options.version))
