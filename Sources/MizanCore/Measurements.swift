@@ -65,8 +65,14 @@ public struct ModelResponse: Sendable, Hashable, Codable {
     public var failure: EndpointFailure?
     /// The raw response body (for audit), possibly truncated to a bound.
     public var rawBody: String?
-    /// Requests sent for this item (1 + retries).
+    /// Requests sent for this item (1 + retries); 0 when the answer was reused.
     public var attempts: Int = 1
+    /// True when the answer was reused from the response cache: no request was sent for it in this run, so
+    /// it carries no latency, TTFT or retry of its own (latency 0, TTFT nil) and no performance figure counts it.
+    public var reused = false
+    /// The run in which a reused answer was produced and measured (nil when not reused, or when the answer was
+    /// reused before mizan recorded its origin: schema version 6).
+    public var reusedFrom: String?
 
     public init(text: String?, httpStatus: Int, latency: Double, timeToFirstToken: Double? = nil,
                 usage: TokenUsage = .init(), finishReason: String? = nil, failure: EndpointFailure? = nil,

@@ -206,7 +206,7 @@ public struct Runner: Sendable {
                         tally.withLock { t in
                             t.done += 1
                             if record.response.failure != nil { t.errors += 1 }
-                            if record.response.attempts == 0 { t.hits += 1 }
+                            if record.response.reused { t.hits += 1 }
                             onStored?(runID, record)
                             progress?(RunProgress(done: t.done, total: total, errors: t.errors, elapsed: monotonicSeconds() - start))
                         }
@@ -284,7 +284,8 @@ public struct Runner: Sendable {
     }
 
     /// Sends one item and scores it; nil when cancelled before an answer arrived.
-    /// With `cache`, a stored successful response to the identical request is reused (attempts 0).
+    /// With `cache`, a stored successful response to the identical request is reused (marked `reused`, with its
+    /// origin run, attempts 0 and no latency or TTFT: those stay with the run that sent the request).
     /// With `slots`, the request waits for a free slot and, if the run started draining meanwhile,
     /// is not sent (nil, as if never handed out).
     static func evaluate(_ item: SuiteItem, suite: Suite, settings: GenerationSettings, sample: Int, client: ModelClient, pacer: EndpointPacer,
@@ -303,6 +304,9 @@ public struct Runner: Sendable {
         if let cache, let hit = try? cache.cachedResponse(requestHash: requestHash) {
             response = hit
             response.attempts = 0
+            response.reused = true
+            response.latency = 0
+            response.timeToFirstToken = nil
         } else {
             do {
                 try await slots?.acquire()

@@ -51,6 +51,13 @@ public final class PostgresStore: ResultStore, @unchecked Sendable {
         // 5: SQLite moved its request-hash look-up into a table filled after each run; PostgreSQL
         // keeps its index (its writes are row by row, not whole pages per commit): nothing to do.
         "SELECT 1;",
+        // 6: as SQLite's 6 — reused answers are marked, with their origin run; old ones (attempts 0) lose the
+        // latency and TTFT copied from the original run.
+        """
+        ALTER TABLE responses ADD COLUMN reused BIGINT NOT NULL DEFAULT 0;
+        ALTER TABLE responses ADD COLUMN reused_from TEXT;
+        UPDATE responses SET reused = 1, latency = 0, ttft = NULL WHERE attempts = 0;
+        """,
     ]
 
     /// Connects and applies pending migrations (under an advisory lock, so processes starting together
@@ -119,16 +126,14 @@ public final class PostgresStore: ResultStore, @unchecked Sendable {
         }
     }
 
-    /// The first stored successful response to a request with this hash, in any run (a response cache).
+    /// The first stored successful response to a request with this hash, in any run (a response cache), preferring
+    /// one that was sent over one that was itself reused (see `StoreRows.cachedResponse` for what it carries).
     public func cachedResponse(requestHash: String) throws -> ModelResponse? {
         try locked {
             try db.query("""
-                SELECT output, http_status, latency, ttft, prompt_tokens, completion_tokens, finish_reason FROM responses
-                WHERE request_hash = $1 AND error_kind IS NULL AND output IS NOT NULL LIMIT 1
-                """, [.text(requestHash)]).first.map { row in
-                ModelResponse(text: row[0].text, httpStatus: row[1].int ?? 200, latency: row[2].double ?? 0, timeToFirstToken: row[3].double,
-                              usage: TokenUsage(promptTokens: row[4].int, completionTokens: row[5].int), finishReason: row[6].text)
-            }
+                SELECT \(StoreRows.cacheColumns()) FROM responses
+                WHERE request_hash = $1 AND error_kind IS NULL AND output IS NOT NULL ORDER BY reused, seq LIMIT 1
+                """, [.text(requestHash)]).first.map(StoreRows.cachedResponse)
         }
     }
 
@@ -139,8 +144,8 @@ public final class PostgresStore: ResultStore, @unchecked Sendable {
             WITH response AS (
                 INSERT INTO responses(run_id, item_id, sample, seq, lang, request_hash, prompt, output, http_status, latency, ttft,
                     prompt_tokens, completion_tokens, finish_reason, error_kind, error_message, raw_body,
-                    refs, choices, answer_index, fields, attempts)
-                VALUES($1,$2,$3,nextval('responses_seq'),$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)
+                    refs, choices, answer_index, fields, attempts, reused, reused_from)
+                VALUES($1,$2,$3,nextval('responses_seq'),$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23)
                 ON CONFLICT (run_id, item_id, sample) DO UPDATE SET seq = EXCLUDED.seq, lang = EXCLUDED.lang,
                     request_hash = EXCLUDED.request_hash, prompt = EXCLUDED.prompt, output = EXCLUDED.output,
                     http_status = EXCLUDED.http_status, latency = EXCLUDED.latency, ttft = EXCLUDED.ttft,
@@ -148,16 +153,17 @@ public final class PostgresStore: ResultStore, @unchecked Sendable {
                     finish_reason = EXCLUDED.finish_reason, error_kind = EXCLUDED.error_kind,
                     error_message = EXCLUDED.error_message, raw_body = EXCLUDED.raw_body, refs = EXCLUDED.refs,
                     choices = EXCLUDED.choices, answer_index = EXCLUDED.answer_index, fields = EXCLUDED.fields,
-                    attempts = EXCLUDED.attempts
+                    attempts = EXCLUDED.attempts, reused = EXCLUDED.reused, reused_from = EXCLUDED.reused_from
                 RETURNING 1)
-            \(Self.upsertScores(first: 22))
+            \(Self.upsertScores(first: 24))
             """, [.text(runID), .text(item.itemID), .int(item.sample), .text(item.language), .text(item.requestHash), .text(item.prompt),
                   r.text.sql, .int(r.httpStatus), .double(r.latency), r.timeToFirstToken.sql, r.usage.promptTokens.sql,
                   r.usage.completionTokens.sql, r.finishReason.sql, (r.failure?.kind.rawValue).sql,
                   (r.failure?.message).sql, r.failure == nil ? .null : r.rawBody.map { String($0.prefix(4096)) }.sql,
                   .text(JSONValue.array(item.references.map { .string($0) }).canonicalJSON),
                   item.choices.map { JSONValue.array($0.map { .string($0) }).canonicalJSON }.sql,
-                  item.answerIndex.sql, .text(JSONValue.object(item.fields).canonicalJSON), .int(r.attempts)] + scores)
+                  item.answerIndex.sql, .text(JSONValue.object(item.fields).canonicalJSON), .int(r.attempts),
+                  .int(r.reused ? 1 : 0), r.reusedFrom.sql] + scores)
     }
 
     /// `INSERT INTO scores … SELECT … FROM unnest(…)` upserting the scores given as five arrays at `$first` …

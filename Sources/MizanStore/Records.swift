@@ -140,6 +140,8 @@ public protocol ResultStore: Sendable {
     func forEachItem(runID: String, _ body: (ItemRecord) throws -> Void) throws
     /// A stored successful response to the request with this hash — the response cache; nil when
     /// there is none (or the store keeps no cache). SQLite finds a run's responses once it ended.
+    /// The answer comes marked `reused`, with `reusedFrom` the run that sent the request, and without
+    /// that run's latency, TTFT or attempts.
     func cachedResponse(requestHash: String) throws -> ModelResponse?
     /// A run starts writing many items (a store may move housekeeping off the commit path).
     func beginBulkWrites()
@@ -155,11 +157,14 @@ public struct StoredSample: Sendable, Hashable {
     public var sample: Int
     /// True when the item ended in an endpoint error.
     public var failed: Bool
+    /// True when the item's answer was reused from the response cache (not sent).
+    public var reused: Bool
 
-    public init(itemID: String, sample: Int, failed: Bool) {
+    public init(itemID: String, sample: Int, failed: Bool, reused: Bool = false) {
         self.itemID = itemID
         self.sample = sample
         self.failed = failed
+        self.reused = reused
     }
 }
 
@@ -172,7 +177,8 @@ public extension ResultStore {
 
     /// Read through `items(runID:)`.
     func storedSamples(runID: String) throws -> [StoredSample] {
-        try items(runID: runID).map { StoredSample(itemID: $0.itemID, sample: $0.sample, failed: $0.response.failure != nil) }
+        try items(runID: runID).map { StoredSample(itemID: $0.itemID, sample: $0.sample, failed: $0.response.failure != nil,
+                                                       reused: $0.response.reused) }
     }
 
     /// Read through `items(runID:)` (holds them all).

@@ -78,6 +78,15 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
         CREATE TABLE response_cache_state(indexed_upto INTEGER NOT NULL);
         INSERT INTO response_cache_state VALUES(0);
         """,
+        // 6: whether an item's answer was reused from the response cache, and from which run. Before, a reused
+        // answer was stored with attempts 0 (nothing else stores 0) and a copy of the original run's latency and
+        // TTFT: such rows become reused with an unknown origin, and lose the copied measurements, which belong to
+        // the run that made the request.
+        """
+        ALTER TABLE responses ADD COLUMN reused INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE responses ADD COLUMN reused_from TEXT;
+        UPDATE responses SET reused = 1, latency = 0, ttft = NULL WHERE attempts = 0;
+        """,
     ]
 
     /// Opens (creating if needed) the store at `path` and applies pending migrations.
@@ -196,15 +205,16 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
         try db.query("""
             INSERT OR REPLACE INTO responses(run_id, item_id, sample, seq, lang, request_hash, prompt, output, http_status, latency, ttft,
                 prompt_tokens, completion_tokens, finish_reason, error_kind, error_message, raw_body,
-                refs, choices, answer_index, fields, attempts)
-            VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                refs, choices, answer_index, fields, attempts, reused, reused_from)
+            VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             """, [.text(runID), .text(item.itemID), .int(item.sample), .int(seq), .text(item.language), .text(item.requestHash), .text(item.prompt),
                   r.text.sql, .int(r.httpStatus), .double(r.latency), r.timeToFirstToken.sql, r.usage.promptTokens.sql,
                   r.usage.completionTokens.sql, r.finishReason.sql, (r.failure?.kind.rawValue).sql,
                   (r.failure?.message).sql, r.failure == nil ? .null : r.rawBody.map { String($0.prefix(4096)) }.sql,
                   .text(JSONValue.array(item.references.map { .string($0) }).canonicalJSON),
                   item.choices.map { JSONValue.array($0.map { .string($0) }).canonicalJSON }.sql,
-                  item.answerIndex.sql, .text(JSONValue.object(item.fields).canonicalJSON), .int(r.attempts)])
+                  item.answerIndex.sql, .text(JSONValue.object(item.fields).canonicalJSON), .int(r.attempts),
+                  .int(r.reused ? 1 : 0), r.reusedFrom.sql])
         try insertScores(runID: runID, itemID: item.itemID, sample: item.sample, item.scores)
     }
 
@@ -293,12 +303,13 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
                 WHERE r.run_id = ? ORDER BY r.item_id, r.sample, s.metric
                 """, [.text(runID)]) { row in
                 let rowKey = (row[0].text ?? "", row[19].int ?? 0)
+                let scoreAt = StoreRows.itemColumnCount
                 if rowKey != key {
                     if let done = current { try body(done) }
                     current = StoreRows.itemRecord(row, scores: [])
                     key = rowKey
                 }
-                if row[20] != .null { current?.scores.append(StoreRows.scoreRecord(row, from: 20)) }
+                if row[scoreAt] != .null { current?.scores.append(StoreRows.scoreRecord(row, from: scoreAt)) }
             }
             if let done = current { try body(done) }
         }
@@ -306,26 +317,24 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
 
     public func storedSamples(runID: String) throws -> [StoredSample] {
         try locked {
-            try db.query("SELECT item_id, sample, error_kind IS NOT NULL FROM responses WHERE run_id = ?", [.text(runID)]).map {
-                StoredSample(itemID: $0[0].text ?? "", sample: $0[1].int ?? 0, failed: $0[2].int == 1)
+            try db.query("SELECT item_id, sample, error_kind IS NOT NULL, reused FROM responses WHERE run_id = ?", [.text(runID)]).map {
+                StoredSample(itemID: $0[0].text ?? "", sample: $0[1].int ?? 0, failed: $0[2].int == 1, reused: $0[3].int == 1)
             }
         }
     }
 
-    /// The first stored successful response with this request hash, through `response_cache`.
+    /// The first stored successful response with this request hash, through `response_cache`, preferring one
+    /// that was sent over one that was itself reused (see `StoreRows.cachedResponse` for what it carries).
     /// Responses stored since the last run ended are indexed first, except while a run writes:
     /// then only earlier runs' responses are found (identical requests within one run are sent).
     public func cachedResponse(requestHash: String) throws -> ModelResponse? {
         try locked {
             if !bulk { try catchUpResponseCache() }
             return try db.query("""
-                SELECT r.output, r.http_status, r.latency, r.ttft, r.prompt_tokens, r.completion_tokens, r.finish_reason
+                SELECT \(StoreRows.cacheColumns("r."))
                 FROM response_cache c JOIN responses r ON r.rowid = c.response_rowid
-                WHERE c.request_hash = ? AND r.error_kind IS NULL AND r.output IS NOT NULL LIMIT 1
-                """, [.text(requestHash)]).first.map { row in
-                ModelResponse(text: row[0].text, httpStatus: row[1].int ?? 200, latency: row[2].double ?? 0, timeToFirstToken: row[3].double,
-                              usage: TokenUsage(promptTokens: row[4].int, completionTokens: row[5].int), finishReason: row[6].text)
-            }
+                WHERE c.request_hash = ? AND r.error_kind IS NULL AND r.output IS NOT NULL ORDER BY r.reused, c.response_rowid LIMIT 1
+                """, [.text(requestHash)]).first.map(StoreRows.cachedResponse)
         }
     }
 

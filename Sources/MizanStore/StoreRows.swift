@@ -9,8 +9,12 @@ enum StoreRows {
     /// The `responses` columns in the order `itemRecords` reads them.
     static let itemColumns = """
         item_id, lang, request_hash, prompt, output, http_status, latency, ttft, prompt_tokens, completion_tokens,
-        finish_reason, error_kind, error_message, raw_body, refs, choices, answer_index, fields, attempts, sample
+        finish_reason, error_kind, error_message, raw_body, refs, choices, answer_index, fields, attempts, sample,
+        reused, reused_from
         """
+
+    /// The number of `itemColumns` (a query's further columns start at this index).
+    static let itemColumnCount = 22
 
     /// A run from a row of `runColumns`.
     static func runRecord(_ row: [SQLValue]) -> RunRecord {
@@ -52,12 +56,32 @@ enum StoreRows {
                                      usage: TokenUsage(promptTokens: row[8].int, completionTokens: row[9].int),
                                      finishReason: row[10].text, failure: failure, rawBody: row[13].text)
         response.attempts = row[18].int ?? 1
+        response.reused = row[20].int == 1
+        response.reusedFrom = row[21].text
         var fields: [String: JSONValue] = [:]
         if case .object(let o)? = decode(row[17]) { fields = o }
         return ItemRecord(itemID: row[0].text ?? "", language: row[1].text ?? "", requestHash: row[2].text ?? "", prompt: row[3].text ?? "",
                           response: response, scores: scores, references: strings(decode(row[14])) ?? [],
                           choices: strings(decode(row[15])), answerIndex: row[16].int, fields: fields,
                           sample: row[19].int ?? 0)
+    }
+
+    /// The `responses` columns `cachedResponse` reads, each prefixed with `prefix` (e.g. `r.`).
+    static func cacheColumns(_ prefix: String = "") -> String {
+        ["output", "http_status", "prompt_tokens", "completion_tokens", "finish_reason", "run_id", "reused", "reused_from"]
+            .map { prefix + $0 }.joined(separator: ", ")
+    }
+
+    /// A response-cache hit from a row of `cacheColumns`: the answer (text, status, token counts, finish reason)
+    /// marked reused, from the run that produced it (the stored row's own run, or the run *it* was reused from).
+    /// It carries no latency, TTFT or attempts: those were measured in the original run and stay there.
+    static func cachedResponse(_ row: [SQLValue]) -> ModelResponse {
+        var r = ModelResponse(text: row[0].text, httpStatus: row[1].int ?? 200, latency: 0,
+                              usage: TokenUsage(promptTokens: row[2].int, completionTokens: row[3].int), finishReason: row[4].text)
+        r.attempts = 0
+        r.reused = true
+        r.reusedFrom = row[6].int == 1 ? row[7].text : row[5].text
+        return r
     }
 
     /// Items from rows of `itemColumns`, with their scores.
