@@ -8,7 +8,8 @@ import MizanStore
 /// Format (`schema: mizan.baseline`, `schema_version: 1`): the run records with their manifests (suite and
 /// template hashes, normalizer and metric versions, endpoint fingerprint, generation settings, seeds) and,
 /// per item and sample, its language, tags, scores, endpoint error kind, latency, TTFT, token counts and request
-/// hash. Prompts, references and outputs are left out unless asked (`includeText`), so a baseline can be
+/// hash; an answer reused from the response cache has `reused: true`, `reused_from` (its origin run) and a null
+/// latency. Prompts, references and outputs are left out unless asked (`includeText`), so a baseline can be
 /// committed for a private suite. No secrets: manifests never hold them. Items are written one per line, sorted,
 /// so a changed baseline shows as a readable diff.
 public struct Baseline: Sendable {
@@ -69,10 +70,14 @@ public struct Baseline: Sendable {
         var o: [String: JSONValue] = [
             "id": .string(item.itemID), "sample": .number(Double(item.sample)), "language": .string(item.language),
             "request_hash": .string(item.requestHash), "scores": .object(scores),
-            "latency": .number(r.latency), "ttft": num(r.timeToFirstToken), "attempts": .number(Double(r.attempts)),
+            "latency": r.reused ? .null : .number(r.latency), "ttft": num(r.timeToFirstToken), "attempts": .number(Double(r.attempts)),
             "prompt_tokens": int(r.usage.promptTokens), "completion_tokens": int(r.usage.completionTokens),
             "error": r.failure.map { .string($0.kind.rawValue) } ?? .null,
         ]
+        if r.reused {
+            o["reused"] = .bool(true)
+            o["reused_from"] = r.reusedFrom.map { .string($0) } ?? .null
+        }
         if let tags = item.fields["tags"] { o["tags"] = tags }
         if let kind = item.fields["kind"] { o["kind"] = kind }
         if includeText {
@@ -137,6 +142,14 @@ public struct Baseline: Sendable {
                                                        completionTokens: j["completion_tokens"]?.doubleValue.map { Int($0) }),
                                      failure: failure)
         response.attempts = Int(j["attempts"]?.doubleValue ?? 1)
+        // Baselines written before `reused` existed marked a reused answer only with attempts 0 (and a copy of the
+        // original latency, dropped here as the store's migration 6 drops it).
+        if j["reused"] == .bool(true) || response.attempts == 0 {
+            response.reused = true
+            response.reusedFrom = j["reused_from"]?.stringValue
+            response.latency = 0
+            response.timeToFirstToken = nil
+        }
         var fields: [String: JSONValue] = [:]
         for key in ["tags", "kind", "input"] { if let v = j[key] { fields[key] = v } }
         let metricScores = scores.sorted { $0.key < $1.key }.map { name, value in

@@ -105,8 +105,10 @@ public enum Gate {
         if !uncovered.isEmpty {
             throw UsageError("the candidate has no run of the baseline's suite \(uncovered.joined(separator: ", ")); run it too, or restrict the gate with --suite")
         }
+        // Errors count over the candidate's items sent; answers reused from the response cache were not sent.
         let items = candidate.flatMap(\.items)
-        let errorRate = items.isEmpty ? 1 : Double(items.filter { $0.response.failure != nil }.count) / Double(items.count)
+        let sentStats = PerformanceStats.of(items)
+        let errorRate = items.isEmpty || (sentStats.sent > 0 && sentStats.errors == sentStats.sent) ? 1 : sentStats.errorRate
         var options = ComparisonOptions()
         options.allowIncomparable = allowIncomparable
         options.seed = seed
@@ -178,10 +180,12 @@ public enum Gate {
             }
             if let max = l.maxErrorRate {
                 add("max_error_rate", stats.errorRate <= max, stats.errorRate, max,
-                    String(format: "%d of %d items ended in endpoint errors (%.1f%%; allowed %.1f%%)", stats.errors, stats.items, stats.errorRate * 100, max * 100))
+                    String(format: "%d of %d items sent ended in endpoint errors (%.1f%%; allowed %.1f%%)", stats.errors, stats.sent, stats.errorRate * 100, max * 100))
             }
             if let budget = l.latencyP95Ms, let p95 = stats.latencyP95 {
                 add("latency_p95_ms", p95 * 1000 <= budget, p95 * 1000, budget, String(format: "latency p95 %.0f ms (budget %.0f ms)", p95 * 1000, budget))
+            } else if let budget = l.latencyP95Ms, stats.sent == 0, let reuse = stats.reuseSummary {
+                add("latency_p95_ms", false, .nan, budget, "no latency was measured: \(reuse); run the candidate with --no-cache")
             }
             if let budget = l.ttftP95Ms {
                 if let t = stats.ttftP95 {

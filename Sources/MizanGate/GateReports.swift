@@ -47,8 +47,23 @@ public enum GateReports {
         for c in dropped {
             out += "\nnote: suite \(c.suite): compared on \(c.commonItems) common items; dropped baseline \(c.dropped[0] ?? 0), candidate \(c.dropped[1] ?? 0)"
         }
+        let reuse = reuseNotes(r)
+        for note in reuse { out += "\nnote: \(note)" }
         for i in r.comparison.incomparabilities { out += "\nwarning (guard overridden): \(i)" }
-        return out + (dropped.isEmpty && r.comparison.incomparabilities.isEmpty ? "" : "\n")
+        return out + (dropped.isEmpty && reuse.isEmpty && r.comparison.incomparabilities.isEmpty ? "" : "\n")
+    }
+
+    /// Per baseline or candidate run with answers reused from the response cache: `candidate run X: 20 of 21
+    /// answers reused from run Y; latency … over the 1 answer sent`.
+    public static func reuseNotes(_ r: GateReport) -> [String] {
+        var out: [String] = []
+        for col in r.comparison.columns {
+            for run in col.runs {
+                guard let note = col.performanceBySuite[run.suiteID]?.reuseNote else { continue }
+                out.append("\(col.label) run \(run.id) (\(run.suiteID)): \(note)")
+            }
+        }
+        return out
     }
 
     /// JUnit XML: one test suite per mizan suite, one test case per check (rule × slice).
@@ -59,6 +74,7 @@ public enum GateReports {
         for suite in bySuite.keys.sorted() {
             let checks = bySuite[suite]!
             x += "  <testsuite name=\"\(xml(suite))\" tests=\"\(checks.count)\" failures=\"\(checks.filter { !$0.passed }.count)\">\n"
+            x += reuseProperties(r, suite: suite)
             for c in checks {
                 let name = "\(c.language) · \(c.metric.map { "\($0) · " } ?? "")\(c.check)"
                 x += "    <testcase classname=\"mizan.gate.\(xml(suite))\" name=\"\(xml(name))\">"
@@ -78,6 +94,17 @@ public enum GateReports {
         return x + "</testsuites>\n"
     }
 
+    /// `<properties>` with the answers reused by the baseline and candidate runs of `suite` (none when nothing was).
+    static func reuseProperties(_ r: GateReport, suite: String) -> String {
+        var props = ""
+        for col in r.comparison.columns {
+            guard let p = col.performanceBySuite[suite], p.reused > 0 else { continue }
+            props += "      <property name=\"\(xml(col.label)).reused\" value=\"\(p.reused)\"/>\n"
+            props += "      <property name=\"\(xml(col.label)).reuse\" value=\"\(xml(p.reuseNote ?? ""))\"/>\n"
+        }
+        return props.isEmpty ? "" : "    <properties>\n" + props + "    </properties>\n"
+    }
+
     static func isUndecided(_ r: GateReport) -> Bool { if case .undecidable = r.decision { return true } else { return false } }
 
     /// Markdown for a CI job summary: verdict, failed checks, worst items, and every check folded away.
@@ -90,6 +117,8 @@ public enum GateReports {
         }
         var md = "## \(icon) mizan gate\n\n\(verdict(r))\n\n"
         md += "Candidate: " + r.candidateRuns.map { "`\($0.id)` (\($0.suiteID)@\($0.suiteVersion), \($0.endpoint) · \($0.model))" }.joined(separator: ", ") + "\n\n"
+        for note in reuseNotes(r) { md += "- Reused answers: \(note)\n" }
+        if !reuseNotes(r).isEmpty { md += "\n" }
         if !r.failures.isEmpty {
             md += "### Failed checks\n\n" + checksTable(r).render(.md) + "\n"
             if !r.worstItems.isEmpty { md += "### Most regressed items\n\n" + worstItemsTable(r).render(.md) + "\n" }

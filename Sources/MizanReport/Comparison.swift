@@ -36,6 +36,8 @@ public struct ComparisonColumn: Sendable {
     public var performance: PerformanceStats
     /// The same per language tag.
     public var performanceByLanguage: [String: PerformanceStats]
+    /// The same per suite id (over that suite's run in the column).
+    public var performanceBySuite: [String: PerformanceStats] = [:]
 }
 
 /// One row: a suite × language (or `all`) × metric slice, with each column's mean and the paired differences.
@@ -202,7 +204,9 @@ public enum ComparisonBuilder {
     static func column(_ label: String, _ members: [LoadedRun]) -> ComparisonColumn {
         let items = members.flatMap(\.items)
         return ComparisonColumn(label: label, runs: members.map(\.run), performance: .of(items),
-                                performanceByLanguage: Dictionary(grouping: items, by: \.language).mapValues { .of($0) })
+                                performanceByLanguage: Dictionary(grouping: items, by: \.language).mapValues { .of($0) },
+                                performanceBySuite: Dictionary(members.map { ($0.run.suiteID, PerformanceStats.of($0.items)) },
+                                                               uniquingKeysWith: { a, _ in a }))
     }
 
     /// Suite ids in first-seen order.

@@ -21,7 +21,8 @@ public enum ComparisonJSON {
                              "name": r.manifest["name"] ?? .null, "generation": r.manifest["generation"] ?? .null])
                 }),
                 "performance": .object(["all": col.performance.json,
-                                        "by_language": .object(col.performanceByLanguage.mapValues(\.json))]),
+                                        "by_language": .object(col.performanceByLanguage.mapValues(\.json)),
+                                        "by_suite": .object(col.performanceBySuite.mapValues(\.json))]),
             ])
         }
         let rows: [JSONValue] = c.rows.map { row in

@@ -50,13 +50,14 @@ public enum ComparisonTables {
         return t
     }
 
-    /// One row per column: items, error rate, latency p50/p95, TTFT p50, tokens/s and token fertility.
+    /// One row per column: items, answers reused, error rate, latency p50/p95, TTFT p50, tokens/s and token
+    /// fertility — every figure over the items sent in the column's runs (reused answers only in `reused`).
     public static func performance(_ c: Comparison) -> Table {
-        var t = Table(header: ["model", "runs", "items", "error rate", "latency p50", "latency p95", "TTFT p50", "tok/s p50", "fertility"])
+        var t = Table(header: ["model", "runs", "items", "reused", "error rate", "latency p50", "latency p95", "TTFT p50", "tok/s p50", "fertility"])
         for col in c.columns {
             let p = col.performance
-            t.rows.append([col.label, col.runs.map(\.id).joined(separator: " "), String(p.items),
-                           String(format: "%.1f%%", p.errorRate * 100), milliseconds(p.latencyP50), milliseconds(p.latencyP95),
+            t.rows.append([col.label, col.runs.map(\.id).joined(separator: " "), String(p.items), String(p.reused),
+                           p.sent == 0 ? "–" : String(format: "%.1f%%", p.errorRate * 100), milliseconds(p.latencyP50), milliseconds(p.latencyP95),
                            milliseconds(p.ttftP50), p.tokensPerSecondP50.map { String(format: "%.1f", $0) } ?? "–",
                            p.fertility.map { String(format: "%.2f", $0) } ?? "–"])
         }
@@ -82,6 +83,7 @@ public enum ComparisonTables {
                    + "with its 95% CI (\(IntervalMethod.list(diffMethods))) and p-value (\(tests.sorted().joined(separator: ", "))); "
                    + "* marks p < \(trim(c.alpha)). Randomization: \(c.permutations) sign flips, seed \(c.seed)."
                    + (clustered ? " Intervals and tests of clustered suites run over clusters (shared passages, samples of one item)." : "")]
+        for col in c.columns { if let note = col.performance.reuseNote { out.append("\(col.label): \(note).") } }
         for d in c.incomparabilities { out.append("WARNING (compared with --allow-incomparable): \(d)") }
         return out
     }
@@ -90,7 +92,7 @@ public enum ComparisonTables {
     public static func csv(_ c: Comparison) -> String {
         var t = Table(header: ["suite", "suite_version", "language", "metric", "model", "runs", "reference", "mean", "ci_low", "ci_high",
                                "ci_method", "clusters", "n", "corpus", "diff", "diff_ci_low", "diff_ci_high", "diff_ci_method", "p_value", "test",
-                               "significant"])
+                               "significant", "answers_reused", "reused_from"])
         func num(_ x: Double?) -> String { x.map { String($0) } ?? "" }
         for row in c.rows {
             let version = row.suiteLabel.split(separator: "@", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
@@ -102,10 +104,19 @@ public enum ComparisonTables {
                                i == c.reference ? "true" : "false", num(cell.mean), num(cell.low), num(cell.high),
                                cell.method.rawValue, cell.clusters.map(String.init) ?? "", String(cell.n),
                                num(row.corpus.indices.contains(i) ? row.corpus[i] : nil), num(d?.mean), num(d?.low), num(d?.high),
-                               d?.method.rawValue ?? "", num(d?.pValue), d?.test ?? "", d.map { $0.isSignificant(alpha: c.alpha) ? "true" : "false" } ?? ""])
+                               d?.method.rawValue ?? "", num(d?.pValue), d?.test ?? "", d.map { $0.isSignificant(alpha: c.alpha) ? "true" : "false" } ?? ""]
+                              + reuseCells(col.performanceBySuite[row.suite]))
             }
         }
         return t.render(.csv)
+    }
+
+    /// CSV cells of a run's reused answers: how many, and from which runs (`id:count` separated by spaces, most
+    /// frequent first; `unknown` for an origin recorded before schema version 6).
+    static func reuseCells(_ p: PerformanceStats?) -> [String] {
+        guard let p else { return ["", ""] }
+        let from = p.reusedOrigins.map { "\($0.run.isEmpty ? "unknown" : $0.run):\($0.count)" }
+        return [String(p.reused), from.joined(separator: " ")]
     }
 
     /// `0.734 [0.690, 0.780]`, or `0.500 [not estimable]`.

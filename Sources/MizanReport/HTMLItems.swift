@@ -56,6 +56,9 @@ enum HTMLItems {
                     let s = scores(i, id)
                     h += "<dt><bdi>\(HTMLExport.escape(c.columns[i].label))</bdi> <span class=\"note\">"
                     h += HTMLExport.escape(metrics.compactMap { m in s[m].map { "\(m) \(SummaryTables.format($0))" } }.joined(separator: ", "))
+                    if rec.response.reused {
+                        h += HTMLExport.escape(" · answer reused from " + (rec.response.reusedFrom.map { "run \($0)" } ?? "an earlier run"))
+                    }
                     h += "</span></dt><dd>"
                     if let f = rec.response.failure {
                         h += "<pre class=\"err\">\(HTMLExport.escape("error \(f.kind.rawValue): \(f.message)"))</pre>"

@@ -58,10 +58,7 @@ public struct SummaryAggregator {
         performanceByLanguage[item.language, default: PerformanceAccumulator()].add(item)
         sampling?.add(item)
         if let f = item.response.failure { errorKinds[f.kind.rawValue, default: 0] += 1; return }
-        latencies.append(item.response.latency)
-        if let t = item.response.timeToFirstToken { ttfts.append(t) }
-        promptTokens += item.response.usage.promptTokens ?? 0
-        completionTokens += item.response.usage.completionTokens ?? 0
+        addMeasurements(item.response)
         let tags = Summarizer.tags(of: item)
         let cluster = clusters.number(Summarizer.clusterKey(of: item, field: clusterField))
         for s in item.scores {
@@ -80,6 +77,16 @@ public struct SummaryAggregator {
                                             language: LanguageTag(item.language) ?? LanguageTag(language: "und", script: "Zyyy"),
                                             finishReason: item.response.finishReason, fields: item.fields))
         }
+    }
+
+    /// Latency, TTFT and token counts of a successful answer — only if it was sent in this run: a reused
+    /// answer's were measured (and are counted) in the run it came from.
+    private mutating func addMeasurements(_ response: ModelResponse) {
+        guard !response.reused else { return }
+        latencies.append(response.latency)
+        if let t = response.timeToFirstToken { ttfts.append(t) }
+        promptTokens += response.usage.promptTokens ?? 0
+        completionTokens += response.usage.completionTokens ?? 0
     }
 
     /// The summary of everything added. `run` replaces the record given at the start (e.g. the run as

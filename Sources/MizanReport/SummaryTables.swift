@@ -61,13 +61,33 @@ public enum SummaryTables {
             ["run", s.run.id], ["suite", "\(s.run.suiteID)@\(s.run.suiteVersion) (\(s.run.suiteHash.prefix(12)))"],
             ["endpoint", "\(s.run.endpoint) · model \(s.run.model)"], ["status", s.run.status],
             ["items", "\(s.items) stored of \(s.run.itemCount)"],
-            ["errors", s.errors == 0 ? "0" : "\(s.errors) (" + s.errorKinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"],
+        ]
+        t.rows += reuseAndErrorRows(s)
+        t.rows += [
             ["latency p50 / p95", "\(ms(s.latencyP50)) / \(ms(s.latencyP95))"],
             ["time to first token p50", ms(s.ttftP50)],
             ["tokens (prompt / completion)", "\(s.promptTokens) / \(s.completionTokens)"],
         ]
         if let r = s.invalidAnswerRate { t.rows.append(["choice invalid-answer rate", String(format: "%.1f%%", r * 100)]) }
         return t
+    }
+
+    /// Overview rows: answers reused (if any), errors over the items sent with their kinds, and the most frequent
+    /// error messages with counts.
+    static func reuseAndErrorRows(_ s: RunSummary) -> [[String]] {
+        let p = s.performance
+        var rows: [[String]] = []
+        if let note = p.reuseNote { rows.append(["answers reused", note]) }
+        if s.errors == 0 {
+            rows.append(["errors", "0"])
+        } else {
+            let kinds = s.errorKinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            rows.append(["errors", String(format: "%d of %d sent (%.1f%%): %@", s.errors, p.sent, p.errorRate * 100, kinds)])
+        }
+        for (i, e) in p.topErrors.enumerated() {
+            rows.append([i == 0 ? "most frequent errors" : "", "\(e.count) × \(e.message)"])
+        }
+        return rows
     }
 
     /// The machine-readable summary (`--json`): run_id, items, errors, metrics (name → mean), and details.
@@ -81,6 +101,9 @@ public enum SummaryTables {
             "suite_version": .string(s.run.suiteVersion), "suite_hash": .string(s.run.suiteHash),
             "endpoint": .string(s.run.endpoint), "model": .string(s.run.model),
             "items": .number(Double(s.items)), "errors": .number(Double(s.errors)),
+            "sent": .number(Double(s.performance.sent)), "reused": .number(Double(s.performance.reused)),
+            "reused_from": s.performance.reusedFromJSON, "error_rate": .number(s.performance.errorRate),
+            "top_errors": .array(s.performance.topErrors.map(\.json)),
             "error_kinds": .object(s.errorKinds.mapValues { .number(Double($0)) }),
             "metrics": .object(s.metrics.mapValues { .number($0.mean) }),
             "metrics_ci": .object(s.metrics.mapValues(ci)),
