@@ -41,6 +41,9 @@ public struct RunRequest: Sendable {
     public var shard: ShardSpec?
     /// Whether stored responses to identical requests are reused (see `CacheMode`).
     public var cache = CacheMode.auto
+    /// The run ends `failed` when more than this share of the items sent ended in endpoint errors
+    /// (`--error-budget`); nil: only when every item sent did (see `Runner.finalStatus`).
+    public var errorBudget: Double?
     /// Called on the run's loop with the run id and every item once it is committed (e.g. to
     /// summarise as the run goes).
     public var onStored: (@Sendable (String, ItemRecord) -> Void)?
@@ -71,7 +74,7 @@ public final class RunControl: Sendable {
 public struct RunOutcome: Sendable {
     /// The stored run's id.
     public var runID: String
-    /// `completed` or `interrupted`.
+    /// `completed`, `failed` or `interrupted`.
     public var status: String
     /// Items stored.
     public var stored: Int
@@ -122,7 +125,7 @@ public struct Runner: Sendable {
         let useCache = request.cache.enabled(for: suite.generation)
         let runID: String
         var skip: Set<String> = []
-        var done = 0, errors = 0
+        var done = 0, errors = 0, keptReused = 0
         var previous = request.resume
         if previous == nil {
             let fingerprint = await client.fingerprint()
@@ -161,6 +164,7 @@ public struct Runner: Sendable {
             let mineKept = kept.filter { request.shard?.contains($0.itemID) ?? true }
             done = mineKept.count
             errors = mineKept.filter(\.failed).count
+            keptReused = mineKept.filter(\.reused).count
             if request.shard == nil { try store.setStatus(runID: runID, status: "running") }
         }
         let shardStart = isoNow()
@@ -225,7 +229,8 @@ public struct Runner: Sendable {
         let failure = final.failure
         committer.close()
         let interrupted = Task.isCancelled || failure != nil || done < total
-        let status = interrupted ? "interrupted" : "completed"
+        let status = Runner.finalStatus(interrupted: interrupted, sent: done - keptReused - hits, errors: errors,
+                                        errorBudget: request.errorBudget)
         if hits > 0, let record = try? store.run(matching: runID) {
             try store.updateManifest(runID: runID, manifest: Manifest.withCache(record.manifest, mode: request.cache, enabled: useCache, newHits: hits))
         }
@@ -236,6 +241,17 @@ public struct Runner: Sendable {
         }
         if let failure { throw failure }
         return RunOutcome(runID: runID, status: status, stored: done, errors: errors, elapsed: monotonicSeconds() - start, cacheHits: hits)
+    }
+
+    /// How a run (or a shard, over its own items) that stopped ends: `interrupted` if it did not get through its
+    /// items; else `failed` if it sent items and every one ended in an endpoint error, or more than `errorBudget`
+    /// of them did (reused answers were not sent, so they count neither way); else `completed`.
+    public static func finalStatus(interrupted: Bool, sent: Int, errors: Int, errorBudget: Double?) -> String {
+        if interrupted { return "interrupted" }
+        guard sent > 0, errors > 0 else { return "completed" }
+        if errors >= sent { return "failed" }
+        if let errorBudget, Double(errors) / Double(sent) > errorBudget { return "failed" }
+        return "completed"
     }
 
     /// What the workers of a run have counted, under one lock.

@@ -103,7 +103,7 @@ public struct ShardSpec: Sendable, Hashable, CustomStringConvertible {
     /// `--limit` differ from those of the machines that started it, and its shards would never meet.
     func refuseDivergence(store: any ResultStore, name: String, runID: String, suite: Suite, items: Int,
                           endpoint: String, model: String) throws {
-        for other in try store.runs() where other.id != runID && other.status != "completed" && other.shardCount != nil
+        for other in try store.runs() where other.id != runID && other.status != "completed" && other.status != "failed" && other.shardCount != nil
             && other.manifest["name"]?.stringValue == name && other.suiteID == suite.id
             && other.endpoint == endpoint && other.model == model {
             let why = other.suiteHash != suite.contentHash

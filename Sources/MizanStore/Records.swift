@@ -14,7 +14,8 @@ public struct RunRecord: Sendable, Hashable {
     public var endpoint: String
     /// Model name sent to the endpoint.
     public var model: String
-    /// `running`, `completed`, `interrupted` or `failed`.
+    /// `running`, `completed`, `interrupted` or `failed` (every item sent ended in an endpoint error, or more of
+    /// them than the run's error budget allowed; see `Runner.finalStatus`).
     public var status: String
     /// ISO-8601 start time.
     public var startedAt: String

@@ -11,7 +11,7 @@ public struct ShardRecord: Sendable, Hashable {
     public var count: Int
     /// Items (times samples) in this shard's slice.
     public var itemCount: Int
-    /// `running`, `completed` or `interrupted`.
+    /// `running`, `completed`, `failed` (its items ended in endpoint errors beyond the error budget) or `interrupted`.
     public var status: String
     /// Host name of the machine that ran the shard.
     public var host: String
@@ -34,10 +34,13 @@ public struct ShardRecord: Sendable, Hashable {
     }
 
     /// The status of a sharded run from its shards' reports: `completed` once all `count` shards completed,
-    /// `interrupted` if some shard was interrupted and none is running, else `running`.
+    /// `failed` once all have finished and some of them failed, `interrupted` if some shard was interrupted and
+    /// none is running, else `running`.
     public static func runStatus(_ shards: [ShardRecord], count: Int) -> String {
-        let done = Set(shards.filter { $0.status == "completed" }.map(\.index))
-        if done.count >= count && (0..<count).allSatisfy(done.contains) { return "completed" }
+        let finished = Set(shards.filter { $0.status == "completed" || $0.status == "failed" }.map(\.index))
+        if (0..<count).allSatisfy(finished.contains) {
+            return shards.contains { $0.status == "failed" && $0.index < count } ? "failed" : "completed"
+        }
         if shards.contains(where: { $0.status == "interrupted" }) && !shards.contains(where: { $0.status == "running" }) {
             return "interrupted"
         }

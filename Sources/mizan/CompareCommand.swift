@@ -64,7 +64,8 @@ struct CompareCommand: AsyncParsableCommand {
             let store = try storeOptions.openStore()
             let records = try selectRuns(store)
             for r in records where r.status != "completed" {
-                printErr("warning: run \(r.id) is \(r.status) (\(r.suiteID)); only the items it stored are compared")
+                let state = r.status == "failed" ? "failed (its items ended in endpoint errors)" : "is \(r.status)"
+                printErr("warning: run \(r.id) \(state) (\(r.suiteID)); only the items it stored are compared")
             }
             let loaded = try records.map { try LoadedRun($0, from: store) }
             var options = ComparisonOptions()
@@ -112,16 +113,24 @@ struct CompareCommand: AsyncParsableCommand {
         guard !suites.isEmpty else {
             throw UsageError("name the runs to compare (mizan compare RUN RUN …) or pick them with --suite ID [--endpoint NAME …]; see mizan runs")
         }
-        let all = try store.runs().filter { $0.status == "completed" }   // newest first
+        // Only completed runs: running, interrupted and failed ones (all items endpoint errors, or beyond the
+        // error budget) are skipped here; name them by id to compare them anyway.
+        let stored = try store.runs()   // newest first
+        let all = stored.filter { $0.status == "completed" }
         var picked: [RunRecord] = []
         for suite in suites {
             let id = suite.split(separator: "@", maxSplits: 1).first.map(String.init) ?? suite
             let version = suite.contains("@") ? String(suite.split(separator: "@", maxSplits: 1)[1]) : nil
-            let candidates = all.filter { $0.suiteID == id && (version == nil || $0.suiteVersion == version) }
+            let matches = { (r: RunRecord) in r.suiteID == id && (version == nil || r.suiteVersion == version) }
+            let candidates = all.filter(matches)
             let names = endpoints.isEmpty ? orderedUnique(candidates.reversed().map(\.endpoint)) : endpoints
             for name in names {
                 guard let latest = candidates.first(where: { $0.endpoint == name }) else {
                     throw UsageError("no completed run of suite \(suite) on endpoint \(name); see mizan runs")
+                }
+                for skipped in stored.prefix(while: { $0.id != latest.id }) where matches(skipped) && skipped.endpoint == name && skipped.status == "failed" {
+                    printErr("note: skipped failed run \(skipped.id) of \(suite) on \(name) (its items ended in endpoint errors); "
+                        + "comparing the latest completed one, \(latest.id) — name a run id to compare it anyway")
                 }
                 picked.append(latest)
             }

@@ -87,6 +87,9 @@ struct GateCommand: AsyncParsableCommand {
             } else {
                 candidates = try candidate.map { try LoadedRun(matching: $0, in: store) }
             }
+            for run in baseRuns.map(\.run) + candidates.map(\.run) where run.status == "failed" {
+                printErr("note: run \(run.id) (\(run.suiteID)) failed: its items ended in endpoint errors beyond the error budget")
+            }
             let report = try Gate.evaluate(baseline: baseRuns, baselineName: baseName, candidate: candidates, rules: gateRules,
                                            errorBudget: errorBudget, allowIncomparable: allowIncomparable)
             try publish(report)
@@ -127,6 +130,7 @@ struct GateCommand: AsyncParsableCommand {
             request.samples = samples ?? base.run.manifest["samples"]?["count"]?.doubleValue.map { Int($0) } ?? 1
             // A gate measures the endpoint as it is now: stored responses (the baseline's among them) are never reused.
             request.cache = .off
+            request.errorBudget = errorBudget
             let bar = ProgressBar(label: loaded.id)
             let final = request
             let outcome = try await runner.run(final, progress: { bar.update($0) })

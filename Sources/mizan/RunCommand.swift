@@ -108,6 +108,7 @@ struct RunCommand: AsyncParsableCommand {
             var summaries: [RunSummary] = []
             var worstErrorRate = 0.0
             var interrupted = false
+            var failed: [String] = []
             for s in suites where !interrupted {
                 let bar = ProgressBar(label: s.id)
                 let control = RunControl()
@@ -118,6 +119,7 @@ struct RunCommand: AsyncParsableCommand {
                 request.shard = shardSpec
                 if let previousName = finalResume?.manifest["name"]?.stringValue { request.name = previousName }
                 request.cache = cache.map { $0 ? .on : .off } ?? .auto
+                request.errorBudget = errorBudget
                 // A new run is summarised as its items are committed: no second pass over the store.
                 let live = LiveSummary(store: store)
                 if finalResume == nil { request.onStored = { live.add(runID: $0, $1) } }
@@ -143,10 +145,14 @@ struct RunCommand: AsyncParsableCommand {
                 let record = try store.run(matching: outcome.runID)
                 if let shardSpec { reportShards(store: store, run: record, this: shardSpec) }
                 let summary = try live.summary(of: record) ?? Summarizer.summarize(run: record, store: store)
-                if outcome.cacheHits > 0 && !json {
-                    printErr("\(outcome.cacheHits) of \(outcome.stored) items reused stored responses (response cache; --no-cache sends them)")
+                if outcome.cacheHits > 0 && !json, let reuse = summary.performance.reuseSummary {
+                    printErr("\(reuse) (response cache; --no-cache sends them)")
                 }
-                worstErrorRate = max(worstErrorRate, Double(summary.errors) / Double(max(summary.items, 1)))
+                worstErrorRate = max(worstErrorRate, summary.performance.errorRate)
+                if outcome.status == "failed" {
+                    failed.append(record.id)
+                    if !json { printErr(failureNote(summary)) }
+                }
                 summaries.append(summary)
                 if json {
                     var o = SummaryTables.json(summary)
@@ -173,7 +179,11 @@ struct RunCommand: AsyncParsableCommand {
                 throw ExitCode(130)
             }
             if worstErrorRate > errorBudget {
-                printErr(String(format: "endpoint errors on %.0f%% of items exceed the budget of %.0f%% (--error-budget)", worstErrorRate * 100, errorBudget * 100))
+                printErr(String(format: "endpoint errors on %.0f%% of the items sent exceed the budget of %.0f%% (--error-budget)", worstErrorRate * 100, errorBudget * 100))
+                throw ExitCode(3)
+            }
+            if !failed.isEmpty {
+                printErr("every item sent ended in an endpoint error (run \(failed.joined(separator: ", ")))")
                 throw ExitCode(3)
             }
         }
@@ -188,6 +198,15 @@ extension RunCommand {
         printErr(missing.isEmpty
             ? "shard \(this) done; all \(this.count) shards of run \(run.id) have completed"
             : "shard \(this) of run \(run.id) ended; shards not completed yet: \(missing.map(String.init).joined(separator: ", "))")
+    }
+
+    /// Why a run ended `failed` and how to continue it once the endpoint works.
+    func failureNote(_ s: RunSummary) -> String {
+        let p = s.performance
+        let share = p.errors >= p.sent ? "every one of the \(p.sent) items sent" : "\(p.errors) of the \(p.sent) items sent"
+        let top = p.topErrors.first.map { " (most often \($0.message))" } ?? ""
+        return "run \(s.run.id) failed: \(share) ended in endpoint errors\(top); fix the endpoint, then "
+            + "`mizan run --resume \(s.run.id) --retry-errors` re-sends them"
     }
 
     /// Points at an interrupted run of the same suite content on the same endpoint and model.

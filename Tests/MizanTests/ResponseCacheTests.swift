@@ -107,7 +107,7 @@ import MizanTransport
         }
         #expect(try run([]).status == 0)
         let second = try run([])
-        #expect(second.status == 0 && second.stderr.contains("6 of 6 items reused stored responses"))
+        #expect(second.status == 0 && second.stderr.contains("6 of 6 answers reused from run "))
         #expect(counts.current.values.reduce(0, +) == 6)
         #expect(try run(["--no-cache"]).status == 0)
         #expect(counts.current.values.reduce(0, +) == 12)
