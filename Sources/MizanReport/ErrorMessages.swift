@@ -25,6 +25,7 @@ public struct ErrorMessages: Sendable {
     public static let other = "(other messages)"
     private var counts: [String: Int] = [:]
 
+    /// No messages counted yet.
     public init() {}
 
     /// Counts one failure.
