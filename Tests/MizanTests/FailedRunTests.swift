@@ -3,7 +3,6 @@ import Testing
 import MizanCore
 import MizanStore
 import MizanTestSupport
-import MizanTransport
 
 /// A run whose items all ended in endpoint errors, or more of them than the error budget allows, is `failed`,
 /// not `completed`; `compare --suite` skips it; `run` and `show` name the most frequent errors (issue 13, point 3).

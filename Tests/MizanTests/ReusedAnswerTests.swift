@@ -4,7 +4,6 @@ import MizanCore
 @testable import MizanStore
 import MizanReport
 import MizanTestSupport
-import MizanTransport
 
 /// Answers reused from the response cache are counted as reused, with their origin run, and never presented
 /// as measurements of the run that reused them (issue 13, point 2).
