@@ -3,8 +3,8 @@
 
 Outputs Tests/MizanTests/Fixtures/golden/corpus/{hyp,ref1,ref2}.txt: one segment per line,
 lines separated by "\n" only, UTF-8. Hypotheses are noisy variants of the references; ref2 is a
-second, lightly different reference set. Deterministic (fixed seed). Includes the traps from
-shared/LANGUAGES.md: NFD text, combining marks, NBSP/U+202F, tabs, Python-only whitespace
+second, lightly different reference set. Deterministic (fixed seed). Includes the traps listed in
+docs/normalization.md: NFD text, combining marks, NBSP/U+202F, tabs, Python-only whitespace
 (U+001C, U+0085, U+2028), zero-width and bidi controls, empty lines, a >2,000-character segment
 and one-character segments.
 """

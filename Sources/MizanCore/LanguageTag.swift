@@ -5,7 +5,7 @@ public struct LanguageTag: Hashable, Sendable, Codable, CustomStringConvertible,
     /// ISO 15924 script code, e.g. `Arab`.
     public let script: String
 
-    /// The tags mizan knows, with a one-line meaning each (see shared/LANGUAGES.md).
+    /// The tags mizan knows, with a one-line meaning each (see docs/normalization.md, "Language tags").
     public static let known: [String: String] = [
         "ary-Arab": "Moroccan Darija, Arabic script",
         "ary-Latn": "Moroccan Darija, Latin script (Arabizi)",

@@ -10,7 +10,7 @@ import MizanText
 /// 2. **Script share** — letters of the tag's script / all letters (`scriptShare`, per-script counts in
 ///    `letters`). Fails (`script`) below `threshold` (default 0.8; 0.6 for `ary-Arab`, where French
 ///    words inside Darija are normal). Latin Tamazight is measured after its lookalike mapping (ε γ → ɛ ɣ).
-/// 3. **Darija vs MSA** — for `ary-Arab`, marker words from LANGUAGES.md are counted
+/// 3. **Darija vs MSA** — for `ary-Arab`, marker words (docs/normalization.md) are counted
 ///    (`darijaMarkers`: ديال, كي-/كا- verbs, غادي, واش, بزاف, دابا, شنو, فين, علاش, بغيت, خاص, ماشي;
 ///    `msaMarkers`: الذي, التي, سوف, لقد, ليس, ماذا, أريد, جدا, الآن). Fails (`msa`) when MSA markers
 ///    outnumber Darija markers and number at least `markerMinimum` (default 1). For `arb-Arab` the

@@ -4,7 +4,7 @@ import MizanText
 /// `ar-l1` normalization (so أ/ا, ة/ه, tashkeel and tatweel do not matter) with doubled letters
 /// squeezed (بزااف = بزاف); Latin words after L0 + case folding.
 public enum FidelityLexicons {
-    /// Darija markers matched as whole words (LANGUAGES.md, plus كيفاش, هادشي, والو).
+    /// Darija markers matched as whole words (listed in docs/normalization.md).
     static let darijaExact: Set<String> = arabicSet(["واش", "واشنو", "بزاف", "دابا", "شنو", "اشنو", "فين", "علاش",
                                                    "ماشي", "خاص", "كيفاش", "هادشي", "والو"])
     /// Darija markers matched as word beginnings (ديالي, غادية, بغيتي, كاينين, مزيانة).
@@ -15,7 +15,7 @@ public enum FidelityLexicons {
     static let kiExclusions: [String] = arabicList(["كيف", "كيم", "كيل", "كيان", "كيس"])
     /// Words starting with كا[نتي] that are not كا- verbs (كانوا, كانون, كاتب, كاتبة).
     static let kaExclusions: [String] = arabicList(["كانو", "كاتب"])
-    /// MSA markers (LANGUAGES.md), plus the inflected ليست/ليسوا.
+    /// MSA markers, including the inflected ليست/ليسوا (listed in docs/normalization.md).
     static let msa: Set<String> = arabicSet(["الذي", "التي", "سوف", "لقد", "ليس", "ليست", "ليسوا", "ماذا", "أريد", "جدا", "الآن"])
 
     /// French function words: a high share of them means the answer is French. Words that are also

@@ -53,7 +53,7 @@ public struct MetricResult: Sendable, Hashable, Codable {
 public protocol Metric: Sendable {
     /// The name suites use, e.g. `exact`.
     var name: String { get }
-    /// Versioned identity including normalizer versions, e.g. `exact/1 ar-l1/1`; stored with every score.
+    /// Versioned identity including the normalization level, e.g. `exact/1 l1`; stored with every score.
     var version: String { get }
     /// Scores one item.
     func score(_ input: MetricInput) async throws -> MetricResult

@@ -1,7 +1,7 @@
 /// L1 for Arabic-script text, Modern Standard Arabic and Darija (`ar-l1/1`), applied after L0:
 /// - removes tashkeel U+064B–U+065F and U+0670, plus the Quranic and extended marks
-///   U+0610–U+061A and U+06D6–U+06ED (all optional in LANGUAGES.md; mizan removes them all, since
-///   L1 is only used for matching);
+///   U+0610–U+061A and U+06D6–U+06ED (mizan removes them all, since L1 is only used for
+///   matching; the full table is in docs/normalization.md);
 /// - removes tatweel U+0640;
 /// - أ إ آ ٱ → ا · ى → ي · ة → ه · ؤ → و · ئ → ي · Farsi ی → ي · keheh ک → ك;
 /// - Darija gaf: ڭ U+06AD, ݣ U+0763 and گ U+06AF all become **ڭ U+06AD**, the form Moroccan

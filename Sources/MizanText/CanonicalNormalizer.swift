@@ -16,7 +16,7 @@ public struct ControlCount: Sendable, Hashable, Codable {
     }
 }
 
-/// L0, the canonical normalizer applied to every language (`l0/1`, see shared/LANGUAGES.md):
+/// L0, the canonical normalizer applied to every language (`l0/1`, specified in docs/normalization.md):
 /// 1. delete invisible controls U+200B–U+200F, U+202A–U+202E, U+2066–U+2069, U+061C, U+FEFF, U+00AD;
 /// 2. Arabic presentation forms U+FB50–U+FDFF and U+FE70–U+FEFF become their NFKC form (ﻻ → لا),
 ///    one code point at a time — NFKC is never applied to the whole string (it would turn ⵯ into ⵡ);

@@ -1,6 +1,6 @@
 import MizanCore
 
-/// How much a metric normalizes text before comparing (see shared/LANGUAGES.md).
+/// How much a metric normalizes text before comparing (levels and every normalizer version: docs/normalization.md).
 public enum NormalizationLevel: String, Sendable, Codable, CaseIterable {
     /// Compare text exactly as given.
     case none
