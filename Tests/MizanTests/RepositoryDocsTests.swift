@@ -5,7 +5,7 @@ import Testing
 
 /// The repository explains itself: nothing cites a document outside it, every normalizer version the
 /// code can produce is specified in docs/normalization.md, and links between the documents resolve.
-@Suite struct RepositoryDocsTests {
+@Suite(.timeLimit(.minutes(5))) struct RepositoryDocsTests {
     /// The package root (the folder holding Package.swift).
     static let root = TestEnv.root
 
