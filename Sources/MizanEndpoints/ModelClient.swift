@@ -7,9 +7,9 @@ import MizanTransport
 public struct ModelClient: Sendable {
     /// The endpoint this client talks to.
     public let config: EndpointConfig
-    private let engine: CurlEngine
+    let engine: CurlEngine
     private let authorization: String?
-    private let resolvedHeaders: [(String, String)]
+    let resolvedHeaders: [(String, String)]
 
     /// Creates a client; reads the API key and secret headers from the environment now, so a
     /// missing variable fails before any request is sent.

@@ -1,7 +1,7 @@
 // mizan-testserver: a local model server for benchmarks and demos.
 //
-//   mizan-testserver [--host H] [--port N] [--mode echo|answers] [--answers FILE.jsonl]
-//                    [--delay SECONDS] [--chunk-delay SECONDS]
+//   mizan-testserver [--host H] [--port N] [--mode echo|answers|toy-MODE] [--answers FILE.jsonl]
+//                    [--delay SECONDS] [--chunk-delay SECONDS] [--context TOKENS]
 //
 // Prints `listening on http://HOST:PORT` and serves until SIGTERM or SIGINT.
 #if canImport(Glibc)
@@ -21,11 +21,18 @@ func fail(_ message: String) -> Never {
 }
 
 let usage = """
-    usage: mizan-testserver [--host H] [--port N] [--mode echo|answers] [--answers FILE.jsonl]
-                            [--delay SECONDS] [--chunk-delay SECONDS]
+    usage: mizan-testserver [--host H] [--port N] [--mode echo|answers|toy-MODE] [--answers FILE.jsonl]
+                            [--delay SECONDS] [--chunk-delay SECONDS] [--context TOKENS]
       --mode echo      answer every prompt with the prompt text (default)
       --mode answers   answer the exact prompt from FILE.jsonl lines {"prompt": "...", "output": "..."},
                        else "\(defaultAnswer)"
+      --mode toy-llama        the deterministic toy language model (docs/likelihood.md) as llama-server:
+                              /tokenize, /completion with token-id grammars, /props, OpenAI chat, and
+                              OpenAI completions that ignore echo
+      --mode toy-echo         the toy model as a vLLM-style OpenAI server (completions honour echo + logprobs)
+      --mode toy-ignore-echo  the toy model as an OpenAI server whose completions ignore echo
+      --mode toy-chat         the toy model behind chat completions only
+      --context N      the toy model's context size in tokens (default 64)
       --delay S        wait S seconds before each answer
       --chunk-delay S  wait S seconds between stream chunks
     """
@@ -38,6 +45,7 @@ struct Options {
     var answersPath: String?
     var delay = 0.0
     var chunkDelay = 0.0
+    var context = 64
 }
 
 func parseOptions(_ all: [String]) -> Options {
@@ -62,12 +70,18 @@ func parseOptions(_ all: [String]) -> Options {
         case "--answers": options.answersPath = value(arg)
         case "--delay": options.delay = seconds(arg)
         case "--chunk-delay": options.chunkDelay = seconds(arg)
+        case "--context":
+            guard let n = Int(value(arg)), n >= 2 else { fail("--context needs a number of tokens >= 2") }
+            options.context = n
         case "-h", "--help": print(usage); exit(0)
         default: fail("unknown argument \(arg)\n\(usage)")
         }
     }
     if options.answersPath != nil, !modeGiven { options.mode = "answers" }
-    guard options.mode == "echo" || options.mode == "answers" else { fail("--mode must be echo or answers") }
+    let toyModes = ToyServerMode.allCases.map { "toy-" + $0.rawValue }
+    guard options.mode == "echo" || options.mode == "answers" || toyModes.contains(options.mode) else {
+        fail("--mode must be echo, answers or one of \(toyModes.joined(separator: ", "))")
+    }
     return options
 }
 
@@ -107,10 +121,17 @@ let delay = options.delay
 let chunkDelay = options.chunkDelay
 let server: TestHTTPServer
 do {
-    server = try TestHTTPServer(host: options.host, port: options.port) { request in
-        let text = echo ? request.prompt : (answers[request.prompt] ?? defaultAnswer)
-        let reply = TestReply.completion(TestCompletion(text: text, chunkDelay: chunkDelay))
-        return delay > 0 ? .delayed(seconds: delay, reply) : reply
+    if options.mode.hasPrefix("toy-"), let mode = ToyServerMode(rawValue: String(options.mode.dropFirst(4))) {
+        let toy = ToyModelServer.responder(model: ToyLanguageModel(contextSize: options.context), mode: mode)
+        server = try TestHTTPServer(host: options.host, port: options.port, routeAllPathsToResponder: true) { request in
+            delay > 0 ? .delayed(seconds: delay, toy(request)) : toy(request)
+        }
+    } else {
+        server = try TestHTTPServer(host: options.host, port: options.port) { request in
+            let text = echo ? request.prompt : (answers[request.prompt] ?? defaultAnswer)
+            let reply = TestReply.completion(TestCompletion(text: text, chunkDelay: chunkDelay))
+            return delay > 0 ? .delayed(seconds: delay, reply) : reply
+        }
     }
 } catch {
     fail("\(error)")
