@@ -7,8 +7,8 @@ import MizanTransport
 ///
 /// The continuation is located by `text_offset` (Unicode scalars into the prompt): its tokens are those
 /// starting at or after the context's end and before the prompt's end (the one generated token is ignored).
-/// Every answer is validated: the text must start with the prompt, the offsets must start at 0, and when
-/// `usage.prompt_tokens` is given the prompt log-probs must number exactly that many; otherwise the endpoint
+/// Every answer is validated: the text must start with the prompt, the offsets must start at 0, and for a
+/// one-prompt request that reports `usage.prompt_tokens` the prompt log-probs must number exactly that many; otherwise the endpoint
 /// ignores `echo` (llama-server does, with HTTP 200) and a `LikelihoodError.echoIgnored` is thrown rather
 /// than a wrong number. Several pairs go in one request (`prompt` as an array).
 public struct OpenAIEchoLikelihoodBackend: LikelihoodBackend {

@@ -39,7 +39,7 @@ import Testing
         #expect(LikelihoodMetrics.wordCount("الرباط عاصمة\nالمغرب") == 3)
     }
 
-    @Test(.timeLimit(.minutes(1))) func probeCommandReportsCapabilities() throws {
+    @Test(.timeLimit(.minutes(5))) func probeCommandReportsCapabilities() throws {
         let server = try TestHTTPServer(routeAllPathsToResponder: true, responder: ToyModelServer.responder(mode: .llamaServer))
         let r = try TestEnv.run(TestEnv.mizanBinary, ["probe", "--endpoint", server.baseURL + "/v1", "--json"], cwd: TestEnv.tempDir())
         #expect(r.status == 0, "\(r.stderr)")

@@ -32,7 +32,7 @@ import Testing
         ("The capital of Morocco is", " Casablanca"), ("عاصمة المغرب هي", " الرباط"), ("ⵜⴰⵎⴰⵣⵉⵖⵜ", " ⵜⴰ"),
     ]
 
-    @Test(.timeLimit(.minutes(1))) func nativeAndEchoBackendsAgreeWithTheFormula() async throws {
+    @Test(.timeLimit(.minutes(5))) func nativeAndEchoBackendsAgreeWithTheFormula() async throws {
         let llama = try Self.server(.llamaServer), echo = try Self.server(.openAIEcho)
         let native = try await LlamaCppLikelihoodBackend.connect(client: Self.client(llama))
         #expect(native.contextSize == 64)
@@ -54,14 +54,14 @@ import Testing
         #expect(!grammars.isEmpty && grammars.allSatisfy { $0.hasPrefix("root ::= <[") && !$0.contains("\"") })
     }
 
-    @Test(.timeLimit(.minutes(1))) func trailingContextSpaceMovesToTheContinuation() async throws {
+    @Test(.timeLimit(.minutes(5))) func trailingContextSpaceMovesToTheContinuation() async throws {
         let llama = try Self.server(.llamaServer)
         let native = try await LlamaCppLikelihoodBackend.connect(client: Self.client(llama))
         let spaced = try await native.loglikelihood(context: "The capital of Morocco is ", continuation: "Rabat")
         #expect(Self.close(spaced.tokenLogprobs, Self.expected("The capital of Morocco is", " Rabat")))
     }
 
-    @Test(.timeLimit(.minutes(1))) func greedyContinuationsAreRecognised() async throws {
+    @Test(.timeLimit(.minutes(5))) func greedyContinuationsAreRecognised() async throws {
         let llama = try Self.server(.llamaServer), echo = try Self.server(.openAIEcho)
         let native = try await LlamaCppLikelihoodBackend.connect(client: Self.client(llama))
         let viaEcho = OpenAIEchoLikelihoodBackend(client: try Self.client(echo))
@@ -84,7 +84,7 @@ import Testing
         #expect(checked >= 1)
     }
 
-    @Test(.timeLimit(.minutes(1))) func echoBatchesSeveralPromptsInOneRequest() async throws {
+    @Test(.timeLimit(.minutes(5))) func echoBatchesSeveralPromptsInOneRequest() async throws {
         let echo = try Self.server(.openAIEcho)
         let backend = OpenAIEchoLikelihoodBackend(client: try Self.client(echo))
         let scores = try await backend.loglikelihoods(Self.pairs)
@@ -92,7 +92,7 @@ import Testing
         for (score, pair) in zip(scores, Self.pairs) { #expect(Self.close(score.tokenLogprobs, Self.expected(pair.context, pair.continuation))) }
     }
 
-    @Test(.timeLimit(.minutes(1)), arguments: [ToyServerMode.ignoresEcho, .llamaServer])
+    @Test(.timeLimit(.minutes(5)), arguments: [ToyServerMode.ignoresEcho, .llamaServer])
     func anEndpointIgnoringEchoIsRefused(mode: ToyServerMode) async throws {
         let s = try Self.server(mode)
         let backend = OpenAIEchoLikelihoodBackend(client: try Self.client(s))
@@ -114,7 +114,7 @@ import Testing
         #expect(RollingWindows.windows([7], prefix: 1, maxLength: 4).map(\.continuation) == [[7]])
     }
 
-    @Test(.timeLimit(.minutes(1))) func rollingLoglikelihoodMatchesTheFormulaAcrossWindows() async throws {
+    @Test(.timeLimit(.minutes(5))) func rollingLoglikelihoodMatchesTheFormulaAcrossWindows() async throws {
         let text = "The capital of Morocco is Rabat and the capital of France is Paris; ⵜⴰ عاصمة"
         let ids = [ToyLanguageModel.bos] + Self.model.tokenize(text, addSpecial: false)
         let want = (1..<ids.count).reduce(0.0) { $0 + Self.model.logProbability(of: ids[$1], after: ids[$1 - 1]) }
@@ -131,7 +131,7 @@ import Testing
         #expect(whole.tokenCount == rolled.tokenCount && abs(whole.logLikelihood - want) < 1e-9)
     }
 
-    @Test(.timeLimit(.minutes(1))) func chatLabelScoresAreTheTopLogprobsOfTheLabels() async throws {
+    @Test(.timeLimit(.minutes(5))) func chatLabelScoresAreTheTopLogprobsOfTheLabels() async throws {
         let s = try Self.server(.chatOnly)
         let scorer = ChatLabelScorer(client: try Self.client(s), topK: 20)
         let prompt = "Question: the capital of Morocco? Answer:"
@@ -147,7 +147,7 @@ import Testing
         #expect(result.generated == Self.model.piece(top[0].id))
     }
 
-    @Test(.timeLimit(.minutes(1)), arguments: [
+    @Test(.timeLimit(.minutes(5)), arguments: [
         (ToyServerMode.llamaServer, ["chat", "completions", "native_tokenize", "grammar", "top_logprobs"]),
         (.openAIEcho, ["chat", "completions", "echo_logprobs", "top_logprobs"]),
         (.ignoresEcho, ["chat", "completions", "top_logprobs"]),
