@@ -18,8 +18,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        // libpq headers only (Debian libpq-dev); the library itself is dlopen-ed on first use (see Sources/CLibPQ/shim.h).
-        .systemLibrary(name: "CLibPQ", providers: [.apt(["libpq-dev"])]),
+        // The libpq loader (Sources/CLibPQ/libpq_loader.c): libpq's headers only (Debian libpq-dev); the library itself
+        // is dlopen-ed on first use, so nothing links libpq.
+        .target(name: "CLibPQ", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         // jemalloc as the mizan binary's malloc (Debian libjemalloc-dev; libjemalloc2 at run time); see Sources/MizanAllocator/allocator.c.
         .target(name: "MizanAllocator", linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]),
         .target(name: "MizanCore", swiftSettings: strict),
