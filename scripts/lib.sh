@@ -15,7 +15,8 @@ elapsed() {
 # phase TEXT…: one line saying what starts now.
 phase() { echo "==> [$(elapsed)] $*"; }
 
-# The last progress mark in a build log: "[n/m]" (swift build) or "[ p%]" (CMake/make), else its last line.
+# The last progress mark in a build log: "[n/m]" (swift build: step n of the m planned so far — m grows as the
+# build goes, so no percentage) or "[ p%]" (CMake/make), else the log's last line.
 last_step() {
   local tailtext mark n m
   tailtext=$(tail -c 65536 "$1" 2>/dev/null || true)
@@ -23,7 +24,7 @@ last_step() {
   case "$mark" in
     \[*/*\])
       n=${mark#[}; n=${n%/*}; m=${mark#*/}; m=${m%]}
-      echo "step $n of $m ($(( n * 100 / (m > 0 ? m : 1) ))%)" ;;
+      echo "step $n of $m so far" ;;
     \[*%\])
       echo "$(echo "$mark" | tr -d '[] ') compiled" ;;
     *)
@@ -63,4 +64,19 @@ swift_build() {
     return "$status"
   fi
   echo "    $label: $(grep -aE 'complete!' "$log" | tail -1) [$(elapsed)]"
+}
+
+# need_swift: stops with what to do when Swift 6.3 or newer is not on PATH (README: "Swift 6.3 on Debian 12").
+need_swift() {
+  local version
+  version=$(swift --version 2>/dev/null | sed -nE 's/.*Swift version ([0-9]+\.[0-9]+).*/\1/p' | head -1)
+  case "$version" in
+    6.[3-9]*|6.[1-9][0-9]*|[7-9].*) return 0 ;;
+  esac
+  echo "mizan needs Swift 6.3 or newer; found: ${version:-no swift on PATH}. On Debian 12 (x86_64):" >&2
+  echo "  curl -fLO https://download.swift.org/swift-6.3.1-release/debian12/swift-6.3.1-RELEASE/swift-6.3.1-RELEASE-debian12.tar.gz" >&2
+  echo "  mkdir -p /opt/swift && tar xzf swift-6.3.1-RELEASE-debian12.tar.gz -C /opt/swift --strip-components=1" >&2
+  echo "  export PATH=/opt/swift/usr/bin:\$PATH" >&2
+  echo "(its build dependencies and the aarch64 download: README, section 'Swift 6.3 on Debian 12')" >&2
+  exit 2
 }

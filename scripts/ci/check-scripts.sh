@@ -5,7 +5,8 @@
 #   "Build of product 'X' complete!", so such a grep misreads a build (the demo once went on with a stale binary
 #   after a failed build); builds go through scripts/lib.sh's swift_build, which uses the exit status;
 # - swift_build reports a real failed build as FAILED with a non-zero status, and a real product build as done;
-# - with_progress prints progress lines while a long step runs and returns the step's exit status.
+# - with_progress prints progress lines while a long step runs and returns the step's exit status;
+# - without Swift on PATH, need_swift stops with how to install it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 fail() { echo "check-scripts: $*" >&2; exit 1; }
@@ -41,4 +42,11 @@ MIZAN_PROGRESS_EVERY=1 with_progress "slow step" "$work/slow.log" bash -c 'echo 
   >"$work/slow.out" 2>&1 || status=$?
 [ "$status" -eq 7 ] || fail "with_progress returned $status, not the step's 7"
 grep -q "slow step: 40% compiled" "$work/slow.out" || fail "no progress line: $(cat "$work/slow.out")"
+# Without Swift on PATH the scripts stop at once and say how to get it.
+if ! PATH=/usr/bin:/bin command -v swift >/dev/null; then
+  status=0
+  PATH=/usr/bin:/bin bash -c 'source scripts/lib.sh; need_swift' >"$work/noswift.out" 2>&1 || status=$?
+  [ "$status" -eq 2 ] && grep -q "download.swift.org/swift-6.3" "$work/noswift.out" \
+    || fail "need_swift without swift: status $status, $(cat "$work/noswift.out")"
+fi
 echo "scripts: ok (they parse; builds are judged by exit status; progress lines are printed)"
