@@ -4,11 +4,10 @@ import MizanCore
 import MizanRunner
 import MizanStore
 import MizanTestSupport
-import MizanTransport
 
 /// The Slurm and Kubernetes examples, run as their scheduler would run them (the same environment variables,
 /// the real `mizan` binary on PATH) against the test server and a SQLite store.
-@Suite(.serialized) struct SchedulerExampleTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct SchedulerExampleTests {
     /// What every example run needs: the test server, a suite folder, a store, `mizan` on PATH.
     static func environment(server: TestHTTPServer, suite: String, store: String, extra: [String: String]) -> [String: String] {
         var env = ProcessInfo.processInfo.environment
@@ -30,7 +29,7 @@ import MizanTransport
             .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
     }
 
-    @Test(.timeLimit(.minutes(2))) func aSlurmTaskResubmittedAloneKeepsItsShardAndSettingsComeFromTheEnvironment() throws {
+    @Test func aSlurmTaskResubmittedAloneKeepsItsShardAndSettingsComeFromTheEnvironment() throws {
         let dir = TestEnv.tempDir()
         let folder = try EndToEndTests.numberedSuite(60, in: dir)
         let counts = Locked([String: Int]())
@@ -62,7 +61,7 @@ import MizanTransport
         #expect(outside.status == 2 && outside.stderr.contains("MIZAN_SHARDS=4"), "\(outside.stderr)")
     }
 
-    @Test(.timeLimit(.minutes(2))) func theKubernetesPodCommandReadsItsSettingsFromTheEnvironment() throws {
+    @Test func theKubernetesPodCommandReadsItsSettingsFromTheEnvironment() throws {
         let dir = TestEnv.tempDir()
         let folder = try EndToEndTests.numberedSuite(60, in: dir)
         let counts = Locked([String: Int]())

@@ -4,12 +4,11 @@ import MizanCore
 import MizanRunner
 import MizanStore
 import MizanTestSupport
-import MizanTransport
 
 /// Schedulers deliver at least once: the same shard run by several processes at once (a requeue racing the old
 /// task, a restarted pod next to the old one) must send each item once, store it once and not deadlock; a
 /// shard's `run --json` reports the same slice whatever its history.
-@Suite(.serialized) struct ShardRaceTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ShardRaceTests {
     /// Launches `mizan` with stdout into `out` (stderr into `out.err`).
     static func launch(_ args: [String], out: String) throws -> Process {
         _ = FileManager.default.createFile(atPath: out, contents: nil)
@@ -27,7 +26,7 @@ import MizanTransport
 
     static func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
 
-    @Test(.timeLimit(.minutes(3)), arguments: StoreKind.testable)
+    @Test(arguments: StoreKind.testable)
     func fourProcessesOnOneShardSendAndStoreEachItemOnce(kind: StoreKind) async throws {
         let dir = TestEnv.tempDir()
         let folder = try EndToEndTests.numberedSuite(160, in: dir)
@@ -67,7 +66,7 @@ import MizanTransport
         #expect(sent == Double(mine.count))
     }
 
-    @Test(.timeLimit(.minutes(2)), arguments: StoreKind.testable)
+    @Test(arguments: StoreKind.testable)
     func aFinishedShardRunAgainReportsItsSliceAndStaysFinished(kind: StoreKind) async throws {
         let dir = TestEnv.tempDir()
         let folder = try EndToEndTests.numberedSuite(40, in: dir)
@@ -106,7 +105,7 @@ import MizanTransport
     /// Two writers storing the same items in opposite finishing orders, in batches (group commit): PostgreSQL
     /// takes row locks in statement order, so unordered batches lock crosswise and one of them is killed with
     /// `deadlock detected`; batches written in item order cannot.
-    @Test(.timeLimit(.minutes(2))) func samePostgresItemsWrittenInOppositeOrdersDoNotDeadlock() async throws {
+    @Test func samePostgresItemsWrittenInOppositeOrdersDoNotDeadlock() async throws {
         guard TestPostgres.enabled else { return }
         let location = try StoreKind.postgres.freshLocation()
         let a = try openResultStore(location), b = try openResultStore(location)
@@ -127,7 +126,7 @@ import MizanTransport
         }
     }
 
-    @Test(.timeLimit(.minutes(2))) func aLeaseIsExclusiveUntilReleasedOrItsHolderEnds() throws {
+    @Test func aLeaseIsExclusiveUntilReleasedOrItsHolderEnds() throws {
         for kind in StoreKind.testable {
             let location = try kind.freshLocation()
             let a = try openResultStore(location), b = try openResultStore(location)

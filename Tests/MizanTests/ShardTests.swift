@@ -85,7 +85,7 @@ import MizanTestSupport
         #expect(json["shards"]?["missing"] == .array([]) && json["items"]?.doubleValue == 200, "\(show.stderr)")
     }
 
-    @Test(.timeLimit(.minutes(4)), arguments: StoreKind.testable) func killedShardsResumeToTheSameResult(kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.testable) func killedShardsResumeToTheSameResult(kind: StoreKind) async throws {
         let dir = TestEnv.tempDir()
         let folder = try EndToEndTests.numberedSuite(200, in: dir)
         let fast = try TestHTTPServer(responder: ResumeTests.counting(Locked([:])))
