@@ -47,6 +47,8 @@ public struct RunRequest: Sendable {
     /// Called on the run's loop with the run id and every item once it is committed (e.g. to
     /// summarise as the run goes).
     public var onStored: (@Sendable (String, ItemRecord) -> Void)?
+    /// Told (once) when another process holds this shard's lease and this one waits for it.
+    public var onLeaseWait: (@Sendable (String) -> Void)?
 
     public init(suite: Suite, endpoint: EndpointConfig, limit: Int? = nil, name: String? = nil,
                 resume: RunRecord? = nil, retryErrors: Bool = false, config: MizanConfig = MizanConfig()) {
@@ -84,6 +86,10 @@ public struct RunOutcome: Sendable {
     public var elapsed: Double
     /// Items answered from the response cache in this invocation (no request sent).
     public var cacheHits = 0
+    /// Items (× samples) of the run — of the shard, with `--shard` — stored before this invocation.
+    public var previouslyStored = 0
+    /// Items (× samples) of the run — of the shard, with `--shard` — selected.
+    public var total = 0
 }
 
 /// Orchestrates a run: renders prompts, sends them with bounded concurrency, scores each answer
@@ -152,6 +158,18 @@ public struct Runner: Sendable {
         } else {
             runID = previous?.id ?? ""
         }
+        var lease: ShardLease?
+        if let shard = request.shard {
+            // One process per shard at a time (a requeue racing the old task): a second one waits here for the
+            // lease, then reads what is stored and sends only what is still missing — usually nothing.
+            guard let held = try await shard.lease(store: store, runID: runID, control: request.control,
+                                                   onWait: request.onLeaseWait) else {
+                return RunOutcome(runID: runID, status: "interrupted", stored: 0, errors: 0, elapsed: 0)
+            }
+            lease = held
+            if previous == nil { previous = try store.run(matching: runID) }
+        }
+        defer { lease?.release() }
         if let previous {
             guard previous.suiteHash == suite.contentHash else {
                 throw UsageError("run \(previous.id) was made with suite \(previous.suiteID)@\(previous.suiteVersion) "
@@ -167,10 +185,15 @@ public struct Runner: Sendable {
             keptReused = mineKept.filter(\.reused).count
             if request.shard == nil { try store.setStatus(runID: runID, status: "running") }
         }
-        let shardStart = isoNow()
-        try request.shard.map { try store.reportShard($0.report(runID: runID, items: mineCount * samples, status: "running",
-                                                                startedAt: shardStart, finished: false)) }
         let total = mineCount * samples
+        let previouslyStored = done
+        // A shard with nothing left to send is not started again: its report is left as it is (never back to
+        // `running`), or set to how it ended if its last process stored everything but died before reporting.
+        let nothingLeft = request.shard != nil && done >= total
+        let shardStart = isoNow()
+        if let shard = request.shard, !nothingLeft {
+            try store.reportShard(shard.report(runID: runID, items: total, status: "running", startedAt: shardStart, finished: false))
+        }
         let start = monotonicSeconds()
         let units = Locked(UnitSource(reader: try SuiteItemReader(suite), limit: selectedCount, samples: samples, skip: skip,
                                       shard: request.shard))
@@ -235,12 +258,16 @@ public struct Runner: Sendable {
             try store.updateManifest(runID: runID, manifest: Manifest.withCache(record.manifest, mode: request.cache, enabled: useCache, newHits: hits))
         }
         if let shard = request.shard {
-            try store.reportShard(shard.report(runID: runID, items: total, status: status, startedAt: shardStart, finished: true))
+            let reported = try store.shards(runID: runID).first { $0.index == shard.index }
+            if !nothingLeft || reported?.status != status {
+                try store.reportShard(shard.report(runID: runID, items: total, status: status, startedAt: shardStart, finished: true))
+            }
         } else {
             try store.finishRun(id: runID, status: status, finishedAt: isoNow())
         }
         if let failure { throw failure }
-        return RunOutcome(runID: runID, status: status, stored: done, errors: errors, elapsed: monotonicSeconds() - start, cacheHits: hits)
+        return RunOutcome(runID: runID, status: status, stored: done, errors: errors, elapsed: monotonicSeconds() - start, cacheHits: hits,
+                          previouslyStored: previouslyStored, total: total)
     }
 
     /// How a run (or a shard, over its own items) that stopped ends: `interrupted` if it did not get through its

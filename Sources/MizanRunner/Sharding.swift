@@ -127,3 +127,25 @@ public struct ShardSpec: Sendable, Hashable, CustomStringConvertible {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
+
+extension ShardSpec {
+    /// Waits until this process holds the lease of this shard of `runID` (see `ShardLease`), polling every
+    /// `poll` seconds; says once through `onWait` who works on the shard meanwhile. Returns nil, holding
+    /// nothing, if the run is drained (first Ctrl-C) or cancelled while waiting.
+    func lease(store: any ResultStore, runID: String, control: RunControl?, poll: Double = 0.5,
+               onWait: (@Sendable (String) -> Void)?) async throws -> ShardLease? {
+        var told = false
+        while true {
+            if let lease = try store.tryLeaseShard(runID: runID, shard: index) { return lease }
+            if Task.isCancelled || control?.isDraining == true { return nil }
+            if !told {
+                told = true
+                let holder = (try? store.shards(runID: runID))?.first { $0.index == index && $0.status == "running" }
+                onWait?("shard \(self) of run \(runID) is being worked on by another process"
+                    + (holder.map { " (host \($0.host), started \($0.startedAt))" } ?? "")
+                    + "; waiting for it to end, then sending only what it left (Ctrl-C stops waiting)")
+            }
+            try? await Task.sleep(nanoseconds: UInt64(poll * 1e9))
+        }
+    }
+}

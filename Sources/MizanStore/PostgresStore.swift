@@ -118,11 +118,14 @@ public final class PostgresStore: ResultStore, @unchecked Sendable {
         try locked { try insert(runID: runID, item: item) }
     }
 
-    /// Stores several finished items in one transaction (group commit).
+    /// Stores several finished items in one transaction (group commit), in (item id, sample) order: two
+    /// processes writing the same items (the same shard twice, a run resumed twice) then take their row locks
+    /// in the same order and cannot deadlock, whatever order their items finished in.
     public func record(runID: String, items: [ItemRecord]) throws {
         try locked {
             if items.count == 1 { return try insert(runID: runID, item: items[0]) }
-            if items.count > 1 { try db.transaction { for item in items { try insert(runID: runID, item: item) } } }
+            let ordered = items.sorted { ($0.itemID, $0.sample) < ($1.itemID, $1.sample) }
+            if items.count > 1 { try db.transaction { for item in ordered { try insert(runID: runID, item: item) } } }
         }
     }
 

@@ -148,6 +148,8 @@ public protocol ResultStore: Sendable {
     func beginBulkWrites()
     /// The run stopped writing items.
     func endBulkWrites()
+    /// Takes the lease of shard `shard` of run `runID`, or nil while another process holds it (see `ShardLease`).
+    func tryLeaseShard(runID: String, shard: Int) throws -> ShardLease?
 }
 
 /// One stored (item, sample) of a run, as a resume sees it.
@@ -195,4 +197,7 @@ public extension ResultStore {
 
     /// Nothing to do.
     func endBulkWrites() {}
+
+    /// Always granted: a store without a lease mechanism excludes no one.
+    func tryLeaseShard(runID: String, shard: Int) throws -> ShardLease? { .unshared() }
 }

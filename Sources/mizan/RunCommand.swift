@@ -120,9 +120,11 @@ struct RunCommand: AsyncParsableCommand {
                 if let previousName = finalResume?.manifest["name"]?.stringValue { request.name = previousName }
                 request.cache = cache.map { $0 ? .on : .off } ?? .auto
                 request.errorBudget = errorBudget
-                // A new run is summarised as its items are committed: no second pass over the store.
+                // A new run is summarised as its items are committed: no second pass over the store. A shard is
+                // summarised from the store afterwards: its whole slice, whichever process sent each item.
                 let live = LiveSummary(store: store)
-                if finalResume == nil { request.onStored = { live.add(runID: $0, $1) } }
+                if finalResume == nil && shardSpec == nil { request.onStored = { live.add(runID: $0, $1) } }
+                request.onLeaseWait = { printErr($0) }
                 let finalRequest = request
                 let task = Task { try await runner.run(finalRequest, progress: { bar.update($0) }) }
                 let drainTimeout = self.drainTimeout
@@ -143,8 +145,9 @@ struct RunCommand: AsyncParsableCommand {
                 bar.finish()
                 interrupted = outcome.status == "interrupted"
                 let record = try store.run(matching: outcome.runID)
-                if let shardSpec { reportShards(store: store, run: record, this: shardSpec) }
-                let summary = try live.summary(of: record) ?? Summarizer.summarize(run: record, store: store)
+                if let shardSpec { reportShards(store: store, run: record, this: shardSpec, outcome: outcome) }
+                let summary = try shardSpec.map { try Self.shardSummary(store: store, run: record, shard: $0) }
+                    ?? live.summary(of: record) ?? Summarizer.summarize(run: record, store: store)
                 if outcome.cacheHits > 0 && !json, let reuse = summary.performance.reuseSummary {
                     printErr("\(reuse) (response cache; --no-cache sends them)")
                 }
@@ -157,8 +160,10 @@ struct RunCommand: AsyncParsableCommand {
                 if json {
                     var o = SummaryTables.json(summary)
                     if let shardSpec, case .object(var obj) = o {
-                        obj["shards"] = ShardTables.json(try store.shards(runID: record.id), count: shardSpec.count)
+                        let reports = try store.shards(runID: record.id)
+                        obj["shards"] = ShardTables.json(reports, count: shardSpec.count)
                         obj["shard"] = .string(shardSpec.description)
+                        obj["shard_run"] = Self.shardRunJSON(outcome, report: reports.first { $0.index == shardSpec.index })
                         o = .object(obj)
                     }
                     results.append(o)
@@ -191,9 +196,14 @@ struct RunCommand: AsyncParsableCommand {
 }
 
 extension RunCommand {
-    /// Says on stderr how far the sharded run is: which shards have not completed yet.
-    func reportShards(store: any ResultStore, run: RunRecord, this: ShardSpec) {
+    /// Says on stderr what this process did for its shard and how far the sharded run is.
+    func reportShards(store: any ResultStore, run: RunRecord, this: ShardSpec, outcome: RunOutcome) {
         guard let shards = try? store.shards(runID: run.id) else { return }
+        if outcome.total > 0 && outcome.previouslyStored >= outcome.total {
+            printErr("shard \(this): nothing to send, all \(outcome.total) of its items were stored before")
+        } else if outcome.previouslyStored > 0 {
+            printErr("shard \(this): resumed, \(outcome.previouslyStored) of its \(outcome.total) items were stored before")
+        }
         let missing = ShardRecord.missing(shards, count: this.count)
         printErr(missing.isEmpty
             ? "shard \(this) done; all \(this.count) shards of run \(run.id) have completed"
@@ -207,6 +217,30 @@ extension RunCommand {
         let top = p.topErrors.first.map { " (most often \($0.message))" } ?? ""
         return "run \(s.run.id) failed: \(share) ended in endpoint errors\(top); fix the endpoint, then "
             + "`mizan run --resume \(s.run.id) --retry-errors` re-sends them"
+    }
+
+    /// The summary of one shard's slice of a sharded run: every stored item of the shard, whichever process (a
+    /// first attempt, a requeue) sent it, so the same shard reports the same numbers whatever its history. No wall
+    /// time: the run's start and end span every shard, not this one.
+    static func shardSummary(store: any ResultStore, run: RunRecord, shard: ShardSpec) throws -> RunSummary {
+        var aggregator = SummaryAggregator(run: run)
+        try store.forEachItem(runID: run.id) { if shard.contains($0.itemID) { aggregator.add($0) } }
+        var summary = aggregator.summary(run: run)
+        summary.wallSeconds = nil
+        return summary
+    }
+
+    /// What this process did for its shard (`shard_run` in `run --json`): `start` is `fresh` (none of the shard's
+    /// items were stored before), `resumed` (some were: a requeue, a retry, a second process that waited for
+    /// the lease) or `already_complete` (all were: nothing sent, the shard's report left as it was).
+    static func shardRunJSON(_ outcome: RunOutcome, report: ShardRecord?) -> JSONValue {
+        let start = outcome.previouslyStored == 0 ? "fresh" : outcome.previouslyStored >= outcome.total ? "already_complete" : "resumed"
+        return .object([
+            "start": .string(start), "items": .number(Double(outcome.total)),
+            "stored_before": .number(Double(outcome.previouslyStored)),
+            "stored_now": .number(Double(max(0, outcome.stored - outcome.previouslyStored))),
+            "status": report.map { .string($0.status) } ?? .null,
+        ])
     }
 
     /// Points at an interrupted run of the same suite content on the same endpoint and model.

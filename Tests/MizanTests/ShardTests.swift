@@ -132,8 +132,16 @@ import MizanTestSupport
         #expect(survived.count < 200)
 
         // Shard 1 resumes by running its command again; shard 2 with --resume, like a whole run.
-        let again = try TestEnv.run(TestEnv.mizanBinary, base + ["--shard", "1/4"])
+        let again = try TestEnv.run(TestEnv.mizanBinary, base + ["--shard", "1/4", "--json"])
         #expect(again.status == 0, "\(again.stderr)")
+        // Its JSON reports the whole shard (what survived and what was sent now), not only this process's items.
+        let shard1 = (0..<200).filter { ShardSpec.shard(of: "item-\($0)", count: 4) == 1 }.count
+        let survived1 = survived.filter { ShardSpec.shard(of: $0, count: 4) == 1 }.count
+        let requeued = try JSONDecoder().decode(JSONValue.self, from: Data(again.stdout.utf8))
+        #expect(requeued["items"]?.doubleValue == Double(shard1), "\(again.stdout)")
+        #expect(requeued["shard_run"]?["start"]?.stringValue == (survived1 == 0 ? "fresh" : "resumed"))
+        #expect(requeued["shard_run"]?["stored_before"]?.doubleValue == Double(survived1))
+        #expect(requeued["shard_run"]?["stored_now"]?.doubleValue == Double(shard1 - survived1))
         #expect(try store.run(matching: run.id).status == "running", "shard 2 is still missing")
         let resumed = try TestEnv.run(TestEnv.mizanBinary, ["run", "--resume", String(run.id.prefix(12)), "--shard", "2/4", "--store", location])
         #expect(resumed.status == 0, "\(resumed.stderr)")
