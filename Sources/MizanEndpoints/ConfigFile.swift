@@ -31,7 +31,8 @@ public struct MizanConfig: Sendable {
     }
 
     static let endpointKeys: Set<String> = ["url", "kind", "model", "api_key_env", "headers", "stream", "concurrency",
-                                             "timeouts", "tls", "proxy", "params", "retries", "rate_limit"]
+                                             "timeouts", "tls", "proxy", "params", "retries", "rate_limit",
+                                             "max_response_bytes"]
 
     /// Parses a configuration file; errors name the file, line and key.
     public static func load(path: String) throws -> MizanConfig {
@@ -73,6 +74,12 @@ public struct MizanConfig: Sendable {
         if let c = node["concurrency"] {
             e.concurrency = try c.int()
             guard e.concurrency >= 1 else { throw c.error("concurrency must be at least 1", remedy: "write a positive integer") }
+        }
+        if let m = node["max_response_bytes"] {
+            e.maxResponseBytes = try m.int()
+            guard e.maxResponseBytes! >= 1024 else {
+                throw m.error("max_response_bytes must be at least 1024", remedy: "give the largest response body to accept, in bytes (e.g. 16777216 for 16 MiB)")
+            }
         }
         for (key, value) in try node["headers"]?.mapping() ?? [] {
             if let env = value["env"] { e.headers[key] = .environment(try env.string()) } else { e.headers[key] = .literal(try value.string()) }
