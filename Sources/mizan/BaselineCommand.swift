@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MizanCore
+import MizanEndpoints
 import MizanGate
 import MizanReport
 import MizanStore
@@ -27,8 +28,8 @@ struct BaselineSave: AsyncParsableCommand {
     @Option(help: "Baseline name: letters, digits, '.', '_' and '-'.")
     var name: String
 
-    @Option(help: "Folder for the file.")
-    var dir = "Results/baselines"
+    @Option(help: "Folder for the file (default: Results/baselines of the project).")
+    var dir: String?
 
     @Flag(help: "Also keep prompts, references and outputs (makes the file larger; shows item text in gate reports).")
     var includeText = false
@@ -45,6 +46,7 @@ struct BaselineSave: AsyncParsableCommand {
                 throw UsageError("--name '\(name)' must use letters, digits, '.', '_' and '-' only (it becomes the file name)")
             }
             let store = try storeOptions.openStore()
+            let dir = try self.dir ?? storeOptions.project().baselinesDir
             var loaded: [LoadedRun] = []
             for id in runIDs {
                 let run = try store.run(matching: id)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MizanCore
+import MizanEndpoints
 import MizanReport
 import MizanSuites
 
@@ -13,8 +14,8 @@ struct SuitesCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List suites and item counts.")
 
-        @Option(help: "The prompts folder.")
-        var prompts: String = "Prompts"
+        @Option(help: "The prompts folder (default: Prompts/ of the project, found from the current folder or $MIZAN_HOME).")
+        var prompts: String?
 
         @Flag(help: "Also list archived older versions.")
         var all = false
@@ -25,6 +26,7 @@ struct SuitesCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let f = format
+                let prompts = try promptsFolder(prompts)
                 let lock = try SuiteLock.load(promptsDir: prompts)
                 let folders = all ? SuiteCatalog.folders(promptsDir: prompts) : try SuiteLoader.discover(promptsDir: prompts)
                 var t = Table(header: ["suite", "version", "languages", "task", "items", "metrics", "released", "status"])
@@ -62,11 +64,12 @@ struct SuitesCommand: AsyncParsableCommand {
             commandName: "lock",
             abstract: "Release every valid suite version not yet in Prompts/suites.lock (records its content hash).")
 
-        @Option(help: "The prompts folder.")
-        var prompts: String = "Prompts"
+        @Option(help: "The prompts folder (default: Prompts/ of the project).")
+        var prompts: String?
 
         func run() async throws {
             try await reportingErrors {
+                let prompts = try promptsFolder(prompts)
                 var lock = try SuiteLock.load(promptsDir: prompts)
                 var added: [String] = []
                 for folder in SuiteCatalog.folders(promptsDir: prompts) {
@@ -80,4 +83,16 @@ struct SuitesCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// The prompts folder to use: `--prompts`, else the project's `Prompts/`; a usage error naming where mizan
+/// looked when it holds no suite (a missing folder is never taken for an empty one).
+func promptsFolder(_ explicit: String?) throws -> String {
+    let project = try Project.locate()
+    let folder = explicit ?? project.promptsDir
+    if (try? SuiteLoader.discover(promptsDir: folder))?.isEmpty ?? true {
+        let looked = explicit != nil ? "--prompts \(folder)" : "\(folder) (\(project.whereLooked))"
+        throw UsageError("no suites in \(looked); cd into your project, set MIZAN_HOME, or pass --prompts DIR")
+    }
+    return folder
 }
