@@ -27,7 +27,11 @@ public enum ComparisonTables {
         case .table, .md:
             var parts = [scores(c).render(format), performance(c).render(format), coverage(c).render(format)]
             let notes = self.notes(c)
-            if !notes.isEmpty { parts.append(format == .md ? notes.map { "- " + $0 }.joined(separator: "\n") + "\n" : notes.joined(separator: "\n") + "\n") }
+            if !notes.isEmpty && format == .md { parts.append(notes.map { "- " + $0 }.joined(separator: "\n") + "\n") }
+            if !notes.isEmpty && format == .table {
+                let width = TableStyle.current.maxWidth
+                parts.append(notes.map { note in width.map { wrap(note, width: $0) } ?? note }.joined(separator: "\n") + "\n")
+            }
             return parts.joined(separator: "\n")
         }
     }
@@ -36,7 +40,8 @@ public enum ComparisonTables {
     public static func scores(_ c: Comparison) -> Table {
         let others = c.columns.indices.filter { $0 != c.reference }
         var t = Table(header: ["suite", "language", "metric"] + c.columns.map(\.label)
-                      + others.map { "Δ \(c.columns[$0].label) − \(c.columns[c.reference].label)" })
+                      + others.map { "Δ \(c.columns[$0].label) − \(c.columns[c.reference].label)" },
+                      fit: [.elastic(min: 12), .fixed, .elastic(min: 8)], keyColumns: 3)
         for row in c.rows {
             var cells = [row.suiteLabel, row.language, row.metric]
             for (i, cell) in row.cells.enumerated() {
@@ -53,7 +58,8 @@ public enum ComparisonTables {
     /// One row per column: items, answers reused, error rate, latency p50/p95, TTFT p50, tokens/s and token
     /// fertility — every figure over the items sent in the column's runs (reused answers only in `reused`).
     public static func performance(_ c: Comparison) -> Table {
-        var t = Table(header: ["model", "runs", "items", "reused", "error rate", "latency p50", "latency p95", "TTFT p50", "tok/s p50", "fertility"])
+        var t = Table(header: ["model", "runs", "items", "reused", "error rate", "latency p50", "latency p95", "TTFT p50", "tok/s p50", "fertility"],
+                      fit: [.elastic(min: 12), .elastic(min: 12)], keyColumns: 1)
         for col in c.columns {
             let p = col.performance
             t.rows.append([col.label, col.runs.map(\.id).joined(separator: " "), String(p.items), String(p.reused),
@@ -66,7 +72,8 @@ public enum ComparisonTables {
 
     /// Per suite: items compared and, per column, items dropped because another run lacks them.
     public static func coverage(_ c: Comparison) -> Table {
-        var t = Table(header: ["suite", "items compared"] + c.columns.map { "dropped from \($0.label)" })
+        var t = Table(header: ["suite", "items compared"] + c.columns.map { "dropped from \($0.label)" },
+                      fit: [.elastic(min: 12)], keyColumns: 1)
         for cov in c.coverage {
             t.rows.append([cov.suite, String(cov.commonItems)] + cov.dropped.map { $0.map(String.init) ?? "–" })
         }
@@ -143,6 +150,16 @@ public enum ComparisonTables {
 
     /// Seconds as whole milliseconds, or `–`.
     static func milliseconds(_ x: Double?) -> String { x.map { String(format: "%.0f ms", $0 * 1000) } ?? "–" }
+
+    /// Prose broken into lines of at most `width` columns, at spaces.
+    static func wrap(_ text: String, width: Int) -> String {
+        var lines: [String] = [], line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false).map(String.init) {
+            if !line.isEmpty, DisplayWidth.of(line) + 1 + DisplayWidth.of(word) > width { lines.append(line); line = word }
+            else { line = line.isEmpty ? word : line + " " + word }
+        }
+        return (lines + [line]).joined(separator: "\n")
+    }
 
     /// `0.05` rather than `0.050000`.
     static func trim(_ x: Double) -> String { String(format: "%g", x) }
