@@ -22,7 +22,7 @@ struct BaselineSave: AsyncParsableCommand {
             and outputs are left out unless --include-text. Secrets never reach it.
             """)
 
-    @Argument(help: "Run ids (or unique prefixes), one per suite.")
+    @Argument(help: ArgumentHelp("Run ids (or unique prefixes), one per suite.", valueName: "run-ids"))
     var runIDs: [String]
 
     @Option(help: "Baseline name: letters, digits, '.', '_' and '-'.")
@@ -85,6 +85,12 @@ struct BaselineShow: AsyncParsableCommand {
         try await reportingErrors {
             let baseline = try Baseline.load(path: file)
             let summaries = baseline.runs.map { Summarizer.summarize(run: $0.run, items: $0.items) }
+            if format == .json {
+                print(JSONValue.object(["name": .string(baseline.name), "created_at": .string(baseline.createdAt),
+                                        "includes_text": .bool(baseline.includesText),
+                                        "runs": .array(summaries.map(SummaryTables.json))]).prettyJSON)
+                return
+            }
             print("baseline \(baseline.name) (\(baseline.createdAt)), \(baseline.runs.count) runs")
             print(SummaryTables.acrossRuns(summaries).render(format), terminator: "")
         }
