@@ -71,6 +71,7 @@ public struct Table: Sendable {
     /// into blocks of columns (0: never split).
     public var keyColumns = 0
 
+    /// A table; `fit` and `keyColumns` shape only the terminal rendering.
     public init(header: [String], rows: [[String]] = [], fit: [ColumnFit] = [], keyColumns: Int = 0) {
         self.header = header
         self.rows = rows
