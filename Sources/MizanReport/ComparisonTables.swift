@@ -27,11 +27,7 @@ public enum ComparisonTables {
         case .table, .md:
             var parts = [scores(c).render(format), performance(c).render(format), coverage(c).render(format)]
             let notes = self.notes(c)
-            if !notes.isEmpty && format == .md { parts.append(notes.map { "- " + $0 }.joined(separator: "\n") + "\n") }
-            if !notes.isEmpty && format == .table {
-                let width = TableStyle.current.maxWidth
-                parts.append(notes.map { note in width.map { wrap(note, width: $0) } ?? note }.joined(separator: "\n") + "\n")
-            }
+            if !notes.isEmpty { parts.append(format == .md ? notes.map { "- " + $0 }.joined(separator: "\n") + "\n" : notes.joined(separator: "\n") + "\n") }
             return parts.joined(separator: "\n")
         }
     }
@@ -150,16 +146,6 @@ public enum ComparisonTables {
 
     /// Seconds as whole milliseconds, or `–`.
     static func milliseconds(_ x: Double?) -> String { x.map { String(format: "%.0f ms", $0 * 1000) } ?? "–" }
-
-    /// Prose broken into lines of at most `width` columns, at spaces.
-    static func wrap(_ text: String, width: Int) -> String {
-        var lines: [String] = [], line = ""
-        for word in text.split(separator: " ", omittingEmptySubsequences: false).map(String.init) {
-            if !line.isEmpty, DisplayWidth.of(line) + 1 + DisplayWidth.of(word) > width { lines.append(line); line = word }
-            else { line = line.isEmpty ? word : line + " " + word }
-        }
-        return (lines + [line]).joined(separator: "\n")
-    }
 
     /// `0.05` rather than `0.050000`.
     static func trim(_ x: Double) -> String { String(format: "%g", x) }

@@ -57,7 +57,7 @@ public enum SummaryTables {
 
     /// Key facts of the run as a two-column table.
     public static func overview(_ s: RunSummary) -> Table {
-        var t = Table(header: ["field", "value"], fit: [.fixed, .elastic(min: 40)])
+        var t = Table(header: ["field", "value"], fit: [.fixed, .wrap(min: 40)])
         func ms(_ x: Double?) -> String { x.map { String(format: "%.1f ms", $0 * 1000) } ?? "–" }
         t.rows = [
             ["run", s.run.id], ["suite", "\(s.run.suiteID)@\(s.run.suiteVersion) (\(s.run.suiteHash.prefix(12)))"],

@@ -22,6 +22,10 @@ public enum ColumnFit: Sendable, Hashable {
     /// Free text of least importance (notes, status remarks): shortened before any other column, down to `min`
     /// columns, keeping its start (`written by the…`).
     case secondary(min: Int)
+    /// Sentences and figures that must stay whole (the values of an overview): narrowed like `elastic`, but a
+    /// cell is wrapped onto further lines at spaces instead of shortened (only a single word wider than the
+    /// column, such as a long URL, is shortened).
+    case wrap(min: Int)
 }
 
 /// How the `table` format is drawn: the width budget and whether right-to-left cells are isolated.
@@ -122,6 +126,7 @@ public struct Table: Sendable {
         func floor(_ i: Int) -> Int {
             if i < fit.count, case .elastic(let m) = fit[i] { return min(widths[i], max(1, m)) }
             if i < fit.count, case .secondary(let m) = fit[i] { return min(widths[i], max(1, m)) }
+            if i < fit.count, case .wrap(let m) = fit[i] { return min(widths[i], max(1, m)) }
             return max(cellWidths[i], min(DisplayWidth.of(header[i]), 3))
         }
         let secondary = all.filter { i in if i < fit.count, case .secondary = fit[i] { return true } else { return false } }
@@ -141,20 +146,45 @@ public struct Table: Sendable {
         return blocks.map { draw($0, widths: widths, style: style) }.joined(separator: "\n")
     }
 
-    /// The rows restricted to `columns`, each cell shortened to its column's width.
+    /// The rows restricted to `columns`, each cell shortened to its column's width (or, in a `wrap` column,
+    /// wrapped onto as many lines as it needs).
     private func draw(_ columns: [Int], widths: [Int], style: TableStyle) -> String {
-        func line(_ row: [String]) -> String {
-            columns.map { i in
-                var keepEnd = true
-                if i < fit.count, case .secondary = fit[i] { keepEnd = false }
-                let c = DisplayWidth.shortened(i < row.count ? row[i] : "", to: widths[i], keepEnd: keepEnd)
-                let pad = String(repeating: " ", count: max(0, widths[i] - DisplayWidth.of(c)))
-                return (style.isolates ? DisplayWidth.isolated(c) : c) + pad
-            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        func lines(_ row: [String]) -> [String] {
+            let cells: [[String]] = columns.map { i in
+                let text = i < row.count ? row[i] : ""
+                switch i < fit.count ? fit[i] : .fixed {
+                case .wrap: return Table.wrapped(text, width: widths[i])
+                case .secondary: return [DisplayWidth.shortened(text, to: widths[i], keepEnd: false)]
+                default: return [DisplayWidth.shortened(text, to: widths[i])]
+                }
+            }
+            return (0..<(cells.map(\.count).max() ?? 1)).map { k in
+                zip(columns, cells).map { i, parts in
+                    let c = k < parts.count ? parts[k] : ""
+                    let pad = String(repeating: " ", count: max(0, widths[i] - DisplayWidth.of(c)))
+                    return (style.isolates ? DisplayWidth.isolated(c) : c) + pad
+                }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            }
         }
-        var out = [line(header), columns.map { String(repeating: "─", count: widths[$0]) }.joined(separator: "  ")]
-        out += rows.map(line)
+        var out = [columns.map { DisplayWidth.shortened(header[$0], to: widths[$0]) }.enumerated().map { k, h in
+            (style.isolates ? DisplayWidth.isolated(h) : h) + String(repeating: " ", count: max(0, widths[columns[k]] - DisplayWidth.of(h)))
+        }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)]
+        out.append(columns.map { String(repeating: "─", count: widths[$0]) }.joined(separator: "  "))
+        out += rows.flatMap(lines)
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// `text` broken at spaces into lines of at most `width` columns; a word wider than that is shortened.
+    static func wrapped(_ text: String, width: Int) -> [String] {
+        guard DisplayWidth.of(text) > width else { return [text] }
+        var out: [String] = [], line = ""
+        for word in text.split(separator: " ").map({ DisplayWidth.shortened(String($0), to: width) }) {
+            if line.isEmpty { line = word } else if DisplayWidth.of(line) + 1 + DisplayWidth.of(word) <= width { line += " " + word } else {
+                out.append(line)
+                line = word
+            }
+        }
+        return out + [line]
     }
 }
 

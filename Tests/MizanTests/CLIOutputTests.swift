@@ -48,6 +48,18 @@ import MizanTestSupport
         }
     }
 
+    /// The lines of the tables in `output` (a header, its ─ rule, the rows up to a blank line), not the prose notes.
+    static func tableLines(_ output: String) -> [String] {
+        let lines = output.components(separatedBy: "\n")
+        var out: [String] = [], inTable = false
+        for (k, line) in lines.enumerated() {
+            if line.isEmpty { inTable = false; continue }
+            if !inTable, k + 1 < lines.count, lines[k + 1].hasPrefix("─") { inTable = true }
+            if inTable { out.append(line) }
+        }
+        return out
+    }
+
     @Test func everyJSONOutputUsesNumbersBooleansAndNulls() throws {
         let s = try Self.setUp()
         let runs = try Self.mizan(["runs", "--store", s.store, "--format", "json"])
@@ -99,7 +111,7 @@ import MizanTestSupport
         for args in commands {
             let r = try Self.mizan(args + (args[0] == "suites" ? [] : ["--store", s.store]))
             #expect(r.status == 0, "\(args): \(r.stderr)")
-            let widest = r.stdout.split(separator: "\n").map { DisplayWidth.of(String($0)) }.max() ?? 0
+            let widest = Self.tableLines(r.stdout).map(DisplayWidth.of).max() ?? 0
             #expect(widest <= 120, "\(args): a line is \(widest) columns\n\(r.stdout)")
             let wide = try Self.mizan(args + (args[0] == "suites" ? [] : ["--store", s.store]) + ["--wide"])
             #expect(wide.status == 0 && wide.stdout.split(separator: "\n").contains { DisplayWidth.of(String($0)) > 120 }, "\(args) --wide")
@@ -171,6 +183,11 @@ import MizanTestSupport
         #expect(out.contains(String(repeating: "1", count: 50)) && out.contains(String(repeating: "2", count: 50)), "numbers are never cut")
         #expect(out.contains("…"))
         #expect(DisplayWidth.shortened("http://127.0.0.1:18777/v1", to: 12) == "http:…777/v1")
+        let sentence = "5 of 5 answers reused from runs 20261123-1308 (4), 20261123-1412 (1); nothing was measured"
+        let kv = Table(header: ["field", "value"], rows: [["answers reused", sentence]], fit: [.fixed, .wrap(min: 10)])
+            .render(.table, style: TableStyle(maxWidth: 50))
+        #expect(kv.split(separator: "\n").allSatisfy { DisplayWidth.of(String($0)) <= 50 }, "\(kv)")
+        #expect(kv.replacingOccurrences(of: "\n {2,}", with: " ", options: .regularExpression).contains(sentence), "wrapped, never cut: \(kv)")
         #expect(Table(header: ["x"], rows: [["الرباط"]]).render(.table, style: TableStyle(isolates: true)).contains("\u{2068}الرباط\u{2069}"))
         #expect(!Table(header: ["x"], rows: [["الرباط"]]).render(.table, style: TableStyle()).contains("\u{2068}"))
     }
