@@ -10,6 +10,8 @@ public enum EndpointErrorKind: String, Sendable, Codable, CaseIterable {
     case httpStatus = "http_status"
     /// The body could not be parsed as the endpoint kind's response.
     case malformedBody = "malformed_body"
+    /// The response body grew past the endpoint's response cap; the transfer was aborted there.
+    case tooLarge = "too_large"
     /// The connection broke mid-transfer.
     case transfer
     /// The run was cancelled while the request was in flight.

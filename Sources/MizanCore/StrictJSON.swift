@@ -4,7 +4,7 @@
 /// unquoted keys, NaN, leading zeros and raw control characters in strings. Duplicate keys are
 /// allowed (the last one wins). Nesting is limited to 512 levels.
 public enum StrictJSON {
-    /// Why text is not JSON, with the byte offset where parsing stopped.
+    /// Why text is not JSON, with the byte offset where parsing stopped (for an unterminated string: where it opens).
     public struct ParseError: Error, Sendable, CustomStringConvertible {
         /// What was wrong.
         public var message: String
@@ -130,7 +130,7 @@ public enum StrictJSON {
                 if b == UInt8(ascii: "\\") { break }
                 i += 1
             }
-            guard i < bytes.count else { throw fail("unterminated string") }
+            guard i < bytes.count else { throw ParseError(message: "unterminated string", offset: start - 1) }
             var out = Array(bytes[start..<i])
             func append(_ s: Unicode.Scalar) { out.append(contentsOf: UTF8.encode(s)!) }
             while i < bytes.count {
@@ -164,7 +164,7 @@ public enum StrictJSON {
                     throw fail("bad escape")
                 }
             }
-            throw fail("unterminated string")
+            throw ParseError(message: "unterminated string", offset: start - 1)   // where the string opens
         }
 
         mutating func number() throws -> JSONValue {

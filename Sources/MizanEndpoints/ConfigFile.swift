@@ -18,20 +18,15 @@ public struct MizanConfig: Sendable {
         self.file = file
     }
 
-    /// Loads the configuration from `explicit`, else `$MIZAN_CONFIG`, else `./mizan.yaml` if present.
+    /// Loads the configuration from `explicit`, else `$MIZAN_CONFIG`, else the project root's `mizan.yaml`
+    /// (see `Project`), if present.
     public static func locate(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> MizanConfig {
-        if let path = explicit ?? environment["MIZAN_CONFIG"] {
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw UsageError("config file '\(path)' does not exist; pass an existing file with --config or unset MIZAN_CONFIG")
-            }
-            return try load(path: path)
-        }
-        if FileManager.default.fileExists(atPath: "mizan.yaml") { return try load(path: "mizan.yaml") }
-        return MizanConfig()
+        try Project.locate(explicitConfig: explicit, environment: environment).loadConfig()
     }
 
     static let endpointKeys: Set<String> = ["url", "kind", "model", "api_key_env", "headers", "stream", "concurrency",
-                                             "timeouts", "tls", "proxy", "params", "retries", "rate_limit"]
+                                             "timeouts", "tls", "proxy", "params", "retries", "rate_limit",
+                                             "max_response_bytes"]
 
     /// Parses a configuration file; errors name the file, line and key.
     public static func load(path: String) throws -> MizanConfig {
@@ -40,11 +35,21 @@ public struct MizanConfig: Sendable {
             throw bad.error("unknown key '\(bad.path)'", remedy: "use 'endpoints' or 'store' (see README, Configuration)")
         }
         var config = MizanConfig(file: path)
-        config.store = try root["store"]?.string()
+        let folder = (path as NSString).deletingLastPathComponent
+        if let store = try root["store"]?.string() { config.store = store.contains("://") ? store : relative(store, to: folder) }
         for (name, node) in try root["endpoints"]?.mapping() ?? [] {
-            config.endpoints[name] = try endpoint(name: name, node)
+            var e = try endpoint(name: name, node)
+            e.tls.caBundle = e.tls.caBundle.map { relative($0, to: folder) }
+            e.tls.clientCert = e.tls.clientCert.map { relative($0, to: folder) }
+            e.tls.clientKey = e.tls.clientKey.map { relative($0, to: folder) }
+            config.endpoints[name] = e
         }
         return config
+    }
+
+    /// A path written in the config file, resolved from the file's folder (absolute paths stay as they are).
+    static func relative(_ path: String, to folder: String) -> String {
+        path.hasPrefix("/") || path.hasPrefix("~") || folder.isEmpty || folder == "." ? path : (folder as NSString).appendingPathComponent(path)
     }
 
     static func endpoint(name: String, _ node: YAMLValue) throws -> EndpointConfig {
@@ -73,6 +78,12 @@ public struct MizanConfig: Sendable {
         if let c = node["concurrency"] {
             e.concurrency = try c.int()
             guard e.concurrency >= 1 else { throw c.error("concurrency must be at least 1", remedy: "write a positive integer") }
+        }
+        if let m = node["max_response_bytes"] {
+            e.maxResponseBytes = try m.int()
+            guard e.maxResponseBytes! >= 1024 else {
+                throw m.error("max_response_bytes must be at least 1024", remedy: "give the largest response body to accept, in bytes (e.g. 16777216 for 16 MiB)")
+            }
         }
         for (key, value) in try node["headers"]?.mapping() ?? [] {
             if let env = value["env"] { e.headers[key] = .environment(try env.string()) } else { e.headers[key] = .literal(try value.string()) }

@@ -51,6 +51,9 @@ public struct EndpointConfig: Sendable, Hashable {
     public var retry = RetryPolicy()
     /// Optional request/token rate limits.
     public var rateLimit = RateLimit()
+    /// Largest response body accepted (`max_response_bytes`); nil: the default cap that follows the request
+    /// (`responseCap(maxTokens:)`).
+    public var maxResponseBytes: Int?
 
     public init(name: String, url: String, kind: EndpointKind = .openaiChat, model: String = "default",
                 apiKeyEnv: String? = nil, headers: [String: HeaderValue] = [:], stream: Bool = false,
@@ -137,11 +140,45 @@ public struct EndpointConfig: Sendable, Hashable {
             "rate_limit": rateLimit.manifest,
         ]
         if let apiKeyEnv { o["api_key_env"] = .string(apiKeyEnv) }
+        if let maxResponseBytes { o["max_response_bytes"] = .number(Double(maxResponseBytes)) }
         switch proxy {
         case .direct: o["proxy"] = .string("direct")
         case .environment: o["proxy"] = .string("env")
         case .url: o["proxy"] = .string("<set>")
         }
         return .object(o)
+    }
+}
+
+extension EndpointConfig {
+    /// Fixed part of the default response cap: room for the JSON envelope, usage and error bodies.
+    public static let responseCapAllowance = 1 << 20
+    /// Bytes allowed per requested token: a streamed token costs one SSE/NDJSON event of ~150–300 bytes,
+    /// so 1 KiB is several times what a well-behaved answer needs.
+    public static let responseCapPerToken = 1 << 10
+    /// `max_tokens` assumed when a request sets none (the server then decides how long the answer is).
+    public static let responseCapDefaultTokens = 8192
+
+    /// The largest response body accepted for a request asking for `maxTokens` tokens: `max_response_bytes`
+    /// when configured, else 1 MiB + 1 KiB × max_tokens (the max_tokens the request carries: the endpoint's
+    /// `params`, which override the suite's, else the suite's, else 8192). A body crossing it aborts the transfer with error kind `too_large`.
+    public func responseCap(maxTokens: Int?) -> Int {
+        if let maxResponseBytes { return maxResponseBytes }
+        return Self.responseCapAllowance + Self.responseCapPerToken * max(0, capTokens(maxTokens))
+    }
+
+    /// How the cap for `maxTokens` was chosen, for error messages.
+    public func responseCapReason(maxTokens: Int?) -> String {
+        if maxResponseBytes != nil { return "max_response_bytes of endpoint '\(name)'" }
+        return "default 1 MiB + 1 KiB × max_tokens \(capTokens(maxTokens))\(maxTokens == nil && paramsMaxTokens == nil ? " (the request sets none)" : "")"
+    }
+
+    private var paramsMaxTokens: Int? {
+        let v = params["max_tokens"]?.doubleValue ?? params["options"]?["num_predict"]?.doubleValue
+        return v.flatMap { $0.isFinite && $0 >= 0 && $0 < 1e9 ? Int($0) : nil }
+    }
+
+    private func capTokens(_ maxTokens: Int?) -> Int {
+        min(paramsMaxTokens ?? maxTokens ?? Self.responseCapDefaultTokens, 1 << 30 / Self.responseCapPerToken)
     }
 }

@@ -47,22 +47,29 @@ public struct ModelClient: Sendable {
 
     /// Sends one generation request. Throws only `CancellationError`; everything else is recorded.
     public func generate(_ prompt: RenderedPrompt, settings: GenerationSettings) async throws -> ModelResponse {
-        try await send(body: requestBody(prompt, settings: settings))
+        try await send(body: requestBody(prompt, settings: settings), maxTokens: settings.maxTokens)
     }
 
-    /// Sends an already-built request body once (see `requestBody`); `fresh` forces a new connection.
-    public func send(body: [UInt8], fresh: Bool = false) async throws -> ModelResponse {
+    /// Sends an already-built request body once (see `requestBody`); `fresh` forces a new connection. The
+    /// response may be at most `config.responseCap(maxTokens:)` bytes: past it the transfer is aborted (`too_large`).
+    public func send(body: [UInt8], maxTokens: Int?, fresh: Bool = false) async throws -> ModelResponse {
+        let cap = config.responseCap(maxTokens: maxTokens)
         var request = HTTPRequest(url: config.generationURL, method: "POST", headers: resolvedHeaders,
                                   body: body, timeouts: config.timeouts,
-                                  tls: config.tls, proxy: config.proxy)
+                                  tls: config.tls, proxy: config.proxy, maxResponseBytes: cap)
         request.freshConnection = fresh
         let response: HTTPResponse
         do {
             response = try await engine.send(request)
         } catch let e as TransportError {
             if e.kind == .cancelled { throw CancellationError() }
+            var message = e.message
+            if e.kind == .tooLarge {
+                message = "response larger than the cap of \(cap) bytes (\(config.responseCapReason(maxTokens: maxTokens))); "
+                    + "the transfer was aborted there — raise max_response_bytes for this endpoint in mizan.yaml if the answers are legitimate"
+            }
             return ModelResponse(text: nil, httpStatus: 0, latency: e.elapsed,
-                                 failure: EndpointFailure(kind: ModelClient.kind(of: e.kind), message: e.message))
+                                 failure: EndpointFailure(kind: ModelClient.kind(of: e.kind), message: message))
         }
         guard (200..<300).contains(response.status) else {
             let snippet = String(decoding: response.body.prefix(300), as: UTF8.self)
@@ -91,7 +98,7 @@ public struct ModelClient: Sendable {
         while true {
             attempt += 1
             try await pacer?.acquire(tokens: estimate)
-            var response = try await send(body: body, fresh: attempt > 1)
+            var response = try await send(body: body, maxTokens: settings.maxTokens, fresh: attempt > 1)
             response.attempts = attempt
             let policy = config.retry
             guard policy.isRetryable(response), attempt <= policy.maxRetries else { return response }
@@ -122,7 +129,7 @@ public struct ModelClient: Sendable {
         case .timeout: return .timeout
         case .tls: return .tls
         case .transfer: return .transfer
-        case .tooLarge: return .malformedBody
+        case .tooLarge: return .tooLarge
         case .cancelled: return .cancelled
         }
     }

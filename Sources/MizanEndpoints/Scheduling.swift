@@ -29,7 +29,7 @@ public struct RetryPolicy: Sendable, Hashable {
         switch f.kind {
         case .connect, .timeout, .transfer: return true
         case .httpStatus: return RetryPolicy.retryableStatuses.contains(r.httpStatus)
-        case .tls, .malformedBody, .cancelled: return false
+        case .tls, .malformedBody, .tooLarge, .cancelled: return false
         }
     }
 

@@ -151,11 +151,12 @@ public enum Gate {
         if l.noSignificantRegression == true, let diff {
             let alpha = 1 - (l.confidence ?? 0.95)
             let worse = lower ? diff.mean > 0 : diff.mean < 0
+            let better = lower ? diff.mean < 0 : diff.mean > 0
             let significant = worse && diff.pValue < alpha
+            let change = worse ? "worse by \(f(abs(diff.mean)))" : better ? "better by \(f(abs(diff.mean)))" : "unchanged"
             add("no_significant_regression", !significant, diff.pValue, alpha,
-                String(format: "%@ by %@ (%@), 95%% CI of the difference %@ (%@), p = %.4g (%@, n = %d); fails when worse with p < %.3g",
-                       worse ? "worse" : "not worse", f(abs(diff.mean)), move, ciText(diff), diff.method.rawValue, diff.pValue, diff.test,
-                       diff.n, alpha))
+                String(format: "%@ (%@), 95%% CI of the difference %@ (%@), p = %.4g (%@, n = %d); fails when worse with p < %.3g",
+                       change, move, ciText(diff), diff.method.rawValue, diff.pValue, diff.test, diff.n, alpha))
         }
         return out
     }

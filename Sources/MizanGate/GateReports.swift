@@ -18,7 +18,8 @@ public enum GateReports {
 
     /// The failed checks (or every check with `all`) as a table.
     public static func checksTable(_ r: GateReport, all: Bool = false) -> Table {
-        var t = Table(header: ["result", "suite", "language", "metric", "check", "measured", "rules"])
+        var t = Table(header: ["result", "suite", "language", "metric", "check", "measured", "rules"],
+                      fit: [.fixed, .elastic(min: 12), .fixed, .elastic(min: 8), .fixed, .fixed, .elastic(min: 12)])
         for c in all ? r.checks : r.failures {
             t.rows.append([c.passed ? "pass" : "FAIL", c.suite, c.language, c.metric ?? "–", c.check, c.detail, c.rules.joined(separator: ", ")])
         }
@@ -27,7 +28,8 @@ public enum GateReports {
 
     /// The most regressed items.
     public static func worstItemsTable(_ r: GateReport) -> Table {
-        var t = Table(header: ["suite", "item", "language", "metric", "baseline", "candidate", "candidate output"])
+        var t = Table(header: ["suite", "item", "language", "metric", "baseline", "candidate", "candidate output"],
+                      fit: [.elastic(min: 12), .elastic(min: 10), .fixed, .elastic(min: 8), .fixed, .fixed, .elastic(min: 16)])
         for i in r.worstItems {
             let output = (i.candidateOutput ?? "(none)").replacingOccurrences(of: "\n", with: " ")
             t.rows.append([i.suite, i.itemID, i.language, i.metric, SummaryTables.format(i.baseline), SummaryTables.format(i.candidate),

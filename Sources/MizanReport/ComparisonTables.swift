@@ -36,7 +36,8 @@ public enum ComparisonTables {
     public static func scores(_ c: Comparison) -> Table {
         let others = c.columns.indices.filter { $0 != c.reference }
         var t = Table(header: ["suite", "language", "metric"] + c.columns.map(\.label)
-                      + others.map { "Δ \(c.columns[$0].label) − \(c.columns[c.reference].label)" })
+                      + others.map { "Δ \(c.columns[$0].label) − \(c.columns[c.reference].label)" },
+                      fit: [.elastic(min: 12), .fixed, .elastic(min: 8)], keyColumns: 3)
         for row in c.rows {
             var cells = [row.suiteLabel, row.language, row.metric]
             for (i, cell) in row.cells.enumerated() {
@@ -53,7 +54,8 @@ public enum ComparisonTables {
     /// One row per column: items, answers reused, error rate, latency p50/p95, TTFT p50, tokens/s and token
     /// fertility — every figure over the items sent in the column's runs (reused answers only in `reused`).
     public static func performance(_ c: Comparison) -> Table {
-        var t = Table(header: ["model", "runs", "items", "reused", "error rate", "latency p50", "latency p95", "TTFT p50", "tok/s p50", "fertility"])
+        var t = Table(header: ["model", "runs", "items", "reused", "error rate", "latency p50", "latency p95", "TTFT p50", "tok/s p50", "fertility"],
+                      fit: [.elastic(min: 12), .elastic(min: 12)], keyColumns: 1)
         for col in c.columns {
             let p = col.performance
             t.rows.append([col.label, col.runs.map(\.id).joined(separator: " "), String(p.items), String(p.reused),
@@ -66,7 +68,8 @@ public enum ComparisonTables {
 
     /// Per suite: items compared and, per column, items dropped because another run lacks them.
     public static func coverage(_ c: Comparison) -> Table {
-        var t = Table(header: ["suite", "items compared"] + c.columns.map { "dropped from \($0.label)" })
+        var t = Table(header: ["suite", "items compared"] + c.columns.map { "dropped from \($0.label)" },
+                      fit: [.elastic(min: 12)], keyColumns: 1)
         for cov in c.coverage {
             t.rows.append([cov.suite, String(cov.commonItems)] + cov.dropped.map { $0.map(String.init) ?? "–" })
         }

@@ -88,7 +88,8 @@ public enum ItemDiff {
 
     /// Side-by-side table: item, language, metric, A → B, both outputs (shortened to `width` characters).
     public static func table(_ changes: [ItemChange], labelA: String, labelB: String, width: Int = 60) -> Table {
-        var t = Table(header: ["item", "lang", "metric", "change", "reference", labelA, labelB])
+        var t = Table(header: ["item", "lang", "metric", "change", "reference", labelA, labelB],
+                      fit: [.elastic(min: 10), .fixed, .elastic(min: 8), .fixed, .elastic(min: 12), .elastic(min: 12), .elastic(min: 12)])
         for c in changes {
             t.rows.append([c.itemID, c.language, c.metric,
                            "\(SummaryTables.format(c.before)) → \(SummaryTables.format(c.after))" + (c.isRegression ? " ▼" : " ▲"),

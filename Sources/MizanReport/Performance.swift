@@ -144,7 +144,8 @@ public struct PerformanceAccumulator: Sendable {
 extension SummaryTables {
     /// Rows: each language and all, with error rate, latency, TTFT, tokens/s and token fertility.
     public static func performanceTable(_ summary: RunSummary) -> Table {
-        var t = Table(header: ["language", "items", "errors", "latency p50", "p95", "TTFT p50", "tok/s p50", "fertility", "retries"])
+        var t = Table(header: ["language", "items", "errors", "latency p50", "p95", "TTFT p50", "tok/s p50", "fertility", "retries"],
+                      fit: [.elastic(min: 12)])
         func ms(_ x: Double?) -> String { x.map { String(format: "%.0f ms", $0 * 1000) } ?? "–" }
         func row(_ name: String, _ s: PerformanceStats) -> [String] {
             [name, s.reused == 0 ? String(s.items) : "\(s.items) (\(s.reused) reused)",

@@ -5,7 +5,7 @@ import MizanStore
 public enum ShardTables {
     /// One row per shard 0 ..< `count`: status (`missing` if it never reported), items, host, start and end.
     public static func table(_ shards: [ShardRecord], count: Int) -> Table {
-        var t = Table(header: ["shard", "status", "items", "host", "started", "finished"])
+        var t = Table(header: ["shard", "status", "items", "host", "started", "finished"], fit: [.fixed, .fixed, .fixed, .elastic(min: 12)])
         let byIndex = Dictionary(shards.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
         for i in 0..<count {
             if let s = byIndex[i] {

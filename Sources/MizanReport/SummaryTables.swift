@@ -20,7 +20,8 @@ public enum SummaryTables {
 
     /// Rows: language × metric (then item tag × metric), with mean, 95% CI, n and corpus score.
     public static func metricsTable(_ s: RunSummary) -> Table {
-        var t = Table(header: ["language", "metric", "mean", "95% CI", "CI method", "n", "corpus"])
+        var t = Table(header: ["language", "metric", "mean", "95% CI", "CI method", "n", "corpus"],
+                      fit: [.elastic(min: 12), .elastic(min: 10)])
         for lang in s.byLanguage.keys.sorted() + ["all"] {
             for metric in s.metricNames {
                 guard let m = lang == "all" ? s.metrics[metric] : s.byLanguage[lang]?[metric] else { continue }
@@ -39,7 +40,8 @@ public enum SummaryTables {
 
     /// One row per run × language × metric: the overview printed after several suites.
     public static func acrossRuns(_ summaries: [RunSummary]) -> Table {
-        var t = Table(header: ["suite", "language", "metric", "mean", "95% CI", "CI method", "n", "errors", "run"])
+        var t = Table(header: ["suite", "language", "metric", "mean", "95% CI", "CI method", "n", "errors", "run"],
+                      fit: [.elastic(min: 14), .fixed, .elastic(min: 10)])
         for s in summaries {
             for lang in s.byLanguage.keys.sorted() {
                 for metric in s.metricNames {
@@ -55,7 +57,7 @@ public enum SummaryTables {
 
     /// Key facts of the run as a two-column table.
     public static func overview(_ s: RunSummary) -> Table {
-        var t = Table(header: ["field", "value"])
+        var t = Table(header: ["field", "value"], fit: [.fixed, .wrap(min: 40)])
         func ms(_ x: Double?) -> String { x.map { String(format: "%.1f ms", $0 * 1000) } ?? "–" }
         t.rows = [
             ["run", s.run.id], ["suite", "\(s.run.suiteID)@\(s.run.suiteVersion) (\(s.run.suiteHash.prefix(12)))"],
@@ -115,10 +117,12 @@ public enum SummaryTables {
         o["performance"] = .object(["all": s.performance.json,
                                     "by_language": .object(s.performanceByLanguage.mapValues(\.json)),
                                     "wall_seconds": s.wallSeconds.map { .number($0) } ?? .null])
-        if let v = s.latencyP50 { o["latency_p50"] = .number(v) }
-        if let v = s.latencyP95 { o["latency_p95"] = .number(v) }
-        if let v = s.ttftP50 { o["ttft_p50"] = .number(v) }
-        if let v = s.invalidAnswerRate { o["choice_invalid_rate"] = .number(v) }
+        // Absent measurements are JSON nulls, so every summary has the same keys (docs/run-json.md).
+        func n(_ x: Double?) -> JSONValue { x.map { .number($0) } ?? .null }
+        o["latency_p50"] = n(s.latencyP50)
+        o["latency_p95"] = n(s.latencyP95)
+        o["ttft_p50"] = n(s.ttftP50)
+        o["choice_invalid_rate"] = n(s.invalidAnswerRate)
         if let sm = s.sampling {
             o["sampling"] = .object([
                 "samples_per_item": .number(Double(sm.samplesPerItem)), "agreement": .number(sm.agreement),

@@ -41,9 +41,20 @@ struct ItemsParser {
             guard let text = String(validating: lineBytes, as: UTF8.self) else {
                 fail(nil, "line is not valid UTF-8", "re-save the file as UTF-8"); return
             }
-            guard let json = JSONValue.parse(text), case .object(let fields) = json else {
-                fail(nil, "line is not a JSON object", "write one JSON object per line, e.g. {\"id\": \"1\", \"input\": \"…\", \"reference\": \"…\"}")
+            let example = "one JSON object per line, e.g. {\"id\": \"1\", \"input\": \"…\", \"reference\": \"…\"}"
+            let fields: [String: JSONValue]
+            do {
+                guard case .object(let object) = try StrictJSON.parse(text) else {
+                    fail(nil, "line is valid JSON but not an object", "write " + example); return
+                }
+                fields = object
+            } catch let e as StrictJSON.ParseError {
+                // Columns count characters (Unicode scalars) from 1, as editors show them.
+                let column = String(decoding: lineBytes.prefix(e.offset), as: UTF8.self).unicodeScalars.count + 1
+                fail(nil, "line is not a JSON object: \(e.message) at column \(column)", "fix the JSON there; write " + example)
                 return
+            } catch {
+                fail(nil, "line is not a JSON object: \(error)", "write " + example); return
             }
             guard let baseID = fields["id"]?.stringValue, !baseID.isEmpty else { fail("id", "missing item id", "add a unique \"id\""); return }
             func build(_ fields: [String: JSONValue], id: String) -> SuiteItem? {

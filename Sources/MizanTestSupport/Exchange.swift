@@ -87,7 +87,9 @@ struct Exchange {
             let body = "{\"id\":\"chatcmpl-broken\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"unterminated"
             return result(core.send(connection, 200, body: body, contentType: "application/json", keepAlive: keepAlive))
         case .enormousBody(let bytes):
-            return enormous(bytes)
+            return enormous(bytes, chunked: false)
+        case .enormousChunkedBody(let bytes):
+            return enormous(bytes, chunked: true)
         case .invalidUTF8:
             let completion = TestCompletion(text: "invalid " + DialectFormats.invalidMarker + " bytes")
             if request.isStreaming { return stream(completion, ending: .complete, invalidUTF8: true) }
@@ -96,8 +98,9 @@ struct Exchange {
         }
     }
 
-    /// A valid JSON answer of about `bytes` bytes, written in 64 KiB pieces.
-    private func enormous(_ bytes: Int) -> ConnectionAction {
+    /// A valid JSON answer of about `bytes` bytes, written in 64 KiB pieces (as chunks of a chunked body
+    /// when `chunked`). A peer that hangs up before the end is counted in `TestHTTPServer.repliesCutByPeer`.
+    private func enormous(_ bytes: Int, chunked: Bool) -> ConnectionAction {
         let marker = "\u{E002}"
         let whole = DialectFormats.body(context(TestCompletion(text: marker)), content: marker)
         let parts = whole.split(separator: Character(marker), maxSplits: 1, omittingEmptySubsequences: false)
@@ -105,17 +108,23 @@ struct Exchange {
         let prefix = Array(parts[0].utf8)
         let suffix = Array(parts[1].utf8)
         let fill = max(0, bytes - prefix.count - suffix.count)
-        let head = ServerCore.head(200, contentType: "application/json", headers: [:], keepAlive: keepAlive,
-                                   framing: "Content-Length: \(prefix.count + fill + suffix.count)")
-        guard connection.send(head + prefix) else { return .close }
+        let framing = chunked ? "Transfer-Encoding: chunked" : "Content-Length: \(prefix.count + fill + suffix.count)"
+        let head = ServerCore.head(200, contentType: "application/json", headers: [:], keepAlive: keepAlive, framing: framing)
+        func put(_ piece: [UInt8]) -> Bool {
+            if chunked ? connection.sendChunk(piece) : connection.send(piece) { return true }
+            core.lock.withLock { core.repliesCutByPeer += 1 }
+            return false
+        }
+        guard connection.send(head), put(prefix) else { return .close }
         let block = [UInt8](repeating: UInt8(ascii: "a"), count: 64 * 1024)
         var left = fill
         while left > 0 {
             let n = min(left, block.count)
-            guard connection.send(n == block.count ? block : Array(block[0..<n])) else { return .close }
+            guard put(n == block.count ? block : Array(block[0..<n])) else { return .close }
             left -= n
         }
-        return result(connection.send(suffix))
+        guard put(suffix) else { return .close }
+        return result(chunked ? connection.endChunks() : true)
     }
 
     /// Streams an answer in the request's dialect (SSE or NDJSON over a chunked body).

@@ -31,6 +31,7 @@ final class ServerCore: @unchecked Sendable {
     var openFDs: Set<Int32> = []
     var threads = 0
     var requestCount = 0
+    var repliesCutByPeer = 0
     var connectionCount = 0
     var log: [TestRequest] = []
     var activeConnections = 0

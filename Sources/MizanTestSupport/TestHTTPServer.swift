@@ -85,6 +85,8 @@ public final class TestHTTPServer: Sendable {
     public var maxConcurrentRequests: Int { core.lock.withLock { core.maxRequests } }
     /// Connections open right now.
     public var openConnections: Int { core.lock.withLock { core.activeConnections } }
+    /// Enormous replies (`TestFault.enormousBody`, `.enormousChunkedBody`) the peer hung up on before their last byte.
+    public var repliesCutByPeer: Int { core.lock.withLock { core.repliesCutByPeer } }
     /// Connections accepted so far (with keep-alive, far fewer than requests).
     public var connectionCount: Int { core.lock.withLock { core.connectionCount } }
 
@@ -93,6 +95,7 @@ public final class TestHTTPServer: Sendable {
         core.lock.withLock {
             core.requestCount = 0
             core.connectionCount = 0
+            core.repliesCutByPeer = 0
             core.log.removeAll()
             core.maxConnections = core.activeConnections
             core.maxRequests = core.activeRequests

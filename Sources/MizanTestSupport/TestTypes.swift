@@ -127,8 +127,10 @@ public enum TestFault: Sendable {
     case dropStreamMidway(afterChunks: Int)
     /// 200 with a body that is not valid JSON (a truncated object; for streams, a `data:` line of garbage).
     case malformedJSON
-    /// 200 with a huge valid JSON body of about `bytes` bytes (a long run of `a` as the content).
+    /// 200 with a huge valid JSON body of about `bytes` bytes (a long run of `a` as the content), with a Content-Length.
     case enormousBody(bytes: Int)
+    /// `enormousBody` sent with chunked framing: the size is not announced, only the bytes show it.
+    case enormousChunkedBody(bytes: Int)
     /// 200 JSON (or stream) in the request's dialect whose content contains invalid UTF-8 bytes.
     case invalidUTF8
 }

@@ -122,6 +122,7 @@ private let curlWriteCallback: mizan_write_callback = { ptr, size, nmemb, userda
     let count = size * nmemb
     guard let ptr, let userdata else { return count }
     let t = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
+    // The cap is checked before the bytes are kept: the transfer is aborted as soon as it would cross it.
     if t.body.count + count > t.request.maxResponseBytes {
         t.overflowed = true
         return 0 // makes curl fail the transfer with CURLE_WRITE_ERROR
@@ -136,16 +137,24 @@ private let curlHeaderCallback: mizan_write_callback = { ptr, size, nmemb, userd
     guard let ptr, let userdata else { return count }
     let t = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
     // Byte-level parsing (no Foundation string trimming: this runs for every header of every response).
-    ptr.withMemoryRebound(to: UInt8.self, capacity: count) { p in
+    let keep = ptr.withMemoryRebound(to: UInt8.self, capacity: count) { p -> Bool in
         let line = UnsafeBufferPointer(start: p, count: count)
-        if line.starts(with: "HTTP/".utf8) { t.headers = [:]; return } // a new response (e.g. after 100 Continue)
-        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+        if line.starts(with: "HTTP/".utf8) { t.headers = [:]; return true } // a new response (e.g. after 100 Continue)
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return true }
         func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
         var lo = colon + 1, hi = count
         while lo < hi, isSpace(line[lo]) { lo += 1 }
         while hi > lo, isSpace(line[hi - 1]) { hi -= 1 }
         let name = String(decoding: UnsafeBufferPointer(rebasing: line[..<colon]), as: UTF8.self).lowercased()
-        t.headers[name] = String(decoding: UnsafeBufferPointer(rebasing: line[lo..<hi]), as: UTF8.self)
+        let value = String(decoding: UnsafeBufferPointer(rebasing: line[lo..<hi]), as: UTF8.self)
+        t.headers[name] = value
+        // A body announced larger than the cap is refused before a byte of it is read; one within
+        // the cap gets its buffer at once (no doubling past the announced size).
+        if name == "content-length", let length = Int(value) {
+            if length > t.request.maxResponseBytes { t.overflowed = true; return false }
+            t.body.reserveCapacity(length)
+        }
+        return true
     }
-    return count
+    return keep ? count : 0 // 0 makes curl fail the transfer with CURLE_WRITE_ERROR
 }

@@ -1,7 +1,7 @@
 // mizan-testserver: a local model server for benchmarks and demos.
 //
-//   mizan-testserver [--host H] [--port N] [--mode echo|answers|toy-MODE] [--answers FILE.jsonl]
-//                    [--delay SECONDS] [--chunk-delay SECONDS] [--context TOKENS]
+//   mizan-testserver [--host H] [--port N] [--mode echo|answers|enormous|toy-MODE] [--answers FILE.jsonl]
+//                    [--bytes N] [--chunked] [--delay SECONDS] [--chunk-delay SECONDS] [--context TOKENS]
 //
 // Prints `listening on http://HOST:PORT` and serves until SIGTERM or SIGINT.
 #if canImport(Glibc)
@@ -21,11 +21,13 @@ func fail(_ message: String) -> Never {
 }
 
 let usage = """
-    usage: mizan-testserver [--host H] [--port N] [--mode echo|answers|toy-MODE] [--answers FILE.jsonl]
-                            [--delay SECONDS] [--chunk-delay SECONDS] [--context TOKENS]
+    usage: mizan-testserver [--host H] [--port N] [--mode echo|answers|enormous|toy-MODE] [--answers FILE.jsonl]
+                            [--bytes N] [--chunked] [--delay SECONDS] [--chunk-delay SECONDS] [--context TOKENS]
       --mode echo      answer every prompt with the prompt text (default)
       --mode answers   answer the exact prompt from FILE.jsonl lines {"prompt": "...", "output": "..."},
                        else "\(defaultAnswer)"
+      --mode enormous  answer every request with one valid JSON body of --bytes N bytes (default 64 MiB),
+                       with a Content-Length, or unannounced with --chunked (a runaway endpoint)
       --mode toy-llama        the deterministic toy language model (docs/likelihood.md) as llama-server:
                               /tokenize, /completion with token-id grammars, /props, OpenAI chat, and
                               OpenAI completions that ignore echo
@@ -46,6 +48,8 @@ struct Options {
     var delay = 0.0
     var chunkDelay = 0.0
     var context = 64
+    var bytes = 64 << 20
+    var chunked = false
 }
 
 func parseOptions(_ all: [String]) -> Options {
@@ -73,14 +77,18 @@ func parseOptions(_ all: [String]) -> Options {
         case "--context":
             guard let n = Int(value(arg)), n >= 2 else { fail("--context needs a number of tokens >= 2") }
             options.context = n
+        case "--bytes":
+            guard let n = Int(value(arg)), n >= 0 else { fail("--bytes needs a byte count >= 0") }
+            options.bytes = n
+        case "--chunked": options.chunked = true
         case "-h", "--help": print(usage); exit(0)
         default: fail("unknown argument \(arg)\n\(usage)")
         }
     }
     if options.answersPath != nil, !modeGiven { options.mode = "answers" }
     let toyModes = ToyServerMode.allCases.map { "toy-" + $0.rawValue }
-    guard options.mode == "echo" || options.mode == "answers" || toyModes.contains(options.mode) else {
-        fail("--mode must be echo, answers or one of \(toyModes.joined(separator: ", "))")
+    guard ["echo", "answers", "enormous"].contains(options.mode) || toyModes.contains(options.mode) else {
+        fail("--mode must be echo, answers, enormous or one of \(toyModes.joined(separator: ", "))")
     }
     return options
 }
@@ -119,6 +127,8 @@ let answers = table
 let echo = options.mode == "echo"
 let delay = options.delay
 let chunkDelay = options.chunkDelay
+let enormous: TestFault? = options.mode != "enormous" ? nil
+    : options.chunked ? .enormousChunkedBody(bytes: options.bytes) : .enormousBody(bytes: options.bytes)
 let server: TestHTTPServer
 do {
     if options.mode.hasPrefix("toy-"), let mode = ToyServerMode(rawValue: String(options.mode.dropFirst(4))) {
@@ -128,6 +138,7 @@ do {
         }
     } else {
         server = try TestHTTPServer(host: options.host, port: options.port) { request in
+            if let enormous { return delay > 0 ? .delayed(seconds: delay, .fault(enormous)) : .fault(enormous) }
             let text = echo ? request.prompt : (answers[request.prompt] ?? defaultAnswer)
             let reply = TestReply.completion(TestCompletion(text: text, chunkDelay: chunkDelay))
             return delay > 0 ? .delayed(seconds: delay, reply) : reply

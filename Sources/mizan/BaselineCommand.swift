@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MizanCore
+import MizanEndpoints
 import MizanGate
 import MizanReport
 import MizanStore
@@ -21,14 +22,14 @@ struct BaselineSave: AsyncParsableCommand {
             and outputs are left out unless --include-text. Secrets never reach it.
             """)
 
-    @Argument(help: "Run ids (or unique prefixes), one per suite.")
+    @Argument(help: ArgumentHelp("Run ids (or unique prefixes), one per suite.", valueName: "run-ids"))
     var runIDs: [String]
 
     @Option(help: "Baseline name: letters, digits, '.', '_' and '-'.")
     var name: String
 
-    @Option(help: "Folder for the file.")
-    var dir = "Results/baselines"
+    @Option(help: "Folder for the file (default: Results/baselines of the project).")
+    var dir: String?
 
     @Flag(help: "Also keep prompts, references and outputs (makes the file larger; shows item text in gate reports).")
     var includeText = false
@@ -45,6 +46,7 @@ struct BaselineSave: AsyncParsableCommand {
                 throw UsageError("--name '\(name)' must use letters, digits, '.', '_' and '-' only (it becomes the file name)")
             }
             let store = try storeOptions.openStore()
+            let dir = try self.dir ?? storeOptions.project().baselinesDir
             var loaded: [LoadedRun] = []
             for id in runIDs {
                 let run = try store.run(matching: id)
@@ -83,6 +85,12 @@ struct BaselineShow: AsyncParsableCommand {
         try await reportingErrors {
             let baseline = try Baseline.load(path: file)
             let summaries = baseline.runs.map { Summarizer.summarize(run: $0.run, items: $0.items) }
+            if format == .json {
+                print(JSONValue.object(["name": .string(baseline.name), "created_at": .string(baseline.createdAt),
+                                        "includes_text": .bool(baseline.includesText),
+                                        "runs": .array(summaries.map(SummaryTables.json))]).prettyJSON)
+                return
+            }
             print("baseline \(baseline.name) (\(baseline.createdAt)), \(baseline.runs.count) runs")
             print(SummaryTables.acrossRuns(summaries).render(format), terminator: "")
         }

@@ -54,6 +54,9 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "HTML: at most this many items per suite in the drill-down.")
     var itemLimit: Int = 500
 
+    @Flag(help: "Table: show long labels, suite names and run ids whole instead of fitting the tables in 120 columns.")
+    var wide = false
+
     @OptionGroup var storeOptions: StoreOptions
 
     func run() async throws {
@@ -61,6 +64,8 @@ struct CompareCommand: AsyncParsableCommand {
             guard alpha > 0 && alpha < 1 else { throw UsageError("--alpha must be between 0 and 1 (got \(alpha))") }
             guard permutations >= 1 else { throw UsageError("--permutations must be 1 or more (got \(permutations))") }
             if resamples != nil { printErr(StatisticsNotes.resamplesIgnored) }
+            if wide { TableStyle.current.maxWidth = nil }
+            if out != nil { TableStyle.current.isolates = false }   // a file is not a terminal
             let store = try storeOptions.openStore()
             let records = try selectRuns(store)
             for r in records where r.status != "completed" {

@@ -34,11 +34,15 @@ struct DiffCommand: AsyncParsableCommand {
     @Flag(help: "Compare even when suite content, template, normalizer or metric versions differ.")
     var allowIncomparable = false
 
+    @Flag(help: "Table: show item ids, references and outputs whole (up to 60 characters) instead of fitting the table in 120 columns.")
+    var wide = false
+
     @OptionGroup var storeOptions: StoreOptions
 
     func run() async throws {
         try await reportingErrors {
             guard limit >= 0 else { throw UsageError("--limit must be 0 or more") }
+            if wide { TableStyle.current.maxWidth = nil }
             let store = try storeOptions.openStore()
             let a = try store.run(matching: runA), b = try store.run(matching: runB)
             guard a.suiteID == b.suiteID else {

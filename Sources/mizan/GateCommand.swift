@@ -73,15 +73,17 @@ struct GateCommand: AsyncParsableCommand {
             if !candidate.isEmpty && target.endpoint != nil { throw UsageError("give either --candidate RUN-ID (stored) or --endpoint (run now), not both") }
             if candidate.isEmpty && target.endpoint == nil { throw UsageError("give --endpoint to run the candidate now, or --candidate RUN-ID for a stored run") }
             let gateRules = try rules.map { try GateRules.load(path: $0) } ?? .builtIn
-            let cfg = try storeOptions.loadConfig()
-            let store = try storeOptions.openStore(cfg)
+            let project = try storeOptions.project()
+            let cfg = try project.loadConfig()
+            // Gating stored runs only reads the store; running the candidate writes it.
+            let store = try storeOptions.openStore(cfg, create: candidate.isEmpty)
             var (baseRuns, baseName) = try loadBaseline(store: store)
             if !suite.isEmpty && !candidate.isEmpty {
                 baseRuns = baseRuns.filter { b in suite.contains { $0 == b.run.suiteID || $0.hasPrefix(b.run.suiteID + "@") } }
             }
             let candidates: [LoadedRun]
             if candidate.isEmpty {
-                candidates = try await runCandidates(baseline: baseRuns, store: store, config: cfg)
+                candidates = try await runCandidates(baseline: baseRuns, store: store, config: cfg, project: project)
                 let ran = Set(candidates.map(\.run.suiteID))
                 baseRuns = baseRuns.filter { ran.contains($0.run.suiteID) }
             } else {
@@ -108,7 +110,7 @@ struct GateCommand: AsyncParsableCommand {
     }
 
     /// Runs every baseline suite (or --suite) against --endpoint with the baseline's item count and samples.
-    func runCandidates(baseline: [LoadedRun], store: any ResultStore, config: MizanConfig) async throws -> [LoadedRun] {
+    func runCandidates(baseline: [LoadedRun], store: any ResultStore, config: MizanConfig, project: Project) async throws -> [LoadedRun] {
         var kind = try target.kind()
         let first = baseline.first?.run
         if kind == nil, let k = first?.manifest["endpoint"]?["config"]?["kind"]?.stringValue, target.endpoint?.contains("://") == true {
@@ -117,12 +119,12 @@ struct GateCommand: AsyncParsableCommand {
         var endpointConfig = try config.resolve(endpoint: target.endpoint!, kind: kind, model: target.model, concurrency: target.concurrency)
         if stream { endpointConfig.stream = true }
         let specs: [(spec: String, base: LoadedRun?)] = suite.isEmpty
-            ? baseline.map { b in (Self.suiteSpec(for: b.run), b) }
+            ? baseline.map { b in (Self.suiteSpec(for: b.run, project: project), b) }
             : suite.map { s in (s, nil) }
         let runner = Runner(store: store, harnessVersion: mizanVersion)
         var out: [LoadedRun] = []
         for (spec, knownBase) in specs {
-            let loaded = try SuiteLoader.load(folder: try SuiteCatalog.resolve(spec))
+            let loaded = try SuiteLoader.load(folder: try SuiteCatalog.resolve(spec, promptsDir: project.promptsDir))
             guard let base = knownBase ?? baseline.first(where: { $0.run.suiteID == loaded.id }) else {
                 throw UsageError("the baseline has no run of suite \(loaded.id); save a baseline that includes it")
             }
@@ -142,11 +144,15 @@ struct GateCommand: AsyncParsableCommand {
         return out
     }
 
-    /// Where to find the baseline run's suite: its recorded folder if that still holds the same version, else `id@version`.
-    static func suiteSpec(for run: RunRecord) -> String {
-        if let path = run.manifest["suite"]?["path"]?.stringValue, let header = try? SuiteLoader.load(folder: path),
-           header.id == run.suiteID, header.version == run.suiteVersion {
-            return path
+    /// Where to find a stored run's suite: its recorded folder (as recorded, or inside the project when it was
+    /// recorded relative to the project root) if that still holds the same version, else `id@version`.
+    static func suiteSpec(for run: RunRecord, project: Project) -> String {
+        if let path = run.manifest["suite"]?["path"]?.stringValue {
+            for folder in [path] + (path.hasPrefix("/") ? [] : [project.path(fromRoot: path)]) {
+                if let header = try? SuiteLoader.load(folder: folder, streaming: true), header.id == run.suiteID, header.version == run.suiteVersion {
+                    return folder
+                }
+            }
         }
         return "\(run.suiteID)@\(run.suiteVersion)"
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MizanCore
 import MizanEndpoints
+import MizanReport
 
 /// mizan's version, recorded in every run manifest.
 let mizanVersion = "0.1.0"
@@ -19,6 +20,8 @@ struct Mizan: AsyncParsableCommand {
 
     /// Runs the command; argument errors exit with 2 (mizan's usage-error code) instead of 64.
     static func main() async {
+        // Terminal tables fit 120 columns (commands with --wide lift it); bidi isolates only on a terminal.
+        TableStyle.current = TableStyle(maxWidth: TableStyle.defaultWidth, isolates: isatty(STDOUT_FILENO) == 1)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

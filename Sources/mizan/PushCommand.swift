@@ -14,7 +14,7 @@ struct PushCommand: AsyncParsableCommand {
         content differs in the destination (e.g. rescored on one side only) is refused (exit 2); nothing is overwritten.
         """)
 
-    @Argument(help: "Run ids (or unique prefixes) in the source store.")
+    @Argument(help: ArgumentHelp("Run ids (or unique prefixes) in the source store.", valueName: "run-ids"))
     var runIDs: [String] = []
 
     @Flag(help: "Push every run of the source store (those already there are left as they are).")

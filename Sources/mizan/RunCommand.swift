@@ -62,13 +62,14 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let cfg = try storeOptions.loadConfig()
+            let project = try storeOptions.project()
+            let cfg = try project.loadConfig()
             var kind = try target.kind()
             if let limit, limit < 1 { throw UsageError("--limit must be at least 1") }
             if retryErrors && resume == nil { throw UsageError("--retry-errors goes with --resume <run-id>") }
             let shardSpec = try shard.map { try ShardSpec(parsing: $0) }
             if shardSpec != nil && resume == nil && (name ?? "").isEmpty { throw ShardSpec.needsName }
-            let store = try storeOptions.openStore(cfg)
+            let store = try storeOptions.openStore(cfg, create: true)
             var resumed: RunRecord?
             var suiteArgs = suite
             var endpointArg = target.endpoint
@@ -76,7 +77,7 @@ struct RunCommand: AsyncParsableCommand {
             if let resume {
                 let previous = try store.run(matching: resume)
                 guard suite.isEmpty || suite.count == 1 else { throw UsageError("--resume continues one run; give at most one --suite") }
-                if suiteArgs.isEmpty { suiteArgs = [previous.manifest["suite"]?["path"]?.stringValue ?? previous.suiteID] }
+                if suiteArgs.isEmpty { suiteArgs = [GateCommand.suiteSpec(for: previous, project: project)] }
                 endpointArg = endpointArg ?? previous.endpoint
                 limitArg = limitArg ?? previous.itemCount
                 if kind == nil, let k = previous.manifest["endpoint"]?["config"]?["kind"]?.stringValue { kind = EndpointKind(rawValue: k) }
@@ -91,7 +92,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             var endpointConfig = try cfg.resolve(endpoint: endpointArg, kind: kind, model: target.model ?? resumed?.model, concurrency: target.concurrency)
             if stream || resumed?.manifest["endpoint"]?["config"]?["stream"] == .bool(true) { endpointConfig.stream = true }
-            var suites = try suiteArgs.map { try SuiteLoader.load(folder: try SuiteCatalog.resolve($0), streaming: true) }
+            var suites = try suiteArgs.map { try SuiteLoader.load(folder: try SuiteCatalog.resolve($0, promptsDir: project.promptsDir), streaming: true) }
             if let t = temperature, !(t >= 0) { throw UsageError("--temperature must be 0 or more (got \(t))") }
             let recorded = resumed?.manifest["generation"]?["temperature"]?.doubleValue
             if let t = temperature, resumed != nil, t != recorded {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MizanCore
+import MizanEndpoints
 import MizanReport
 import MizanSuites
 
@@ -13,22 +14,29 @@ struct SuitesCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List suites and item counts.")
 
-        @Option(help: "The prompts folder.")
-        var prompts: String = "Prompts"
+        @Option(help: "The prompts folder (default: Prompts/ of the project, found from the current folder or $MIZAN_HOME).")
+        var prompts: String?
 
         @Flag(help: "Also list archived older versions.")
         var all = false
 
-        @Option(help: "Output format: table, md, csv or json.")
+        @Option(help: "Output format: table, md, csv or json (documented in docs/run-json.md).")
         var format: TableFormat = .table
+
+        @Flag(help: "Show long ids, metric lists and status texts whole instead of fitting the table in 120 columns.")
+        var wide = false
 
         func run() async throws {
             try await reportingErrors {
+                if wide { TableStyle.current.maxWidth = nil }
                 let f = format
+                let prompts = try promptsFolder(prompts)
                 let lock = try SuiteLock.load(promptsDir: prompts)
                 let folders = all ? SuiteCatalog.folders(promptsDir: prompts) : try SuiteLoader.discover(promptsDir: prompts)
-                var t = Table(header: ["suite", "version", "languages", "task", "items", "metrics", "released", "status"])
+                var t = Table(header: ["suite", "version", "languages", "task", "items", "metrics", "released", "status"],
+                              fit: [.elastic(min: 14), .fixed, .elastic(min: 10), .fixed, .fixed, .elastic(min: 10), .fixed, .secondary(min: 10)])
                 var byTag: [String: Int] = [:], byTask: [String: Int] = [:], byTagTask: [String: Int] = [:]
+                var json: [JSONValue] = []
                 for folder in folders {
                     let s = try SuiteLoader.load(folder: folder)
                     var tags: [String: Int] = [:]
@@ -43,6 +51,19 @@ struct SuitesCommand: AsyncParsableCommand {
                     t.rows.append([s.id, s.version, tags.keys.sorted().joined(separator: " "), s.task.rawValue, String(s.items.count),
                                    s.metrics.map(\.name).joined(separator: ","), lock.isReleased(s) ? "yes" : "no",
                                    s.info["status"] ?? ""])
+                    json.append(.object([
+                        "id": .string(s.id), "version": .string(s.version), "path": .string(folder),
+                        "archived": .bool(folder.contains("/versions/")), "task": .string(s.task.rawValue),
+                        "items": .number(Double(s.items.count)), "items_by_language": .object(tags.mapValues { .number(Double($0)) }),
+                        "metrics": .array(s.metrics.map { .string($0.name) }), "released": .bool(lock.isReleased(s)),
+                        "content_hash": .string(s.contentHash), "status": s.info["status"].map { .string($0) } ?? .null,
+                    ]))
+                }
+                if f == .json {
+                    func counts(_ d: [String: Int]) -> JSONValue { .object(d.mapValues { .number(Double($0)) }) }
+                    print(JSONValue.object(["suites": .array(json), "items_by_language": counts(byTag), "items_by_task": counts(byTask),
+                                            "items_by_language_and_task": counts(byTagTask)]).prettyJSON)
+                    return
                 }
                 print(t.render(f), terminator: "")
                 if f == .table || f == .md {
@@ -62,11 +83,12 @@ struct SuitesCommand: AsyncParsableCommand {
             commandName: "lock",
             abstract: "Release every valid suite version not yet in Prompts/suites.lock (records its content hash).")
 
-        @Option(help: "The prompts folder.")
-        var prompts: String = "Prompts"
+        @Option(help: "The prompts folder (default: Prompts/ of the project).")
+        var prompts: String?
 
         func run() async throws {
             try await reportingErrors {
+                let prompts = try promptsFolder(prompts)
                 var lock = try SuiteLock.load(promptsDir: prompts)
                 var added: [String] = []
                 for folder in SuiteCatalog.folders(promptsDir: prompts) {
@@ -80,4 +102,16 @@ struct SuitesCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// The prompts folder to use: `--prompts`, else the project's `Prompts/`; a usage error naming where mizan
+/// looked when it holds no suite (a missing folder is never taken for an empty one).
+func promptsFolder(_ explicit: String?) throws -> String {
+    let project = try Project.locate()
+    let folder = explicit ?? project.promptsDir
+    if (try? SuiteLoader.discover(promptsDir: folder))?.isEmpty ?? true {
+        let looked = explicit != nil ? "--prompts \(folder)" : "\(folder) (\(project.whereLooked))"
+        throw UsageError("no suites in \(looked); cd into your project, set MIZAN_HOME, or pass --prompts DIR")
+    }
+    return folder
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MizanCore
+import MizanEndpoints
 import MizanSuites
 
 struct ValidateCommand: AsyncParsableCommand {
@@ -8,19 +9,40 @@ struct ValidateCommand: AsyncParsableCommand {
         commandName: "validate",
         abstract: "Check suites: format, ids, UTF-8, metrics, language tags, references, and that released versions are unchanged. Exit 2 on any error.")
 
-    @Argument(help: "Suite folders (default: every suite under Prompts/, archived versions included).")
+    @Argument(help: "Suite folders, or folders of suites such as Prompts/ (default: every suite under the project's Prompts/, archived versions included).")
     var paths: [String] = []
 
-    @Option(help: "The prompts folder holding suites.lock.")
-    var prompts: String = "Prompts"
+    @Option(help: "The prompts folder holding suites.lock (default: Prompts/ of the project; a folder of suites given as an argument uses its own suites.lock).")
+    var prompts: String?
 
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
     func run() async throws {
         try await reportingErrors {
-            let folders = paths.isEmpty ? SuiteCatalog.folders(promptsDir: prompts) : paths
-            guard !folders.isEmpty else { throw UsageError("no suites found under \(prompts)/; pass suite folders as arguments") }
+            var prompts = self.prompts ?? ""
+            var folders: [String] = []
+            if paths.isEmpty {
+                prompts = try promptsFolder(self.prompts)
+                folders = SuiteCatalog.folders(promptsDir: prompts)
+            }
+            for path in paths {
+                var isDir: ObjCBool = false
+                let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
+                let suiteFile = (path as NSString).appendingPathComponent("suite.yaml")
+                if exists, isDir.boolValue, !FileManager.default.fileExists(atPath: suiteFile) {
+                    // A folder of suites (Prompts/): every suite under it, checked against its own suites.lock.
+                    let inside = SuiteCatalog.folders(promptsDir: path)
+                    guard !inside.isEmpty else {
+                        throw UsageError("\(path) is neither a suite folder (no suite.yaml) nor a folder of suites (no <id>/suite.yaml inside)")
+                    }
+                    folders += inside
+                    if self.prompts == nil { prompts = path }
+                } else {
+                    folders.append(path)
+                }
+            }
+            if prompts.isEmpty { prompts = try Project.locate().promptsDir }
             let lock = try SuiteLock.load(promptsDir: prompts)
             var failed = 0
             var seen: [String: (hash: String, folder: String)] = [:]

@@ -64,7 +64,7 @@ import MizanCore
         #expect(r.stderr.contains("password authentication failed") && r.stderr.contains("PGPASSWORD"))
         #expect(!r.stderr.contains("wrong-pw-123"))
         let ok = try TestEnv.run(TestEnv.mizanBinary, ["runs", "--store", url, "--format", "csv"])
-        #expect(ok.status == 0 && ok.stdout.hasPrefix("run,suite"), "\(ok.stderr)")
+        #expect(ok.status == 0 && ok.stdout.hasPrefix("run,name,suite"), "\(ok.stderr)")
         // The password file instead of the variable (PGPASSFILE; libpq wants it private, mode 0600).
         var env = ProcessInfo.processInfo.environment
         let password = try #require(env["PGPASSWORD"])
@@ -74,7 +74,7 @@ import MizanCore
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: passfile)
         env["PGPASSFILE"] = passfile
         let fromFile = try TestEnv.run(TestEnv.mizanBinary, ["runs", "--store", url, "--format", "csv"], environment: env)
-        #expect(fromFile.status == 0 && fromFile.stdout.hasPrefix("run,suite"), "\(fromFile.stderr)")
+        #expect(fromFile.status == 0 && fromFile.stdout.hasPrefix("run,name,suite"), "\(fromFile.stderr)")
     }
 }
 
