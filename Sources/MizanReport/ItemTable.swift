@@ -41,7 +41,7 @@ public enum ItemTable {
         for (k, id) in (suiteOrder ?? []).enumerated() where position[id] == nil { position[id] = k }
         return items.sorted { a, b in
             switch (position[a.itemID], position[b.itemID]) {
-            case let (pa?, pb?): return pa != pb ? pa < pb : a.sample < b.sample
+            case (let pa?, let pb?): return pa != pb ? pa < pb : a.sample < b.sample
             case (.some, nil): return true
             case (nil, .some): return false
             case (nil, nil):

@@ -119,8 +119,8 @@ import MizanTestSupport
                     do { try store.record(runID: runID, items: batch) } catch { failures.withLock { $0.append("\(error)") } }
                 }
             }
-            writers.forEach { $0.start() }
-            while writers.contains(where: { !$0.isFinished }) { try await Task.sleep(nanoseconds: 5_000_000) }
+            for writer in writers { writer.start() }
+            try await TestEnv.waitUntil("both writer threads to finish") { !writers.contains { !$0.isFinished } }
             #expect(failures.current.isEmpty, "round \(round): \(failures.current)")
             #expect(try a.items(runID: runID).count == 300)
         }
