@@ -131,7 +131,7 @@ struct ExternalReply: Sendable {
 /// Serialises exchanges with one external command on its own thread; restarts the command
 /// after a failure (timeout, exit, stray output).
 final class ExternalWorker: @unchecked Sendable {
-    // @unchecked Sendable: the job queue and flags are guarded by `cond`; the child process is used only on the worker thread.
+    // @unchecked Sendable: the job queue and flags live in a `Locked` value; the child process is used only on the worker thread.
     private struct Job {
         let line: [UInt8]
         let itemID: String
@@ -139,9 +139,7 @@ final class ExternalWorker: @unchecked Sendable {
     }
 
     private let argv: [String], cwd: String?, display: String, timeout: Double
-    private let cond = NSCondition()
-    private var jobs: [Job] = []
-    private var running = false, stopping = false
+    private let queue = Locked((jobs: [Job](), running: false, stopping: false))
 
     init(argv: [String], cwd: String?, display: String, timeout: Double) {
         self.argv = argv
@@ -153,22 +151,25 @@ final class ExternalWorker: @unchecked Sendable {
     /// One line in, one line out (with its stdout line number).
     func exchange(_ line: [UInt8], itemID: String) async -> Result<ExternalReply, ExternalFailure> {
         await withCheckedContinuation { (c: CheckedContinuation<Result<ExternalReply, ExternalFailure>, Never>) in
-            cond.lock()
-            jobs.append(Job(line: line, itemID: itemID, done: { c.resume(returning: $0) }))
-            if !running {
-                running = true
+            let start = queue.withLock { q -> Bool in
+                q.jobs.append(Job(line: line, itemID: itemID, done: { c.resume(returning: $0) }))
+                if q.running { return false }
+                q.running = true
+                return true
+            }
+            if start {
                 let t = Thread { [self] in loop() }
                 t.name = "mizan-external"
                 t.start()
             }
-            cond.signal()
-            cond.unlock()
+            queue.broadcast()
         }
     }
 
     /// Lets the thread finish the queued jobs, close the command's stdin and exit.
     func stop() {
-        cond.withLock { stopping = true; cond.signal() }
+        queue.withLock { $0.stopping = true }
+        queue.broadcast()
     }
 
     private func loop() {
@@ -178,15 +179,12 @@ final class ExternalWorker: @unchecked Sendable {
         pthread_sigmask(SIG_BLOCK, &blocked, nil)
         var child: ExternalChild?
         while true {
-            cond.lock()
-            while jobs.isEmpty && !stopping { cond.wait() }
-            if jobs.isEmpty {
-                running = false
-                cond.unlock()
-                break
+            _ = queue.wait(until: .infinity) { !$0.jobs.isEmpty || $0.stopping }
+            let next = queue.withLock { q -> Job? in
+                if q.jobs.isEmpty { q.running = false; return nil }
+                return q.jobs.removeFirst()
             }
-            let job = jobs.removeFirst()
-            cond.unlock()
+            guard let job = next else { break }
             let result: Result<ExternalReply, ExternalFailure>
             do {
                 if child == nil { child = try ExternalChild(argv: argv, cwd: cwd, display: display) }

@@ -1,4 +1,5 @@
 import Foundation
+import MizanCore
 
 /// Output formats for tables.
 public enum TableFormat: String, Sendable, CaseIterable {
@@ -56,11 +57,10 @@ public struct TableStyle: Sendable, Hashable {
 }
 
 /// The process-wide `TableStyle.current`, behind a lock.
-private final class StyleBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = TableStyle()
-    func get() -> TableStyle { lock.lock(); defer { lock.unlock() }; return value }
-    func set(_ v: TableStyle) { lock.lock(); value = v; lock.unlock() }
+private final class StyleBox: Sendable {
+    private let value = Locked(TableStyle())
+    func get() -> TableStyle { value.current }
+    func set(_ v: TableStyle) { value.withLock { $0 = v } }
 }
 
 /// A simple table of strings rendered in several formats.

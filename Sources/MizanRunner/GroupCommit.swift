@@ -9,15 +9,16 @@ import MizanStore
 /// takes a batch when `batchTarget` items wait or 1 ms after the first one arrived, whichever is
 /// first; a failed write fails every caller whose item was in it. Call `close()` when no more
 /// items will come.
-final class GroupCommitter: @unchecked Sendable {
-    // @unchecked Sendable: `pending`, `closed` and `thread` are touched only with `condition` locked.
+final class GroupCommitter: Sendable {
+    private struct State {
+        var pending: [(ItemRecord, CheckedContinuation<Void, any Error>)] = []
+        var closed = false
+        var finished = false
+    }
     private let store: any ResultStore
     private let runID: String
     private let batchTarget: Int
-    private let condition = NSCondition()
-    private var pending: [(ItemRecord, CheckedContinuation<Void, any Error>)] = []
-    private var closed = false
-    private var thread: Thread?
+    private let state = Locked(State())
 
     init(store: any ResultStore, runID: String, batchTarget: Int) {
         self.store = store
@@ -26,46 +27,42 @@ final class GroupCommitter: @unchecked Sendable {
         store.beginBulkWrites()
         let t = Thread { [self] in self.loop() }
         t.name = "mizan-store"
-        thread = t
         t.start()
     }
 
     /// Stores `item`; returns after the transaction holding it has committed.
     func commit(_ item: ItemRecord) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            condition.lock()
-            if closed {
-                condition.unlock()
-                continuation.resume(throwing: StoreError("the run's store writer is closed"))
-                return
+            let (accepted, wake) = state.withLock { s -> (Bool, Bool) in
+                if s.closed { return (false, false) }
+                s.pending.append((item, continuation))
+                // Wake the writer only when it waits for a first item or its batch is full.
+                return (true, s.pending.count == 1 || s.pending.count == batchTarget)
             }
-            pending.append((item, continuation))
-            // Wake the writer only when it waits for a first item or its batch is full.
-            if pending.count == 1 || pending.count == batchTarget { condition.signal() }
-            condition.unlock()
+            if !accepted { continuation.resume(throwing: StoreError("the run's store writer is closed")); return }
+            if wake { state.broadcast() }
         }
     }
 
     /// Writes what is pending, then stops the writer thread.
     func close() {
-        condition.lock()
-        closed = true
-        condition.signal()
-        condition.unlock()
-        while thread?.isFinished == false { usleep(200) }
+        state.withLock { $0.closed = true }
+        state.broadcast()
+        _ = state.wait(until: .infinity) { $0.finished }
         store.endBulkWrites()
     }
 
     private func loop() {
         while true {
-            condition.lock()
-            while pending.isEmpty && !closed { condition.wait() }
-            if pending.isEmpty && closed { condition.unlock(); return }
-            let deadline = Date(timeIntervalSinceNow: 0.001)
-            while pending.count < batchTarget && !closed && condition.wait(until: deadline) {}
-            let batch = pending
-            pending.removeAll(keepingCapacity: true)
-            condition.unlock()
+            _ = state.wait(until: .infinity) { !$0.pending.isEmpty || $0.closed }
+            // Up to 1 ms more for a full batch.
+            _ = state.wait(until: monotonicSeconds() + 0.001) { $0.pending.count >= batchTarget || $0.closed }
+            let batch = state.withLock { s -> [(ItemRecord, CheckedContinuation<Void, any Error>)]? in
+                if s.pending.isEmpty && s.closed { s.finished = true; return nil }
+                defer { s.pending.removeAll(keepingCapacity: true) }
+                return s.pending
+            }
+            guard let batch else { state.broadcast(); return }
             do {
                 try store.record(runID: runID, items: batch.map(\.0))
                 for (_, c) in batch { c.resume() }

@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import MizanCore
 
 /// Keeps WAL checkpoints, and the two fsyncs each one costs, off the commit path while a run
 /// writes items. With SQLite's automatic checkpoint the commit that fills 16 MiB of WAL copies it
@@ -14,17 +15,15 @@ import Foundation
 /// Durability is unchanged: commits still reach the WAL (the OS) before they return, and
 /// checkpoints still sync (synchronous=NORMAL).
 final class SQLiteCheckpointer: @unchecked Sendable {
-    // @unchecked Sendable: `requested`/`stopping` are guarded by `condition`; the connection is used only on its thread.
+    // @unchecked Sendable: the flags live in a `Locked` value; the connection is used only on the checkpoint thread;
+    // `lastRequestAt` only by the committing thread.
     /// WAL pages between background checkpoints (4 MiB).
     static let backgroundStep: Int32 = 1000
     /// WAL pages at which the committing thread checkpoints itself, so the WAL restarts (64 MiB).
     static let writerLimit: Int32 = 16000
 
     private let connection: SQLiteDatabase
-    private let condition = NSCondition()
-    private var requested = false
-    private var stopping = false
-    private var thread: Thread?
+    private let flags = Locked((requested: false, stopping: false, stopped: false))
     /// WAL size at the last request; touched only by the committing thread (inside its commit).
     fileprivate var lastRequestAt: Int32 = 0
 
@@ -33,34 +32,31 @@ final class SQLiteCheckpointer: @unchecked Sendable {
         connection = try SQLiteDatabase(path: path, cacheKiB: 256)
         let t = Thread { [self] in self.loop() }
         t.name = "mizan-checkpoint"
-        thread = t
         t.start()
     }
 
     /// Asks for a background checkpoint (coalesced with one already asked for).
     fileprivate func request() {
-        condition.lock()
-        requested = true
-        condition.signal()
-        condition.unlock()
+        flags.withLock { $0.requested = true }
+        flags.broadcast()
     }
 
     /// Stops the thread after the checkpoint in progress, if any.
     func stop() {
-        condition.lock()
-        stopping = true
-        condition.signal()
-        condition.unlock()
-        while thread?.isFinished == false { usleep(200) }
+        flags.withLock { $0.stopping = true }
+        flags.broadcast()
+        _ = flags.wait(until: .infinity) { $0.stopped }
     }
 
     private func loop() {
         while true {
-            condition.lock()
-            while !requested && !stopping { condition.wait() }
-            if stopping { condition.unlock(); return }
-            requested = false
-            condition.unlock()
+            _ = flags.wait(until: .infinity) { $0.requested || $0.stopping }
+            let stop = flags.withLock { f -> Bool in
+                if f.stopping { f.stopped = true; return true }
+                f.requested = false
+                return false
+            }
+            if stop { flags.broadcast(); return }
             connection.checkpointPassive()
         }
     }

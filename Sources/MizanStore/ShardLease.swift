@@ -15,25 +15,22 @@ import Glibc
 /// - SQLite: an open-file-description lock (`F_OFD_SETLK`) on one byte of `<store>-lease`, a file beside the
 ///   store; the kernel drops it when the process exits, however it exits.
 public final class ShardLease: @unchecked Sendable {
-    private let lock = NSLock()
-    private var end: (() -> Void)?
+    // @unchecked Sendable: `end` (not itself Sendable) is read and cleared only inside `Locked`.
+    private let end: Locked<(() -> Void)?>
 
     /// A held lease; `end` gives it up.
-    init(end: @escaping () -> Void) { self.end = end }
+    init(end: @escaping () -> Void) { self.end = Locked(end) }
 
     /// A lease for stores with no other process to exclude (nothing to give up).
     public static func unshared() -> ShardLease { ShardLease {} }
 
     /// Gives the lease up (once; later calls do nothing).
     public func release() {
-        lock.lock()
-        let body = end
-        end = nil
-        lock.unlock()
+        let body = end.withLock { e -> (() -> Void)? in defer { e = nil }; return e }
         body?()
     }
 
-    deinit { end?() }
+    deinit { end.current?() }
 
     /// A 63-bit number naming shard `shard` of run `runID` (the advisory-lock key and the lock-file byte).
     static func key(runID: String, shard: Int) -> Int64 {
