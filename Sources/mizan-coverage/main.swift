@@ -42,7 +42,23 @@ func percentileBootstrap(_ xs: [Double]) -> (Double, Double) {
 }
 
 /// Coverage, share not estimable, mean width of mizan's interval, and the old bootstrap's coverage.
-struct Cell { var covered = 0, estimable = 0, width = 0.0, oldCovered = 0, oldTotal = 0, total = 0 }
+struct Cell {
+    var covered = 0, estimable = 0, width = 0.0, oldCovered = 0, oldTotal = 0, total = 0
+
+    /// Counts one simulated interval (nil bounds: not estimable) and, for the first `oldSimulations`, the old one.
+    mutating func tally(truth: Double, low: Double?, high: Double?, old: () -> (Double, Double)) {
+        total += 1
+        if let low, let high {
+            estimable += 1
+            width += high - low
+            if low - 1e-12 <= truth && truth <= high + 1e-12 { covered += 1 }
+        }
+        guard oldTotal < oldSimulations else { return }
+        oldTotal += 1
+        let (olo, ohi) = old()
+        if olo - 1e-12 <= truth && truth <= ohi + 1e-12 { oldCovered += 1 }
+    }
+}
 
 /// The old bootstrap is slow (1000 resamples of n draws), so it runs on the first simulations of each cell only.
 let oldSimulations = min(simulations, 500)
@@ -51,17 +67,8 @@ func simulate(truth: Double, scale: ScoreScale, draw: () -> [(Int, Double)]) -> 
     var cell = Cell()
     for _ in 0..<simulations {
         let sample = draw()
-        cell.total += 1
         let m = ConfidenceIntervals.mean(ClusteredScores(sample), scale: scale)
-        if let lo = m.low, let hi = m.high {
-            cell.estimable += 1
-            cell.width += hi - lo
-            if lo - 1e-12 <= truth && truth <= hi + 1e-12 { cell.covered += 1 }
-        }
-        guard cell.oldTotal < oldSimulations else { continue }
-        cell.oldTotal += 1
-        let (olo, ohi) = percentileBootstrap(sample.map(\.1))
-        if olo - 1e-12 <= truth && truth <= ohi + 1e-12 { cell.oldCovered += 1 }
+        cell.tally(truth: truth, low: m.low, high: m.high) { percentileBootstrap(sample.map(\.1)) }
     }
     return cell
 }
@@ -143,17 +150,8 @@ func pairedCell(truth: Double, draw: () -> ([Double], [Double])) -> Cell {
     var cell = Cell()
     for _ in 0..<simulations {
         let (r, c) = draw()
-        cell.total += 1
         let d = PairedStatistics.compare(reference: r, candidate: c, permutations: 1)
-        if let lo = d.low, let hi = d.high {
-            cell.estimable += 1
-            cell.width += hi - lo
-            if lo - 1e-12 <= truth && truth <= hi + 1e-12 { cell.covered += 1 }
-        }
-        guard cell.oldTotal < oldSimulations else { continue }
-        cell.oldTotal += 1
-        let (olo, ohi) = percentileBootstrap(zip(c, r).map { $0 - $1 })
-        if olo - 1e-12 <= truth && truth <= ohi + 1e-12 { cell.oldCovered += 1 }
+        cell.tally(truth: truth, low: d.low, high: d.high) { percentileBootstrap(zip(c, r).map { $0 - $1 }) }
     }
     return cell
 }
