@@ -56,7 +56,7 @@ public struct Baseline: Sendable {
     static func runJSON(_ r: RunRecord) -> JSONValue {
         .object(["id": .string(r.id), "suite_id": .string(r.suiteID), "suite_version": .string(r.suiteVersion),
                  "suite_hash": .string(r.suiteHash), "endpoint": .string(r.endpoint), "model": .string(r.model),
-                 "status": .string(r.status), "started_at": .string(r.startedAt),
+                 "status": .string(r.status.rawValue), "started_at": .string(r.startedAt),
                  "finished_at": r.finishedAt.map { .string($0) } ?? .null, "item_count": .number(Double(r.itemCount)),
                  "manifest": r.manifest])
     }
@@ -126,7 +126,7 @@ public struct Baseline: Sendable {
               let hash = j["suite_hash"]?.stringValue else { return nil }
         return RunRecord(id: id, suiteID: suite, suiteVersion: version, suiteHash: hash,
                          endpoint: j["endpoint"]?.stringValue ?? "", model: j["model"]?.stringValue ?? "",
-                         status: j["status"]?.stringValue ?? "completed", startedAt: j["started_at"]?.stringValue ?? "",
+                         status: j["status"]?.stringValue.map(RunStatus.init(stored:)) ?? .completed, startedAt: j["started_at"]?.stringValue ?? "",
                          finishedAt: j["finished_at"]?.stringValue, itemCount: Int(j["item_count"]?.doubleValue ?? 0),
                          manifest: j["manifest"] ?? .object([:]))
     }

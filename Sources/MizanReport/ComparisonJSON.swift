@@ -17,7 +17,7 @@ public enum ComparisonJSON {
                 "runs": .array(col.runs.map { r in
                     .object(["id": .string(r.id), "suite": .string(r.suiteID), "suite_version": .string(r.suiteVersion),
                              "suite_hash": .string(r.suiteHash), "endpoint": .string(r.endpoint), "model": .string(r.model),
-                             "status": .string(r.status), "started_at": .string(r.startedAt),
+                             "status": .string(r.status.rawValue), "started_at": .string(r.startedAt),
                              "name": r.manifest["name"] ?? .null, "generation": r.manifest["generation"] ?? .null])
                 }),
                 "performance": .object(["all": col.performance.json,

@@ -9,7 +9,7 @@ public enum ShardTables {
         let byIndex = Dictionary(shards.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
         for i in 0..<count {
             if let s = byIndex[i] {
-                t.rows.append(["\(i)/\(count)", s.status, String(s.itemCount), s.host, s.startedAt, s.finishedAt ?? ""])
+                t.rows.append(["\(i)/\(count)", s.status.rawValue, String(s.itemCount), s.host, s.startedAt, s.finishedAt ?? ""])
             } else {
                 t.rows.append(["\(i)/\(count)", "missing", "", "", "", ""])
             }
@@ -30,7 +30,7 @@ public enum ShardTables {
             "count": .number(Double(count)),
             "missing": .array(ShardRecord.missing(shards, count: count).map { .number(Double($0)) }),
             "shards": .array(shards.map { s in
-                .object(["shard": .number(Double(s.index)), "status": .string(s.status), "items": .number(Double(s.itemCount)),
+                .object(["shard": .number(Double(s.index)), "status": .string(s.status.rawValue), "items": .number(Double(s.itemCount)),
                          "host": .string(s.host), "started_at": .string(s.startedAt),
                          "finished_at": s.finishedAt.map { .string($0) } ?? .null])
             }),

@@ -61,7 +61,7 @@ public enum SummaryTables {
         func ms(_ x: Double?) -> String { x.map { String(format: "%.1f ms", $0 * 1000) } ?? "–" }
         t.rows = [
             ["run", s.run.id], ["suite", "\(s.run.suiteID)@\(s.run.suiteVersion) (\(s.run.suiteHash.prefix(12)))"],
-            ["endpoint", "\(s.run.endpoint) · model \(s.run.model)"], ["status", s.run.status],
+            ["endpoint", "\(s.run.endpoint) · model \(s.run.model)"], ["status", s.run.status.rawValue],
             ["items", "\(s.items) stored of \(s.run.itemCount)"],
         ]
         t.rows += reuseAndErrorRows(s)
@@ -99,7 +99,7 @@ public enum SummaryTables {
                      "ci_method": .string(m.method.rawValue), "clusters": m.clusters.map { .number(Double($0)) } ?? .null])
         }
         var o: [String: JSONValue] = [
-            "run_id": .string(s.run.id), "status": .string(s.run.status), "suite": .string(s.run.suiteID),
+            "run_id": .string(s.run.id), "status": .string(s.run.status.rawValue), "suite": .string(s.run.suiteID),
             "suite_version": .string(s.run.suiteVersion), "suite_hash": .string(s.run.suiteHash),
             "endpoint": .string(s.run.endpoint), "model": .string(s.run.model),
             "items": .number(Double(s.items)), "errors": .number(Double(s.errors)),

@@ -77,7 +77,7 @@ public struct RunOutcome: Sendable {
     /// The stored run's id.
     public var runID: String
     /// `completed`, `failed` or `interrupted`.
-    public var status: String
+    public var status: RunStatus
     /// Items stored.
     public var stored: Int
     /// Items that ended in an endpoint error.
@@ -140,7 +140,7 @@ public struct Runner: Sendable {
                                          retry: request.endpoint.retry, samples: samples, seedBase: seedBase)
             manifest = Manifest.withCache(manifest, mode: request.cache, enabled: useCache, newHits: 0)
             var record = RunRecord(id: Runner.newRunID(), suiteID: suite.id, suiteVersion: suite.version, suiteHash: suite.contentHash,
-                                   endpoint: request.endpoint.name, model: request.endpoint.model, status: "running",
+                                   endpoint: request.endpoint.name, model: request.endpoint.model, status: .running,
                                    startedAt: isoNow(), itemCount: selectedCount, manifest: manifest)
             if let shard = request.shard {
                 // Every shard of the named run computes the same id; the first creates the run, the others join it.
@@ -164,7 +164,7 @@ public struct Runner: Sendable {
             // lease, then reads what is stored and sends only what is still missing — usually nothing.
             guard let held = try await shard.lease(store: store, runID: runID, control: request.control,
                                                    onWait: request.onLeaseWait) else {
-                return RunOutcome(runID: runID, status: "interrupted", stored: 0, errors: 0, elapsed: 0)
+                return RunOutcome(runID: runID, status: .interrupted, stored: 0, errors: 0, elapsed: 0)
             }
             lease = held
             if previous == nil { previous = try store.run(matching: runID) }
@@ -183,7 +183,7 @@ public struct Runner: Sendable {
             done = mineKept.count
             errors = mineKept.filter(\.failed).count
             keptReused = mineKept.filter(\.reused).count
-            if request.shard == nil { try store.setStatus(runID: runID, status: "running") }
+            if request.shard == nil { try store.setStatus(runID: runID, status: .running) }
         }
         let total = mineCount * samples
         let previouslyStored = done
@@ -192,7 +192,7 @@ public struct Runner: Sendable {
         let nothingLeft = request.shard != nil && done >= total
         let shardStart = isoNow()
         if let shard = request.shard, !nothingLeft {
-            try store.reportShard(shard.report(runID: runID, items: total, status: "running", startedAt: shardStart, finished: false))
+            try store.reportShard(shard.report(runID: runID, items: total, status: .running, startedAt: shardStart, finished: false))
         }
         let start = monotonicSeconds()
         let units = Locked(UnitSource(reader: try SuiteItemReader(suite), limit: selectedCount, samples: samples, skip: skip,
@@ -273,12 +273,12 @@ public struct Runner: Sendable {
     /// How a run (or a shard, over its own items) that stopped ends: `interrupted` if it did not get through its
     /// items; else `failed` if it sent items and every one ended in an endpoint error, or more than `errorBudget`
     /// of them did (reused answers were not sent, so they count neither way); else `completed`.
-    public static func finalStatus(interrupted: Bool, sent: Int, errors: Int, errorBudget: Double?) -> String {
-        if interrupted { return "interrupted" }
-        guard sent > 0, errors > 0 else { return "completed" }
-        if errors >= sent { return "failed" }
-        if let errorBudget, Double(errors) / Double(sent) > errorBudget { return "failed" }
-        return "completed"
+    public static func finalStatus(interrupted: Bool, sent: Int, errors: Int, errorBudget: Double?) -> RunStatus {
+        if interrupted { return .interrupted }
+        guard sent > 0, errors > 0 else { return .completed }
+        if errors >= sent { return .failed }
+        if let errorBudget, Double(errors) / Double(sent) > errorBudget { return .failed }
+        return .completed
     }
 
     /// What the workers of a run have counted, under one lock.

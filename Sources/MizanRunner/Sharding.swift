@@ -103,7 +103,7 @@ public struct ShardSpec: Sendable, Hashable, CustomStringConvertible {
     /// `--limit` differ from those of the machines that started it, and its shards would never meet.
     func refuseDivergence(store: any ResultStore, name: String, runID: String, suite: Suite, items: Int,
                           endpoint: String, model: String) throws {
-        for other in try store.runs() where other.id != runID && other.status != "completed" && other.status != "failed" && other.shardCount != nil
+        for other in try store.runs() where other.id != runID && other.status != .completed && other.status != .failed && other.shardCount != nil
             && other.manifest["name"]?.stringValue == name && other.suiteID == suite.id
             && other.endpoint == endpoint && other.model == model {
             let why = other.suiteHash != suite.contentHash
@@ -115,7 +115,7 @@ public struct ShardSpec: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A report of this shard for the store.
-    func report(runID: String, items: Int, status: String, startedAt: String, finished: Bool) -> ShardRecord {
+    func report(runID: String, items: Int, status: RunStatus, startedAt: String, finished: Bool) -> ShardRecord {
         ShardRecord(runID: runID, index: index, count: count, itemCount: items, status: status, host: Self.hostName(),
                     startedAt: startedAt, finishedAt: finished ? isoNow() : nil)
     }
@@ -140,7 +140,7 @@ extension ShardSpec {
             if Task.isCancelled || control?.isDraining == true { return nil }
             if !told {
                 told = true
-                let holder = (try? store.shards(runID: runID))?.first { $0.index == index && $0.status == "running" }
+                let holder = (try? store.shards(runID: runID))?.first { $0.index == index && $0.status == .running }
                 onWait?("shard \(self) of run \(runID) is being worked on by another process"
                     + (holder.map { " (host \($0.host), started \($0.startedAt))" } ?? "")
                     + "; waiting for it to end, then sending only what it left (Ctrl-C stops waiting)")

@@ -101,7 +101,7 @@ public final class PostgresStore: ResultStore, @unchecked Sendable {
 
     private func runParams(_ run: RunRecord) -> [SQLValue] {
         [.text(run.id), .text(run.suiteID), .text(run.suiteVersion), .text(run.suiteHash), .text(run.endpoint), .text(run.model),
-         .text(run.status), .text(run.startedAt), run.finishedAt.sql, .int(run.itemCount), .text(run.manifest.canonicalJSON)]
+         .text(run.status.rawValue), .text(run.startedAt), run.finishedAt.sql, .int(run.itemCount), .text(run.manifest.canonicalJSON)]
     }
 
     public func createRun(_ run: RunRecord) throws {
@@ -215,13 +215,13 @@ public final class PostgresStore: ResultStore, @unchecked Sendable {
         }
     }
 
-    public func setStatus(runID: String, status: String) throws {
-        try locked { try db.query("UPDATE runs SET status = $1, finished_at = NULL WHERE id = $2", [.text(status), .text(runID)]) }
+    public func setStatus(runID: String, status: RunStatus) throws {
+        try locked { try db.query("UPDATE runs SET status = $1, finished_at = NULL WHERE id = $2", [.text(status.rawValue), .text(runID)]) }
     }
 
-    public func finishRun(id: String, status: String, finishedAt: String) throws {
+    public func finishRun(id: String, status: RunStatus, finishedAt: String) throws {
         try locked {
-            try db.query("UPDATE runs SET status = $1, finished_at = $2 WHERE id = $3", [.text(status), .text(finishedAt), .text(id)])
+            try db.query("UPDATE runs SET status = $1, finished_at = $2 WHERE id = $3", [.text(status.rawValue), .text(finishedAt), .text(id)])
         }
     }
 
@@ -235,12 +235,12 @@ public final class PostgresStore: ResultStore, @unchecked Sendable {
                     VALUES($1,$2,$3,$4,$5,$6,$7,$8)
                     ON CONFLICT (run_id, shard) DO UPDATE SET shard_count = EXCLUDED.shard_count, item_count = EXCLUDED.item_count,
                         status = EXCLUDED.status, host = EXCLUDED.host, started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at
-                    """, [.text(shard.runID), .int(shard.index), .int(shard.count), .int(shard.itemCount), .text(shard.status),
+                    """, [.text(shard.runID), .int(shard.index), .int(shard.count), .int(shard.itemCount), .text(shard.status.rawValue),
                           .text(shard.host), .text(shard.startedAt), shard.finishedAt.sql])
                 let all = try shardRows(shard.runID)
                 let status = ShardRecord.runStatus(all, count: shard.count)
-                let finished = status == "running" ? nil : all.compactMap(\.finishedAt).max()
-                try db.query("UPDATE runs SET status = $1, finished_at = $2 WHERE id = $3", [.text(status), finished.sql, .text(shard.runID)])
+                let finished = status == .running ? nil : all.compactMap(\.finishedAt).max()
+                try db.query("UPDATE runs SET status = $1, finished_at = $2 WHERE id = $3", [.text(status.rawValue), finished.sql, .text(shard.runID)])
             }
         }
     }
@@ -253,7 +253,7 @@ public final class PostgresStore: ResultStore, @unchecked Sendable {
         try db.query("""
             SELECT shard, shard_count, item_count, status, host, started_at, finished_at FROM run_shards WHERE run_id = $1 ORDER BY shard
             """, [.text(runID)]).map {
-            ShardRecord(runID: runID, index: $0[0].int ?? 0, count: $0[1].int ?? 0, itemCount: $0[2].int ?? 0, status: $0[3].text ?? "",
+            ShardRecord(runID: runID, index: $0[0].int ?? 0, count: $0[1].int ?? 0, itemCount: $0[2].int ?? 0, status: RunStatus(stored: $0[3].text ?? ""),
                         host: $0[4].text ?? "", startedAt: $0[5].text ?? "", finishedAt: $0[6].text)
         }
     }

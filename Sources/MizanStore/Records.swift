@@ -1,6 +1,28 @@
 import MizanCore
 
 /// A run as stored: what was evaluated, against what, and how it ended.
+/// The state of a run, or of one shard of it, as stored.
+public enum RunStatus: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    /// Items are being sent (or the process was killed while sending: resume it).
+    case running
+    /// Stopped by Ctrl-C or cancellation; `mizan run --resume` continues it.
+    case interrupted
+    /// Every selected item was sent and the endpoint errors stayed within the error budget.
+    case completed
+    /// Every item sent ended in an endpoint error, or more than the error budget did.
+    case failed
+
+    /// The stored text.
+    public var description: String { rawValue }
+
+    /// Completed or failed: nothing is left to send.
+    public var isFinished: Bool { self == .completed || self == .failed }
+
+    /// The status stored as `text`. A status this mizan does not know (written by a newer one) reads as
+    /// `interrupted`: resumable, never counted as completed.
+    public init(stored text: String) { self = RunStatus(rawValue: text) ?? .interrupted }
+}
+
 public struct RunRecord: Sendable, Hashable {
     /// Run id, e.g. `20261123-134501-a1b2`.
     public var id: String
@@ -16,7 +38,7 @@ public struct RunRecord: Sendable, Hashable {
     public var model: String
     /// `running`, `completed`, `interrupted` or `failed` (every item sent ended in an endpoint error, or more of
     /// them than the run's error budget allowed; see `Runner.finalStatus`).
-    public var status: String
+    public var status: RunStatus
     /// ISO-8601 start time.
     public var startedAt: String
     /// ISO-8601 end time.
@@ -27,7 +49,7 @@ public struct RunRecord: Sendable, Hashable {
     public var manifest: JSONValue
 
     public init(id: String, suiteID: String, suiteVersion: String, suiteHash: String, endpoint: String, model: String,
-                status: String, startedAt: String, finishedAt: String? = nil, itemCount: Int, manifest: JSONValue) {
+                status: RunStatus, startedAt: String, finishedAt: String? = nil, itemCount: Int, manifest: JSONValue) {
         self.id = id
         self.suiteID = suiteID
         self.suiteVersion = suiteVersion
@@ -123,9 +145,9 @@ public protocol ResultStore: Sendable {
     /// Replaces a run's manifest (rescore records itself there).
     func updateManifest(runID: String, manifest: JSONValue) throws
     /// Sets a run's status (e.g. back to `running` when it is resumed).
-    func setStatus(runID: String, status: String) throws
+    func setStatus(runID: String, status: RunStatus) throws
     /// Marks a run finished with a status.
-    func finishRun(id: String, status: String, finishedAt: String) throws
+    func finishRun(id: String, status: RunStatus, finishedAt: String) throws
     /// All runs, newest first.
     func runs() throws -> [RunRecord]
     /// The run whose id equals or uniquely starts with `id`.

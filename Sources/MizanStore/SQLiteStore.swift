@@ -154,7 +154,7 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
                 INSERT \(orIgnore ? "OR IGNORE " : "")INTO runs(id, suite_id, suite_version, suite_hash, endpoint, model, status, started_at, finished_at, item_count, manifest)
                 VALUES(?,?,?,?,?,?,?,?,?,?,?)
                 """, [.text(run.id), .text(run.suiteID), .text(run.suiteVersion), .text(run.suiteHash), .text(run.endpoint),
-                      .text(run.model), .text(run.status), .text(run.startedAt), run.finishedAt.sql, .int(run.itemCount),
+                      .text(run.model), .text(run.status.rawValue), .text(run.startedAt), run.finishedAt.sql, .int(run.itemCount),
                       .text(run.manifest.canonicalJSON)])
             return try db.query("SELECT changes()")[0][0].int == 1
         }
@@ -166,12 +166,12 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
                 try db.query("""
                     INSERT OR REPLACE INTO run_shards(run_id, shard, shard_count, item_count, status, host, started_at, finished_at)
                     VALUES(?,?,?,?,?,?,?,?)
-                    """, [.text(shard.runID), .int(shard.index), .int(shard.count), .int(shard.itemCount), .text(shard.status),
+                    """, [.text(shard.runID), .int(shard.index), .int(shard.count), .int(shard.itemCount), .text(shard.status.rawValue),
                           .text(shard.host), .text(shard.startedAt), shard.finishedAt.sql])
                 let all = try shardRows(shard.runID)
                 let status = ShardRecord.runStatus(all, count: shard.count)
-                let finished = status == "running" ? nil : all.compactMap(\.finishedAt).max()
-                try db.query("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", [.text(status), finished.sql, .text(shard.runID)])
+                let finished = status == .running ? nil : all.compactMap(\.finishedAt).max()
+                try db.query("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", [.text(status.rawValue), finished.sql, .text(shard.runID)])
             }
         }
     }
@@ -184,7 +184,7 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
         try db.query("""
             SELECT shard, shard_count, item_count, status, host, started_at, finished_at FROM run_shards WHERE run_id = ? ORDER BY shard
             """, [.text(runID)]).map {
-            ShardRecord(runID: runID, index: $0[0].int ?? 0, count: $0[1].int ?? 0, itemCount: $0[2].int ?? 0, status: $0[3].text ?? "",
+            ShardRecord(runID: runID, index: $0[0].int ?? 0, count: $0[1].int ?? 0, itemCount: $0[2].int ?? 0, status: RunStatus(stored: $0[3].text ?? ""),
                         host: $0[4].text ?? "", startedAt: $0[5].text ?? "", finishedAt: $0[6].text)
         }
     }
@@ -255,13 +255,13 @@ public final class SQLiteStore: ResultStore, @unchecked Sendable {
         }
     }
 
-    public func setStatus(runID: String, status: String) throws {
-        try locked { try db.query("UPDATE runs SET status = ?, finished_at = NULL WHERE id = ?", [.text(status), .text(runID)]) }
+    public func setStatus(runID: String, status: RunStatus) throws {
+        try locked { try db.query("UPDATE runs SET status = ?, finished_at = NULL WHERE id = ?", [.text(status.rawValue), .text(runID)]) }
     }
 
-    public func finishRun(id: String, status: String, finishedAt: String) throws {
+    public func finishRun(id: String, status: RunStatus, finishedAt: String) throws {
         try locked {
-            try db.query("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", [.text(status), .text(finishedAt), .text(id)])
+            try db.query("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", [.text(status.rawValue), .text(finishedAt), .text(id)])
         }
     }
 

@@ -12,7 +12,7 @@ public struct ShardRecord: Sendable, Hashable {
     /// Items (times samples) in this shard's slice.
     public var itemCount: Int
     /// `running`, `completed`, `failed` (its items ended in endpoint errors beyond the error budget) or `interrupted`.
-    public var status: String
+    public var status: RunStatus
     /// Host name of the machine that ran the shard.
     public var host: String
     /// ISO-8601 time the shard (last) started.
@@ -21,7 +21,7 @@ public struct ShardRecord: Sendable, Hashable {
     public var finishedAt: String?
 
     /// A shard report.
-    public init(runID: String, index: Int, count: Int, itemCount: Int, status: String, host: String, startedAt: String,
+    public init(runID: String, index: Int, count: Int, itemCount: Int, status: RunStatus, host: String, startedAt: String,
                 finishedAt: String? = nil) {
         self.runID = runID
         self.index = index
@@ -36,20 +36,20 @@ public struct ShardRecord: Sendable, Hashable {
     /// The status of a sharded run from its shards' reports: `completed` once all `count` shards completed,
     /// `failed` once all have finished and some of them failed, `interrupted` if some shard was interrupted and
     /// none is running, else `running`.
-    public static func runStatus(_ shards: [ShardRecord], count: Int) -> String {
-        let finished = Set(shards.filter { $0.status == "completed" || $0.status == "failed" }.map(\.index))
+    public static func runStatus(_ shards: [ShardRecord], count: Int) -> RunStatus {
+        let finished = Set(shards.filter { $0.status.isFinished }.map(\.index))
         if (0..<count).allSatisfy(finished.contains) {
-            return shards.contains { $0.status == "failed" && $0.index < count } ? "failed" : "completed"
+            return shards.contains { $0.status == .failed && $0.index < count } ? .failed : .completed
         }
-        if shards.contains(where: { $0.status == "interrupted" }) && !shards.contains(where: { $0.status == "running" }) {
-            return "interrupted"
+        if shards.contains(where: { $0.status == .interrupted }) && !shards.contains(where: { $0.status == .running }) {
+            return .interrupted
         }
-        return "running"
+        return .running
     }
 
     /// Shard indexes of `0..<count` that have not reported `completed`.
     public static func missing(_ shards: [ShardRecord], count: Int) -> [Int] {
-        let done = Set(shards.filter { $0.status == "completed" }.map(\.index))
+        let done = Set(shards.filter { $0.status == .completed }.map(\.index))
         return (0..<count).filter { !done.contains($0) }
     }
 }

@@ -21,7 +21,7 @@ enum StoreRows {
         let manifest = row[10].text.flatMap { JSONValue.parse($0) } ?? .null
         return RunRecord(id: row[0].text ?? "", suiteID: row[1].text ?? "", suiteVersion: row[2].text ?? "",
                          suiteHash: row[3].text ?? "", endpoint: row[4].text ?? "", model: row[5].text ?? "",
-                         status: row[6].text ?? "", startedAt: row[7].text ?? "", finishedAt: row[8].text,
+                         status: RunStatus(stored: row[6].text ?? ""), startedAt: row[7].text ?? "", finishedAt: row[8].text,
                          itemCount: row[9].int ?? 0, manifest: manifest)
     }
 

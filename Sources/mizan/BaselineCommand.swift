@@ -54,7 +54,7 @@ struct BaselineSave: AsyncParsableCommand {
                     throw UsageError("two runs of suite \(run.suiteID) given; a baseline holds one run per suite")
                 }
                 let items = try store.items(runID: run.id)
-                if run.status != "completed" {
+                if run.status != .completed {
                     printErr("note: run \(run.id) is \(run.status), not completed; the baseline holds the \(items.count) items it has")
                 }
                 loaded.append(LoadedRun(run: run, items: items))

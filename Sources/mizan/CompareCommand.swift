@@ -68,8 +68,8 @@ struct CompareCommand: AsyncParsableCommand {
             if out != nil { TableStyle.current.isolates = false }   // a file is not a terminal
             let store = try storeOptions.openStore()
             let records = try selectRuns(store)
-            for r in records where r.status != "completed" {
-                let state = r.status == "failed" ? "failed (its items ended in endpoint errors)" : "is \(r.status)"
+            for r in records where r.status != .completed {
+                let state = r.status == .failed ? "failed (its items ended in endpoint errors)" : "is \(r.status)"
                 printErr("warning: run \(r.id) \(state) (\(r.suiteID)); only the items it stored are compared")
             }
             let loaded = try records.map { try LoadedRun($0, from: store) }
@@ -121,7 +121,7 @@ struct CompareCommand: AsyncParsableCommand {
         // Only completed runs: running, interrupted and failed ones (all items endpoint errors, or beyond the
         // error budget) are skipped here; name them by id to compare them anyway.
         let stored = try store.runs()   // newest first
-        let all = stored.filter { $0.status == "completed" }
+        let all = stored.filter { $0.status == .completed }
         var picked: [RunRecord] = []
         for suite in suites {
             let id = suite.split(separator: "@", maxSplits: 1).first.map(String.init) ?? suite
@@ -133,7 +133,7 @@ struct CompareCommand: AsyncParsableCommand {
                 guard let latest = candidates.first(where: { $0.endpoint == name }) else {
                     throw UsageError("no completed run of suite \(suite) on endpoint \(name); see mizan runs")
                 }
-                for skipped in stored.prefix(while: { $0.id != latest.id }) where matches(skipped) && skipped.endpoint == name && skipped.status == "failed" {
+                for skipped in stored.prefix(while: { $0.id != latest.id }) where matches(skipped) && skipped.endpoint == name && skipped.status == .failed {
                     printErr("note: skipped failed run \(skipped.id) of \(suite) on \(name) (its items ended in endpoint errors); "
                         + "comparing the latest completed one, \(latest.id) — name a run id to compare it anyway")
                 }

@@ -89,7 +89,7 @@ struct GateCommand: AsyncParsableCommand {
             } else {
                 candidates = try candidate.map { try LoadedRun(matching: $0, in: store) }
             }
-            for run in baseRuns.map(\.run) + candidates.map(\.run) where run.status == "failed" {
+            for run in baseRuns.map(\.run) + candidates.map(\.run) where run.status == .failed {
                 printErr("note: run \(run.id) (\(run.suiteID)) failed: its items ended in endpoint errors beyond the error budget")
             }
             let report = try Gate.evaluate(baseline: baseRuns, baselineName: baseName, candidate: candidates, rules: gateRules,

@@ -144,7 +144,7 @@ struct RunCommand: AsyncParsableCommand {
                 }
                 let outcome = try await task.value
                 bar.finish()
-                interrupted = outcome.status == "interrupted"
+                interrupted = outcome.status == .interrupted
                 let record = try store.run(matching: outcome.runID)
                 if let shardSpec { reportShards(store: store, run: record, this: shardSpec, outcome: outcome) }
                 let summary = try shardSpec.map { try Self.shardSummary(store: store, run: record, shard: $0) }
@@ -153,7 +153,7 @@ struct RunCommand: AsyncParsableCommand {
                     printErr("\(reuse) (response cache; --no-cache sends them)")
                 }
                 worstErrorRate = max(worstErrorRate, summary.performance.errorRate)
-                if outcome.status == "failed" {
+                if outcome.status == .failed {
                     failed.append(record.id)
                     if !json { printErr(failureNote(summary)) }
                 }
@@ -240,7 +240,7 @@ extension RunCommand {
             "start": .string(start), "items": .number(Double(outcome.total)),
             "stored_before": .number(Double(outcome.previouslyStored)),
             "stored_now": .number(Double(max(0, outcome.stored - outcome.previouslyStored))),
-            "status": report.map { .string($0.status) } ?? .null,
+            "status": report.map { .string($0.status.rawValue) } ?? .null,
         ])
     }
 
@@ -249,7 +249,7 @@ extension RunCommand {
         guard let runs = try? store.runs() else { return }
         for s in suites {
             if let r = runs.first(where: { $0.suiteHash == s.contentHash && $0.endpoint == endpoint.name && $0.model == endpoint.model }),
-               r.status == "interrupted" {
+               r.status == .interrupted {
                 printErr("note: run \(r.id) of \(s.id) on this endpoint was interrupted; `mizan run --resume \(r.id)` sends only its missing items")
             }
         }

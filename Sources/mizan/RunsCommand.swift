@@ -25,11 +25,11 @@ struct RunsCommand: AsyncParsableCommand {
                           fit: [.fixed, .elastic(min: 10), .elastic(min: 12), .elastic(min: 14), .elastic(min: 12), .elastic(min: 9)])
             var json: [JSONValue] = []
             for r in try store.runs() {
-                var status = r.status
+                var status = r.status.rawValue
                 var shards: JSONValue = .null
                 if let n = r.shardCount {
                     let done = n - ShardRecord.missing(try store.shards(runID: r.id), count: n).count
-                    if status != "completed" { status += " (\(done)/\(n) shards done)" }
+                    if r.status != .completed { status += " (\(done)/\(n) shards done)" }
                     shards = .object(["count": .number(Double(n)), "completed": .number(Double(done))])
                 }
                 let name = r.manifest["name"]?.stringValue
@@ -38,7 +38,7 @@ struct RunsCommand: AsyncParsableCommand {
                 json.append(.object([
                     "run_id": .string(r.id), "name": name.map { .string($0) } ?? .null, "suite": .string(r.suiteID),
                     "suite_version": .string(r.suiteVersion), "suite_hash": .string(r.suiteHash), "endpoint": .string(r.endpoint),
-                    "model": .string(r.model), "status": .string(r.status), "items": .number(Double(r.itemCount)),
+                    "model": .string(r.model), "status": .string(r.status.rawValue), "items": .number(Double(r.itemCount)),
                     "started_at": .string(r.startedAt), "finished_at": r.finishedAt.map { .string($0) } ?? .null, "shards": shards,
                 ]))
             }

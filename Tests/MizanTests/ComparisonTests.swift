@@ -44,7 +44,7 @@ import Testing
         ]
         if let name { m["name"] = .string(name) }
         return RunRecord(id: id, suiteID: "s", suiteVersion: "1.0.0", suiteHash: hash, endpoint: endpoint, model: "m",
-                         status: "completed", startedAt: "", itemCount: 0, manifest: .object(m))
+                         status: .completed, startedAt: "", itemCount: 0, manifest: .object(m))
     }
 
     static func items(_ scores: [Double], language: String = "ary-Arab", skip: Set<Int> = []) -> [ItemRecord] {

@@ -33,7 +33,7 @@ import MizanTestSupport
         let store = try SQLiteStore(path: dir + "/r.sqlite")
         let outcome = try await Runner(store: store, harnessVersion: "test")
             .run(RunRequest(suite: suite, endpoint: TestEnv.endpoint(server, concurrency: 32)))
-        #expect(outcome.status == "completed" && outcome.stored == 1000 && outcome.errors == 0)
+        #expect(outcome.status == .completed && outcome.stored == 1000 && outcome.errors == 0)
         let items = try store.items(runID: outcome.runID)
         #expect(Set(items.map(\.itemID)).count == 1000)
         #expect(server.maxConcurrentRequests <= 32)
@@ -103,7 +103,7 @@ import MizanTestSupport
         #expect(p.terminationStatus == 130)
         let s = try SQLiteStore(path: store)
         let run = try #require(try s.runs().first)
-        #expect(run.status == "interrupted")
+        #expect(run.status == .interrupted)
         let stored = try s.items(runID: run.id)
         #expect(stored.count >= 1 && stored.count < 200)
         #expect(stored.allSatisfy { $0.response.failure == nil })
@@ -133,7 +133,7 @@ import MizanTestSupport
         #expect(p.terminationStatus == 130)
         let s = try SQLiteStore(path: store)
         let run = try #require(try s.runs().first)
-        #expect(run.status == "interrupted")
+        #expect(run.status == .interrupted)
         #expect(try s.items(runID: run.id).isEmpty)
     }
 

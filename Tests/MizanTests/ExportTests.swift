@@ -9,7 +9,7 @@ import MizanStore
     /// Two runs of one suite with the given column names; B answers `answer` on every item and is wrong on Arabic-script ones.
     static func comparison(nameA: String = "base", nameB: String = "tuned", answer: String = "x") throws -> (Comparison, [LoadedRun]) {
         func run(_ id: String, _ name: String) -> RunRecord {
-            RunRecord(id: id, suiteID: "s", suiteVersion: "1.0.0", suiteHash: "h", endpoint: "e", model: "m", status: "completed",
+            RunRecord(id: id, suiteID: "s", suiteVersion: "1.0.0", suiteHash: "h", endpoint: "e", model: "m", status: .completed,
                       startedAt: "", itemCount: 20, manifest: .object([
                         "name": .string(name), "metrics": .array([.object(["name": .string("exact"), "version": .string("exact/1")])]),
                       ]))

@@ -34,7 +34,7 @@ import MizanTestSupport
         #expect(out["status"]?.stringValue == "failed" && out["errors"]?.doubleValue == 3)
         guard case .array(let top)? = out["top_errors"] else { Issue.record("top_errors"); return }
         #expect(top.count == 1 && top[0]["count"]?.doubleValue == 3 && top[0]["message"]?.stringValue?.hasPrefix("connect: ") == true)
-        #expect(try openResultStore(store).run(matching: id).status == "failed")
+        #expect(try openResultStore(store).run(matching: id).status == .failed)
         let runs = try TestEnv.run(TestEnv.mizanBinary, ["runs", "--store", store, "--format", "csv"])
         #expect(runs.stdout.contains("\(id),") && runs.stdout.contains(",failed,"))
         // The overview of `show` and of `run` names the error and its count.
@@ -129,7 +129,7 @@ import MizanTestSupport
         let gate = try TestEnv.run(TestEnv.mizanBinary, ["gate", "--baseline", onA, "--endpoint", b.baseURL + "/v1", "--store", store])
         #expect(gate.status == 3, "\(gate.stdout) \(gate.stderr)")
         let newest = try #require(try SQLiteStore(path: store).runs().first)
-        #expect(newest.id != failedOnB && newest.status == "failed")
+        #expect(newest.id != failedOnB && newest.status == .failed)
     }
 
     @Test(.timeLimit(.minutes(2)), arguments: StoreKind.testable)
@@ -145,7 +145,7 @@ import MizanTestSupport
         }
         let opened = try openResultStore(store)
         let run = try #require(try opened.runs().first { $0.manifest["name"]?.stringValue == "doomed" })
-        #expect(run.status == "failed" && run.finishedAt != nil)
-        #expect(try opened.shards(runID: run.id).map(\.status) == ["failed", "failed"])
+        #expect(run.status == .failed && run.finishedAt != nil)
+        #expect(try opened.shards(runID: run.id).map(\.status) == [.failed, .failed])
     }
 }

@@ -38,7 +38,7 @@ import MizanTestSupport
         endpoint.retry = RetryPolicy(maxRetries: 2, baseDelay: 0.01, maxDelay: 0.02)
         let store = try SQLiteStore(path: dir + "/f.sqlite")
         let outcome = try await Runner(store: store, harnessVersion: "test").run(RunRequest(suite: suite, endpoint: endpoint))
-        #expect(outcome.status == "completed")
+        #expect(outcome.status == .completed)
         let items = try store.items(runID: outcome.runID)
         #expect(items.count == n)
         for item in items {
@@ -86,7 +86,7 @@ import MizanTestSupport
         for run in runs {
             let items = try s.items(runID: run.id)
             #expect(items.count == 150 && Set(items.map(\.itemID)).count == 150)
-            #expect(run.status == "completed")
+            #expect(run.status == .completed)
         }
     }
 }

@@ -144,7 +144,7 @@ import Testing
 @Suite(.timeLimit(.minutes(5))) struct SummaryIntervalTests {
     @Test func aOneLanguageSuitesLanguageRowEqualsItsAllRow() {
         let run = RunRecord(id: "r", suiteID: "s", suiteVersion: "1.0.0", suiteHash: "h", endpoint: "e", model: "m",
-                            status: "completed", startedAt: "", itemCount: 20,
+                            status: .completed, startedAt: "", itemCount: 20,
                             manifest: .object(["metrics": .array([.object(["name": .string("chrf++")]), .object(["name": .string("exact")])])]))
         let items: [ItemRecord] = (0..<20).map { (i: Int) -> ItemRecord in
             let chrf = Double((i * 37) % 61)

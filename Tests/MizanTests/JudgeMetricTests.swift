@@ -54,7 +54,7 @@ import MizanTestSupport
         let store = try SQLiteStore(path: dir + "/j.sqlite")
         let outcome = try await Runner(store: store, harnessVersion: "test")
             .run(RunRequest(suite: suite, endpoint: TestEnv.endpoint(server, concurrency: 2), config: config))
-        #expect(outcome.status == "completed" && outcome.errors == 0)
+        #expect(outcome.status == .completed && outcome.errors == 0)
         #expect(server.requestCount >= 10)
         let items = Dictionary(uniqueKeysWithValues: try store.items(runID: outcome.runID).map { ($0.itemID, $0) })
         func judgeScore(_ id: String) throws -> ScoreRecord { try #require(items[id]?.scores.first { $0.metric == "judge" }) }

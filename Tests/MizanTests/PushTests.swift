@@ -31,11 +31,11 @@ import MizanTestSupport
         #expect(try destination.items(runID: runID) == source.items(runID: runID))
 
         // The source run gets one more item (it was pushed while still going): the next push adds just that.
-        try source.setStatus(runID: runID, status: "running")
+        try source.setStatus(runID: runID, status: .running)
         var extra = try source.items(runID: runID)[0]
         extra.itemID = "item-late"
         try source.record(runID: runID, item: extra)
-        try source.finishRun(id: runID, status: "completed", finishedAt: isoNow())
+        try source.finishRun(id: runID, status: .completed, finishedAt: isoNow())
         #expect(try StorePush.push(runID: runID, from: source, to: destination).1 == .updated(items: 1))
         #expect(try destination.items(runID: runID) == source.items(runID: runID))
         #expect(try destination.run(matching: runID) == source.run(matching: runID))

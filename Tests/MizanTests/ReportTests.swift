@@ -16,7 +16,7 @@ import MizanStore
     }
 
     static let run = RunRecord(id: "r", suiteID: "s", suiteVersion: "1.0.0", suiteHash: "h", endpoint: "e", model: "m",
-                               status: "completed", startedAt: "", itemCount: 7,
+                               status: .completed, startedAt: "", itemCount: 7,
                                manifest: .object(["metrics": .array([.object(["name": .string("exact")])])]))
 
     @Test func meansExcludeFailuresAndSplitByLanguageAndTag() {

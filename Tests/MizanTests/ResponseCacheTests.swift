@@ -31,7 +31,7 @@ import MizanTransport
         let first = try await runner.run(RunRequest(suite: suite, endpoint: TestEnv.endpoint(server)))
         #expect(first.cacheHits == 0 && counts.current.values.reduce(0, +) == 30)
         let second = try await runner.run(RunRequest(suite: suite, endpoint: TestEnv.endpoint(server)))
-        #expect(second.runID != first.runID && second.status == "completed" && second.stored == 30)
+        #expect(second.runID != first.runID && second.status == .completed && second.stored == 30)
         #expect(counts.current.values.reduce(0, +) == 30, "the second run must not send generation requests")
         #expect(second.cacheHits == 30)
         #expect(try Self.scores(store, second.runID) == Self.scores(store, first.runID))

@@ -51,12 +51,12 @@ import MizanTestSupport
         try await TestEnv.waitUntil("40 items of the second run") { secondRunCount() >= 40 }
         task.cancel()
         let partial = try await task.value
-        #expect(partial.status == "interrupted")
+        #expect(partial.status == .interrupted)
         let before = Set(try store.items(runID: partial.runID).map(\.itemID))
         #expect(before.count >= 40 && before.count < 120)
 
         let resumed = try await runner.run(RunRequest(suite: suite, endpoint: endpoint, resume: try store.run(matching: partial.runID)))
-        #expect(resumed.runID == partial.runID && resumed.status == "completed" && resumed.stored == 120)
+        #expect(resumed.runID == partial.runID && resumed.status == .completed && resumed.stored == 120)
         #expect(try Self.scores(store, partial.runID) == Self.scores(store, full.runID))
         for id in before {
             let n = Int(id.dropFirst(5))!
@@ -128,7 +128,7 @@ import MizanTestSupport
         released.withLock { $0 = true }
         let store = try SQLiteStore(path: storePath)
         let run = try #require(try store.runs().first)
-        #expect(run.status == "running", "a killed run never got to mark itself")
+        #expect(run.status == .running, "a killed run never got to mark itself")
         let survived = Set(try store.items(runID: run.id).map(\.itemID))
         #expect(!survived.isEmpty && survived.count < 60)
 
@@ -136,7 +136,7 @@ import MizanTestSupport
         #expect(r.status == 0, "\(r.stderr)")
         let json = try JSONDecoder().decode(JSONValue.self, from: Data(r.stdout.utf8))
         #expect(json["run_id"]?.stringValue == run.id && json["items"]?.doubleValue == 60 && json["errors"]?.doubleValue == 0)
-        #expect(try store.run(matching: run.id).status == "completed")
+        #expect(try store.run(matching: run.id).status == .completed)
         for id in survived { #expect(counts.current["q \(id.dropFirst(5))"] == 1) }
         #expect(counts.current.count == 60 && counts.current.values.allSatisfy { $0 <= 2 })
     }

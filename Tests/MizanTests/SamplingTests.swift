@@ -29,7 +29,7 @@ import MizanTransport
         var request = RunRequest(suite: suite, endpoint: TestEnv.endpoint(server))
         request.samples = 3
         let outcome = try await Runner(store: store, harnessVersion: "t").run(request)
-        #expect(outcome.stored == 30 && outcome.status == "completed")
+        #expect(outcome.stored == 30 && outcome.status == .completed)
         let items = try store.items(runID: outcome.runID)
         #expect(Set(items.map { "\($0.itemID)#\($0.sample)" }).count == 30)
         let seeds = Set(server.requests.compactMap { $0.json?["seed"]?.intValue })

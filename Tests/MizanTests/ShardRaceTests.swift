@@ -51,7 +51,7 @@ import MizanTestSupport
         let run = try ShardTests.named("race", in: store)
         let items = try store.items(runID: run.id)
         #expect(items.count == mine.count && Set(items.map(\.itemID)) == Set(mine), "each item stored once")
-        #expect(try store.shards(runID: run.id).map(\.status) == ["completed"])
+        #expect(try store.shards(runID: run.id).map(\.status) == [.completed])
         #expect(errs.filter { $0.contains("being worked on by another process") }.count >= 1, "a waiter said why it waited")
 
         // Every process reports the same slice; exactly one sent it, the others found it complete.
@@ -83,7 +83,7 @@ import MizanTestSupport
         #expect(other.status == 0, "\(other.stderr)")
         let store = try openResultStore(location)
         let run = try ShardTests.named("again", in: store)
-        #expect(run.status == "completed")
+        #expect(run.status == .completed)
         let reportsBefore = try store.shards(runID: run.id)
 
         let rerun = try TestEnv.run(TestEnv.mizanBinary, base + ["--shard", "0/2"])
@@ -99,7 +99,7 @@ import MizanTestSupport
         // Nothing to send: the shard's report and the run are left exactly as they were (never back to running).
         #expect(try store.shards(runID: run.id) == reportsBefore)
         let after = try store.run(matching: run.id)
-        #expect(after.status == "completed" && after.finishedAt == run.finishedAt)
+        #expect(after.status == .completed && after.finishedAt == run.finishedAt)
     }
 
     /// Two writers storing the same items in opposite finishing orders, in batches (group commit): PostgreSQL

@@ -73,12 +73,12 @@ import MizanTestSupport
 
         let store = try openResultStore(location)
         let run = try Self.named("merged", in: store)
-        #expect(run.status == "completed" && run.itemCount == 200 && run.shardCount == 4)
+        #expect(run.status == .completed && run.itemCount == 200 && run.shardCount == 4)
         let merged = try Self.scores(store, run.id)
         #expect(merged.count == 200 && merged == reference, "same scores, no item missing")
         #expect(reference.values.filter { $0 == 0 }.count == 29, "the reference has wrong answers to compare")
         let reports = try store.shards(runID: run.id)
-        #expect(reports.map(\.status) == Array(repeating: "completed", count: 4) && reports.map(\.itemCount).reduce(0, +) == 200)
+        #expect(reports.map(\.status) == Array(repeating: RunStatus.completed, count: 4) && reports.map(\.itemCount).reduce(0, +) == 200)
         #expect(counts.current.count == 200 && counts.current.values.allSatisfy { $0 == 2 }, "each item sent once per run")
         let show = try TestEnv.run(TestEnv.mizanBinary, ["show", run.id, "--store", location, "--format", "json"])
         let json = try JSONDecoder().decode(JSONValue.self, from: Data(show.stdout.utf8))
@@ -125,7 +125,7 @@ import MizanTestSupport
 
         let store = try openResultStore(location)
         let run = try Self.named("killed", in: store)
-        #expect(run.status == "running", "killed shards never reported")
+        #expect(run.status == .running, "killed shards never reported")
         let show = try TestEnv.run(TestEnv.mizanBinary, ["show", run.id, "--store", location])
         #expect(show.stdout.contains("shards not completed: 1/4, 2/4"), "\(show.stdout)")
         let survived = Set(try store.items(runID: run.id).map(\.itemID))
@@ -142,12 +142,12 @@ import MizanTestSupport
         #expect(requeued["shard_run"]?["start"]?.stringValue == (survived1 == 0 ? "fresh" : "resumed"))
         #expect(requeued["shard_run"]?["stored_before"]?.doubleValue == Double(survived1))
         #expect(requeued["shard_run"]?["stored_now"]?.doubleValue == Double(shard1 - survived1))
-        #expect(try store.run(matching: run.id).status == "running", "shard 2 is still missing")
+        #expect(try store.run(matching: run.id).status == .running, "shard 2 is still missing")
         let resumed = try TestEnv.run(TestEnv.mizanBinary, ["run", "--resume", String(run.id.prefix(12)), "--shard", "2/4", "--store", location])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stderr.contains("all 4 shards of run \(run.id) have completed"))
 
-        #expect(try store.run(matching: run.id).status == "completed")
+        #expect(try store.run(matching: run.id).status == .completed)
         #expect(try Self.scores(store, run.id) == reference)
         for id in survived { #expect(counts.current["q " + id.dropFirst(5)] == 1, "stored item \(id) was requested again") }
         #expect(counts.current.count == 200 && counts.current.values.allSatisfy { $0 <= 2 })
@@ -177,6 +177,6 @@ import MizanTestSupport
         #expect(otherLimit.status == 2 && otherLimit.stderr.contains("still in progress"), "\(otherLimit.stderr)")
         let wholeResume = try TestEnv.run(TestEnv.mizanBinary, ["run", "--resume", run.id, "--store", store])
         #expect(wholeResume.status == 2 && wholeResume.stderr.contains("--shard i/2"))
-        #expect(try openResultStore(store).run(matching: run.id).status == "running", "shard 1 has not run")
+        #expect(try openResultStore(store).run(matching: run.id).status == .running, "shard 1 has not run")
     }
 }

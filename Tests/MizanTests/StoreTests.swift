@@ -6,7 +6,7 @@ import MizanCore
 /// Both stores (SQLite files and PostgreSQL databases on the test server) behave the same.
 @Suite(.timeLimit(.minutes(5))) struct StoreTests {
     static func run(_ id: String) -> RunRecord {
-        RunRecord(id: id, suiteID: "s", suiteVersion: "1.0.0", suiteHash: "h", endpoint: "e", model: "m", status: "running",
+        RunRecord(id: id, suiteID: "s", suiteVersion: "1.0.0", suiteHash: "h", endpoint: "e", model: "m", status: .running,
                   startedAt: isoNow(), itemCount: 2, manifest: .object(["k": .string("v")]))
     }
 
@@ -25,10 +25,10 @@ import MizanCore
         let text = "مرحبا\u{200F} ⴰⵣⵓⵍ e\u{301}"
         try store.record(runID: "r1", item: Self.item("i1", text: text))
         try store.record(runID: "r1", item: Self.item("i2", text: nil, failure: EndpointFailure(kind: .httpStatus, message: "HTTP 503")))
-        try store.finishRun(id: "r1", status: "completed", finishedAt: isoNow())
+        try store.finishRun(id: "r1", status: .completed, finishedAt: isoNow())
         let reopened = try openResultStore(location)
         let run = try reopened.run(matching: "r")
-        #expect(run.status == "completed" && run.manifest["k"]?.stringValue == "v")
+        #expect(run.status == .completed && run.manifest["k"]?.stringValue == "v")
         let items = try reopened.items(runID: "r1")
         #expect(items.count == 2)
         #expect(items[0].response.text?.unicodeScalars.elementsEqual(text.unicodeScalars) == true)
@@ -92,20 +92,20 @@ import MizanCore
             return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
         #expect(created == 1, "exactly one of four racing shards creates the run; the others join it")
-        func report(_ i: Int, _ status: String) throws {
+        func report(_ i: Int, _ status: RunStatus) throws {
             try stores[i].reportShard(ShardRecord(runID: "shared", index: i, count: 4, itemCount: 10, status: status, host: "h\(i)",
-                                                  startedAt: isoNow(), finishedAt: status == "running" ? nil : isoNow()))
+                                                  startedAt: isoNow(), finishedAt: status == .running ? nil : isoNow()))
         }
-        for i in 0..<4 { try report(i, "running") }
-        try report(0, "completed"); try report(1, "completed"); try report(2, "interrupted")
-        #expect(try stores[0].run(matching: "shared").status == "running", "shard 3 is still running")
-        try report(3, "completed")
-        #expect(try stores[0].run(matching: "shared").status == "interrupted")
+        for i in 0..<4 { try report(i, .running) }
+        try report(0, .completed); try report(1, .completed); try report(2, .interrupted)
+        #expect(try stores[0].run(matching: "shared").status == .running, "shard 3 is still running")
+        try report(3, .completed)
+        #expect(try stores[0].run(matching: "shared").status == .interrupted)
         #expect(ShardRecord.missing(try stores[1].shards(runID: "shared"), count: 4) == [2])
-        try report(2, "running")
-        try report(2, "completed")
+        try report(2, .running)
+        try report(2, .completed)
         let run = try stores[3].run(matching: "shared")
-        #expect(run.status == "completed" && run.finishedAt != nil)
+        #expect(run.status == .completed && run.finishedAt != nil)
         #expect(try stores[3].shards(runID: "shared").map(\.host) == ["h0", "h1", "h2", "h3"])
     }
 

@@ -79,7 +79,7 @@ import MizanTransport
         var request = RunRequest(suite: suite, endpoint: TestEnv.endpoint(server, concurrency: 4), limit: 17)
         request.samples = 2
         let outcome = try await runner.run(request)
-        #expect(outcome.status == "completed" && outcome.stored == 34)
+        #expect(outcome.status == .completed && outcome.stored == 34)
         let stored = try store.items(runID: outcome.runID)
         let expected = Set(whole.items.prefix(17).flatMap { item in [0, 1].map { "\(item.id)#\($0)" } })
         #expect(Set(stored.map { "\($0.itemID)#\($0.sample)" }) == expected)
@@ -91,7 +91,7 @@ import MizanTransport
         // Resuming a complete run sends nothing more.
         let before = server.requestCount
         let again = try await runner.run(RunRequest(suite: suite, endpoint: TestEnv.endpoint(server), limit: 17, resume: run))
-        #expect(again.stored == 34 && again.status == "completed")
+        #expect(again.stored == 34 && again.status == .completed)
         #expect(server.requestCount == before)
     }
 
