@@ -79,7 +79,12 @@ public enum ConfidenceIntervals {
         func result(_ lo: Double?, _ hi: Double?, _ method: IntervalMethod) -> MeanWithCI {
             MeanWithCI(mean: mean, low: lo, high: hi, n: n, method: method, clusters: clusters)
         }
-        guard case .bounded(let bottom, let top) = scale, top > bottom else {
+        // Scores outside the declared scale (a metric that broke its range) are treated as unbounded.
+        let inScale: Bool = {
+            guard case .bounded(let bottom, let top) = scale, let first = groups.sorted.first, let last = groups.sorted.last else { return false }
+            return first >= bottom && last <= top
+        }()
+        guard case .bounded(let bottom, let top) = scale, top > bottom, inScale else {
             guard let se2 = groups.varianceOfMean(), let df = groups.degreesOfFreedom, !groups.isConstant(se2, scale: max(1, abs(mean))) else {
                 return result(nil, nil, .notEstimable)
             }

@@ -71,6 +71,11 @@ import Testing
         #expect(m.method == .studentT && Self.close(m.low, 30 - half) && Self.close(m.high, 30 + half))
     }
 
+    @Test func scoresOutsideTheirScaleFallBackToStudentT() {
+        let m = ConfidenceIntervals.mean(ClusteredScores([(0, 0.5), (1, 1.5), (2, 0.9)]), scale: .unit)
+        #expect(m.method == .studentT && m.low != nil)
+    }
+
     @Test func intervalsDependOnTheMultisetOnly() {
         let xs: [Double] = (0..<37).map { i in Double((i * 7919) % 101) / 100 }
         let a = ConfidenceIntervals.mean(ClusteredScores(xs.enumerated().map { ($0.offset, $0.element) }), scale: .unit)
