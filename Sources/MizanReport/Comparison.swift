@@ -137,7 +137,7 @@ public enum ComparisonBuilder {
             let runs = columns.map { col in col.runs.first { $0.suiteID == suite } }
             let present = runs.compactMap { $0 }
             guard present.count > 1 else { continue }
-            let perItem = runs.map { r in r.map { ItemScores(itemsByRun[$0.id] ?? [], clusterField: $0.manifest["suite"]?["cluster"]?.stringValue) } }
+            let perItem = runs.map { r in r.map { ItemScores(itemsByRun[$0.id] ?? [], clusterField: Summarizer.clusterField(of: $0)) } }
             let common = perItem.compactMap { $0.map { Set($0.languages.keys) } }
                 .reduce(nil as Set<String>?) { acc, s in acc.map { $0.intersection(s) } ?? s } ?? []
             coverage.append(SuiteCoverage(suite: suite, commonItems: common.count,

@@ -148,14 +148,21 @@ struct Grouped {
 
     init(_ scores: ClusteredScores) {
         sorted = scores.entries.map(\.value).sorted()
-        var byCluster: [Int: [Double]] = [:]
-        for e in scores.entries { byCluster[e.cluster, default: []].append(e.value) }
-        isClustered = byCluster.count < scores.entries.count
+        // Sorted by (cluster, value): each cluster is one run of entries, its values in order, so its sum is
+        // order-independent; no per-cluster arrays are allocated.
+        let byCluster = scores.entries.sorted { $0.cluster != $1.cluster ? $0.cluster < $1.cluster : $0.value < $1.value }
         var sums: [(sum: Double, count: Int)] = []
-        for values in byCluster.values {
-            let total: Double = values.sorted().reduce(0, +)
-            sums.append((total, values.count))
+        var start = 0
+        while start < byCluster.count {
+            var end = start, total = 0.0
+            while end < byCluster.count && byCluster[end].cluster == byCluster[start].cluster {
+                total += byCluster[end].value
+                end += 1
+            }
+            sums.append((total, end - start))
+            start = end
         }
+        isClustered = sums.count < scores.entries.count
         sums.sort { (a: (sum: Double, count: Int), b: (sum: Double, count: Int)) -> Bool in
             a.sum != b.sum ? a.sum < b.sum : a.count < b.count
         }

@@ -101,10 +101,10 @@ public enum PairedStatistics {
         return (max(-1, theta - lower), min(1, theta + upper))
     }
 
-    /// FNV-1a over the bit patterns of sorted values: a seed component that depends on the multiset only.
-    static func multisetHash(_ sortedValues: [Double]) -> UInt64 {
+    /// FNV-1a over the bit patterns of the values in sorted order: a seed component that depends on the multiset only.
+    static func multisetHash(_ values: [Double]) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for v in sortedValues.sorted() {
+        for v in values.sorted() {
             var bits = (v == 0 ? 0 : v).bitPattern
             for _ in 0..<8 { h = (h ^ (bits & 0xff)) &* 0x100_0000_01b3; bits >>= 8 }
         }

@@ -99,18 +99,14 @@ public enum Summarizer {
         summarize(run: run, items: items).corpus
     }
 
-    /// 64-bit FNV-1a of a string's UTF-8.
-    static func fnv1a(_ s: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
-    }
-
     /// Seconds between the run's recorded start and end.
     static func wallSeconds(_ run: RunRecord) -> Double? {
         guard let end = run.finishedAt.flatMap(isoSeconds), let start = isoSeconds(run.startedAt) else { return nil }
         return end - start
     }
+
+    /// The item field a run's suite declared as its cluster field (`cluster:` in suite.yaml), if any.
+    public static func clusterField(of run: RunRecord) -> String? { run.manifest["suite"]?["cluster"]?.stringValue }
 
     /// The key of the cluster an item's scores belong to: the value of the suite's cluster field when it
     /// declares one and the item has it, else the item id (so the samples of one item form a cluster).

@@ -22,7 +22,6 @@ public struct SummaryAggregator {
     private var clusters = ClusterNumbers()
     private let clusterField: String?
     private var invalid = 0, choiceItems = 0
-    private var latencies: [Double] = [], ttfts: [Double] = []
     private var promptTokens = 0, completionTokens = 0
     private var performance = PerformanceAccumulator()
     private var performanceByLanguage: [String: PerformanceAccumulator] = [:]
@@ -33,7 +32,7 @@ public struct SummaryAggregator {
     /// Starts an empty summary of `run`.
     public init(run: RunRecord) {
         self.run = run
-        clusterField = run.manifest["suite"]?["cluster"]?.stringValue
+        clusterField = Summarizer.clusterField(of: run)
         var corpus: [(String, any CorpusMetric)] = []
         if case .array(let specs)? = run.manifest["metrics"] {
             for spec in specs {
@@ -79,12 +78,10 @@ public struct SummaryAggregator {
         }
     }
 
-    /// Latency, TTFT and token counts of a successful answer — only if it was sent in this run: a reused
-    /// answer's were measured (and are counted) in the run it came from.
+    /// Token counts of a successful answer — only if it was sent in this run: a reused answer's were counted
+    /// in the run it came from. (Its latency and TTFT are collected once, by `PerformanceAccumulator`.)
     private mutating func addMeasurements(_ response: ModelResponse) {
         guard !response.reused else { return }
-        latencies.append(response.latency)
-        if let t = response.timeToFirstToken { ttfts.append(t) }
         promptTokens += response.usage.promptTokens ?? 0
         completionTokens += response.usage.completionTokens ?? 0
     }
@@ -117,12 +114,13 @@ public struct SummaryAggregator {
             }
             corpus[name] = scores
         }
+        let performance = self.performance.stats
         return RunSummary(run: run, items: items, errors: errorKinds.values.reduce(0, +), errorKinds: errorKinds,
                           metrics: metrics, byLanguage: perLanguage, byTag: perTag, corpus: corpus,
                           invalidAnswerRate: choiceItems > 0 ? Double(invalid) / Double(choiceItems) : nil,
-                          latencyP50: Summarizer.percentile(latencies, 0.5), latencyP95: Summarizer.percentile(latencies, 0.95),
-                          ttftP50: Summarizer.percentile(ttfts, 0.5), promptTokens: promptTokens, completionTokens: completionTokens,
-                          performance: performance.stats, performanceByLanguage: performanceByLanguage.mapValues(\.stats),
+                          latencyP50: performance.latencyP50, latencyP95: performance.latencyP95,
+                          ttftP50: performance.ttftP50, promptTokens: promptTokens, completionTokens: completionTokens,
+                          performance: performance, performanceByLanguage: performanceByLanguage.mapValues(\.stats),
                           wallSeconds: Summarizer.wallSeconds(run), sampling: sampling?.stats)
     }
 }
