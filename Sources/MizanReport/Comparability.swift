@@ -46,13 +46,14 @@ public enum ComparabilityGuard {
         }
         check("suite version") { $0.suiteVersion }
         check("suite content hash") { $0.suiteHash }
-        check("prompt template hash") { $0.manifest["suite"]?["template_hash"]?.stringValue }
+        let manifests = Dictionary(runs.map { ($0.id, $0.runManifest) }) { first, _ in first }
+        check("prompt template hash") { manifests[$0.id]?.suite?.templateHash }
         for key in normalizerKeys(runs) {
             let parts = key.split(separator: " ").map(String.init)
-            check("normalizer \(key)") { $0.manifest["normalizers"]?[parts[0]]?[parts[1]]?.stringValue }
+            check("normalizer \(key)") { manifests[$0.id]?.normalizers?[parts[0]]?[parts[1]] }
         }
         for metric in metricNames(runs) {
-            check("metric \(metric) version") { metricVersion($0, metric) }
+            check("metric \(metric) version") { manifests[$0.id]?.metricVersion(metric) }
         }
         return out
     }
@@ -60,34 +61,23 @@ public enum ComparabilityGuard {
     /// `<language tag> <level>` for every normalizer recorded in any run.
     static func normalizerKeys(_ runs: [RunRecord]) -> [String] {
         var keys = Set<String>()
-        for r in runs {
-            guard case .object(let byTag)? = r.manifest["normalizers"] else { continue }
+        let byRun = runs.map { $0.runManifest.normalizers ?? [:] }
+        for byTag in byRun {
             for (tag, levels) in byTag {
-                guard case .object(let l) = levels else { continue }
-                for level in l.keys { keys.insert("\(tag) \(level)") }
+                for level in levels.keys { keys.insert("\(tag) \(level)") }
             }
         }
         // A language present in one run only is a coverage matter (items are intersected), not a version clash.
         return keys.sorted().filter { key in
             let tag = String(key.split(separator: " ")[0])
-            return runs.allSatisfy { $0.manifest["normalizers"]?[tag] != nil }
+            return byRun.allSatisfy { $0[tag] != nil }
         }
     }
 
     /// Metric names present in every run's manifest.
     static func metricNames(_ runs: [RunRecord]) -> [String] {
-        let sets = runs.map { Set(specs($0).compactMap { $0["name"]?.stringValue }) }
+        let sets = runs.map { Set($0.runManifest.metricSpecs.map(\.name)) }
         guard let first = sets.first else { return [] }
         return sets.dropFirst().reduce(first) { $0.intersection($1) }.sorted()
-    }
-
-    /// The metric's version as recorded in the manifest (a rescore replaces it there).
-    static func metricVersion(_ run: RunRecord, _ metric: String) -> String? {
-        specs(run).first { $0["name"]?.stringValue == metric }?["version"]?.stringValue
-    }
-
-    static func specs(_ run: RunRecord) -> [JSONValue] {
-        if case .array(let a)? = run.manifest["metrics"] { return a }
-        return []
     }
 }

@@ -188,7 +188,7 @@ public enum ComparisonBuilder {
 
     /// Columns: runs with the same label and different suites form one column; a clash on a suite splits them.
     static func groupColumns(_ loaded: [LoadedRun]) -> [ComparisonColumn] {
-        func baseLabel(_ r: RunRecord) -> String { r.manifest["name"]?.stringValue ?? "\(r.endpoint) · \(r.model)" }
+        func baseLabel(_ r: RunRecord) -> String { r.runManifest.name ?? "\(r.endpoint) · \(r.model)" }
         let clashing = Set(Dictionary(grouping: loaded.map(\.run)) { "\(baseLabel($0))\u{1F}\($0.suiteID)" }
             .filter { $0.value.count > 1 }.flatMap { $0.value.map(\.id) })
         var order: [String] = [], groups: [String: [LoadedRun]] = [:]
@@ -219,7 +219,7 @@ public enum ComparisonBuilder {
     /// Metrics of the reference run (manifest order) that every run of the suite has.
     static func metricOrder(_ reference: RunRecord, _ runs: [RunRecord]) -> [String] {
         let common = Set(ComparabilityGuard.metricNames(runs))
-        return ComparabilityGuard.specs(reference).compactMap { $0["name"]?.stringValue }.filter { common.contains($0) }
+        return reference.runManifest.metricSpecs.map(\.name).filter { common.contains($0) }
     }
 }
 

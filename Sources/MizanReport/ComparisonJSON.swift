@@ -18,7 +18,8 @@ public enum ComparisonJSON {
                     .object(["id": .string(r.id), "suite": .string(r.suiteID), "suite_version": .string(r.suiteVersion),
                              "suite_hash": .string(r.suiteHash), "endpoint": .string(r.endpoint), "model": .string(r.model),
                              "status": .string(r.status.rawValue), "started_at": .string(r.startedAt),
-                             "name": r.manifest["name"] ?? .null, "generation": r.manifest["generation"] ?? .null])
+                             "name": r.runManifest.name.map(JSONValue.string) ?? .null,
+                             "generation": r.runManifest.generation?.json ?? .null])
                 }),
                 "performance": .object(["all": col.performance.json,
                                         "by_language": .object(col.performanceByLanguage.mapValues(\.json)),

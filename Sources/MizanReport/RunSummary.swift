@@ -70,10 +70,8 @@ public struct RunSummary: Sendable {
 
     /// Metric names in suite order.
     public var metricNames: [String] {
-        if case .array(let specs)? = run.manifest["metrics"] {
-            let names = specs.compactMap { $0["name"]?.stringValue }
-            if !names.isEmpty { return names }
-        }
+        let names = run.runManifest.metricSpecs.map(\.name)
+        if !names.isEmpty { return names }
         return metrics.keys.sorted()
     }
 }
@@ -106,7 +104,7 @@ public enum Summarizer {
     }
 
     /// The item field a run's suite declared as its cluster field (`cluster:` in suite.yaml), if any.
-    public static func clusterField(of run: RunRecord) -> String? { run.manifest["suite"]?["cluster"]?.stringValue }
+    public static func clusterField(of run: RunRecord) -> String? { run.runManifest.suite?.cluster }
 
     /// The key of the cluster an item's scores belong to: the value of the suite's cluster field when it
     /// declares one and the item has it, else the item id (so the samples of one item form a cluster).

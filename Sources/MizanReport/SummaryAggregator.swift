@@ -33,20 +33,16 @@ public struct SummaryAggregator {
     public init(run: RunRecord) {
         self.run = run
         clusterField = Summarizer.clusterField(of: run)
+        let manifest = run.runManifest
         var corpus: [(String, any CorpusMetric)] = []
-        if case .array(let specs)? = run.manifest["metrics"] {
-            for spec in specs {
-                guard let name = spec["name"]?.stringValue else { continue }
-                var options: [String: JSONValue] = [:]
-                if case .object(let o)? = spec["options"] { options = o }
-                if let metric = try? MetricRegistry.make(MetricSpec(name: name, options: options)) as? any CorpusMetric {
-                    corpus.append((name, metric))
-                }
+        for spec in manifest.metricSpecs {
+            if let metric = try? MetricRegistry.make(MetricSpec(name: spec.name, options: spec.options)) as? any CorpusMetric {
+                corpus.append((spec.name, metric))
             }
         }
         corpusMetrics = corpus
         // Per-item sample bookkeeping only when the run may hold several samples per item.
-        let declared = run.manifest["samples"]?["count"]?.doubleValue
+        let declared = manifest.samples?.count
         sampling = declared.map { $0 > 1 } ?? true ? SamplingAccumulator() : nil
     }
 

@@ -7,56 +7,42 @@ import MizanText
 /// Builds the manifest stored with every run: everything needed to know what was measured.
 enum Manifest {
     static func make(suite: Suite, languages: [LanguageTag], itemsSelected: Int, endpoint: JSONValue, metrics: [any Metric],
-                     harnessVersion: String, name: String?, retry: RetryPolicy, samples: Int = 1, seedBase: Int = 1) -> JSONValue {
-        var normalizers: [String: JSONValue] = [:]
+                     harnessVersion: String, name: String?, retry: RetryPolicy, samples: Int = 1, seedBase: Int = 1) -> RunManifest {
+        var normalizers: [String: [String: String]] = [:]
         for tag in languages {
-            normalizers[tag.description] = .object([
-                "l0": .string(Normalizers.make(.l0, for: tag).version),
-                "l1": .string(Normalizers.make(.l1, for: tag).version),
-            ])
+            normalizers[tag.description] = ["l0": Normalizers.make(.l0, for: tag).version, "l1": Normalizers.make(.l1, for: tag).version]
         }
         let g = suite.generation
-        var o: [String: JSONValue] = [
-            "manifest_version": .number(1),
-            "suite": .object([
-                "id": .string(suite.id), "version": .string(suite.version), "hash": .string(suite.contentHash),
-                "path": .string(suite.path), "language": .string(suite.language.description),
-                "task": .string(suite.task.rawValue), "items_selected": .number(Double(itemsSelected)),
-                "items_total": .number(Double(suite.itemCount)),
-                "template_hash": .string(SHA256.hex((suite.system ?? "") + "\u{1F}" + suite.template)),
-                "cluster": suite.cluster.map { .string($0) } ?? .null,
-            ]),
-            "endpoint": endpoint,
-            "generation": .object([
-                "max_tokens": g.maxTokens.map { .number(Double($0)) } ?? .null,
-                "temperature": g.temperature.map { .number($0) } ?? .null,
-                "top_p": g.topP.map { .number($0) } ?? .null,
-                "stop": .array(g.stop.map { .string($0) }),
-                "seed": g.seed.map { .number(Double($0)) } ?? .null,
-            ]),
-            "metrics": .array(zip(suite.metrics, metrics).map { spec, metric in
-                .object(["name": .string(spec.name), "version": .string(metric.version), "options": .object(spec.options)])
-            }),
-            "normalizers": .object(normalizers),
-            "retries": retry.manifest,
-            "samples": .object(["count": .number(Double(samples)),
-                                "seeds": samples > 1 ? .array((0..<samples).map { .number(Double(seedBase + $0)) }) : .null]),
-            "harness": .object(["name": .string("mizan"), "version": .string(harnessVersion),
-                                "git_commit": gitCommit().map { .string($0) } ?? .null]),
-            "host": .object(["os": .string(ProcessInfo.processInfo.operatingSystemVersionString),
-                             "cpus": .number(Double(ProcessInfo.processInfo.activeProcessorCount))]),
-        ]
-        if let name { o["name"] = .string(name) }
-        return .object(o)
+        return RunManifest(
+            manifestVersion: RunManifest.currentVersion, name: name,
+            suite: RunManifest.SuiteInfo(id: suite.id, version: suite.version, hash: suite.contentHash, path: suite.path,
+                                         language: suite.language.description, task: suite.task.rawValue, itemsSelected: itemsSelected,
+                                         itemsTotal: suite.itemCount,
+                                         templateHash: SHA256.hex((suite.system ?? "") + "\u{1F}" + suite.template),
+                                         cluster: suite.cluster),
+            endpoint: RunManifest.EndpointInfo(json: endpoint),
+            generation: RunManifest.Generation(maxTokens: g.maxTokens, temperature: g.temperature, topP: g.topP, stop: g.stop, seed: g.seed),
+            metrics: zip(suite.metrics, metrics).map { spec, metric in
+                RunManifest.MetricEntry(name: spec.name, version: metric.version, options: spec.options)
+            },
+            normalizers: normalizers,
+            retries: RunManifest.Retries(json: retry.manifest),
+            samples: RunManifest.Samples(count: samples, seeds: samples > 1 ? (0..<samples).map { seedBase + $0 } : nil),
+            harness: harness(harnessVersion),
+            host: RunManifest.Host(os: ProcessInfo.processInfo.operatingSystemVersionString, cpus: ProcessInfo.processInfo.activeProcessorCount))
+    }
+
+    /// The `harness` entry of a manifest or rescore written by this mizan.
+    static func harness(_ version: String) -> RunManifest.Harness {
+        RunManifest.Harness(name: "mizan", version: version, gitCommit: gitCommit())
     }
 
     /// `manifest` with its `cache` entry set: the mode asked for, whether reuse was on, and the
     /// number of items answered from the cache (added to what an earlier invocation recorded).
-    static func withCache(_ manifest: JSONValue, mode: CacheMode, enabled: Bool, newHits: Int) -> JSONValue {
-        guard case .object(var o) = manifest else { return manifest }
-        let before = manifest["cache"]?["hits"]?.doubleValue ?? 0
-        o["cache"] = .object(["mode": .string(mode.rawValue), "enabled": .bool(enabled), "hits": .number(before + Double(newHits))])
-        return .object(o)
+    static func withCache(_ manifest: RunManifest, mode: CacheMode, enabled: Bool, newHits: Int) -> RunManifest {
+        var m = manifest
+        m.cache = RunManifest.Cache(mode: mode.rawValue, enabled: enabled, hits: (manifest.cache?.hits ?? 0) + newHits)
+        return m
     }
 
     /// The mizan source commit: `$MIZAN_GIT_COMMIT`, else the repository holding the executable

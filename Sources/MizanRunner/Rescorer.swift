@@ -60,7 +60,7 @@ public struct Rescorer: Sendable {
         let run = try store.run(matching: request.runID)
         let specs = try request.metrics ?? Self.manifestSpecs(run)
         guard !specs.isEmpty else { throw UsageError("no metrics to compute; pass --metrics, e.g. --metrics chrf,exact") }
-        let context = MetricContext.run(suiteFolder: request.suiteFolder ?? run.manifest["suite"]?["path"]?.stringValue,
+        let context = MetricContext.run(suiteFolder: request.suiteFolder ?? run.runManifest.suite?.path,
                                         config: request.config)
         let metrics = try specs.map { spec -> any Metric in
             do { return try MetricRegistry.make(spec, context: context) } catch let e as MetricConfigError {
@@ -90,11 +90,11 @@ public struct Rescorer: Sendable {
             }
         }
         let entries = zip(specs, metrics).map { spec, metric in
-            JSONValue.object(["name": .string(spec.name), "version": .string(metric.version), "options": .object(spec.options)])
+            RunManifest.MetricEntry(name: spec.name, version: metric.version, options: spec.options)
         }
-        try store.updateManifest(runID: run.id, manifest: Self.recording(entries, in: run.manifest, scored: scorable.count,
-                                                                          skipped: items.count - scorable.count,
-                                                                          harnessVersion: harnessVersion))
+        let rescore = RunManifest.Rescore(at: isoNow(), metrics: entries, itemsScored: scorable.count,
+                                          itemsSkipped: items.count - scorable.count, harness: Manifest.harness(harnessVersion))
+        try store.updateManifest(runID: run.id, manifest: run.runManifest.recordingRescore(rescore).json)
         var versions: [String: String] = [:]
         for m in metrics { versions[m.name] = m.version }
         return RescoreOutcome(runID: run.id, scored: scorable.count, skipped: items.count - scorable.count, versions: versions)
@@ -102,34 +102,9 @@ public struct Rescorer: Sendable {
 
     /// The metric specs recorded in a run's manifest.
     static func manifestSpecs(_ run: RunRecord) throws -> [MetricSpec] {
-        guard case .array(let entries)? = run.manifest["metrics"] else {
+        guard let recorded = run.runManifest.metrics else {
             throw UsageError("run '\(run.id)' has no metrics in its manifest; pass --metrics")
         }
-        return entries.compactMap { e in
-            guard let name = e["name"]?.stringValue else { return nil }
-            if case .object(let o)? = e["options"] { return MetricSpec(name: name, options: o) }
-            return MetricSpec(name: name)
-        }
-    }
-
-    /// The manifest with the new metric entries merged into `metrics` and a `rescores` entry appended.
-    static func recording(_ entries: [JSONValue], in manifest: JSONValue, scored: Int, skipped: Int, harnessVersion: String) -> JSONValue {
-        guard case .object(var o) = manifest else { return manifest }
-        var metrics: [JSONValue] = []
-        if case .array(let a)? = o["metrics"] { metrics = a }
-        for entry in entries {
-            if let i = metrics.firstIndex(where: { $0["name"] == entry["name"] }) { metrics[i] = entry } else { metrics.append(entry) }
-        }
-        o["metrics"] = .array(metrics)
-        var rescores: [JSONValue] = []
-        if case .array(let a)? = o["rescores"] { rescores = a }
-        rescores.append(.object([
-            "at": .string(isoNow()), "metrics": .array(entries), "items_scored": .number(Double(scored)),
-            "items_skipped": .number(Double(skipped)),
-            "harness": .object(["name": .string("mizan"), "version": .string(harnessVersion),
-                                "git_commit": Manifest.gitCommit().map { .string($0) } ?? .null]),
-        ]))
-        o["rescores"] = .array(rescores)
-        return .object(o)
+        return recorded.compactMap { e in e.name.map { MetricSpec(name: $0, options: e.options ?? [:]) } }
     }
 }

@@ -141,13 +141,13 @@ public struct Runner: Sendable {
             manifest = Manifest.withCache(manifest, mode: request.cache, enabled: useCache, newHits: 0)
             var record = RunRecord(id: Runner.newRunID(), suiteID: suite.id, suiteVersion: suite.version, suiteHash: suite.contentHash,
                                    endpoint: request.endpoint.name, model: request.endpoint.model, status: .running,
-                                   startedAt: isoNow(), itemCount: selectedCount, manifest: manifest)
+                                   startedAt: isoNow(), itemCount: selectedCount, manifest: manifest.json)
             if let shard = request.shard {
                 // Every shard of the named run computes the same id; the first creates the run, the others join it.
                 guard let name = request.name, !name.isEmpty else { throw ShardSpec.needsName }
                 record.id = ShardSpec.runID(name: name, suite: suite, items: selectedCount, endpoint: request.endpoint.name,
                                             model: request.endpoint.model)
-                record.manifest = shard.annotate(manifest)
+                record.runManifest = shard.annotate(manifest)
                 try shard.refuseDivergence(store: store, name: name, runID: record.id, suite: suite, items: selectedCount,
                                            endpoint: record.endpoint, model: record.model)
                 if !(try store.createRunIfAbsent(record)) { previous = try store.run(matching: record.id) }
@@ -255,7 +255,7 @@ public struct Runner: Sendable {
         let status = Runner.finalStatus(interrupted: interrupted, sent: done - keptReused - hits, errors: errors,
                                         errorBudget: request.errorBudget)
         if hits > 0, let record = try? store.run(matching: runID) {
-            try store.updateManifest(runID: runID, manifest: Manifest.withCache(record.manifest, mode: request.cache, enabled: useCache, newHits: hits))
+            try store.updateManifest(runID: runID, manifest: Manifest.withCache(record.runManifest, mode: request.cache, enabled: useCache, newHits: hits).json)
         }
         if let shard = request.shard {
             let reported = try store.shards(runID: runID).first { $0.index == shard.index }

@@ -76,10 +76,10 @@ public struct ShardSpec: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The manifest with `shards: {count: n}` added.
-    func annotate(_ manifest: JSONValue) -> JSONValue {
-        guard case .object(var o) = manifest else { return manifest }
-        o["shards"] = .object(["count": .number(Double(count))])
-        return .object(o)
+    func annotate(_ manifest: RunManifest) -> RunManifest {
+        var m = manifest
+        m.shards = RunManifest.Shards(count: count)
+        return m
     }
 
     /// The shard count recorded in a run's manifest (nil for an unsharded run).
@@ -104,7 +104,7 @@ public struct ShardSpec: Sendable, Hashable, CustomStringConvertible {
     func refuseDivergence(store: any ResultStore, name: String, runID: String, suite: Suite, items: Int,
                           endpoint: String, model: String) throws {
         for other in try store.runs() where other.id != runID && other.status != .completed && other.status != .failed && other.shardCount != nil
-            && other.manifest["name"]?.stringValue == name && other.suiteID == suite.id
+            && other.runManifest.name == name && other.suiteID == suite.id
             && other.endpoint == endpoint && other.model == model {
             let why = other.suiteHash != suite.contentHash
                 ? "its suite \(other.suiteID)@\(other.suiteVersion) hashes to \(other.suiteHash.prefix(12)), here to \(suite.contentHash.prefix(12))"

@@ -45,8 +45,16 @@ public struct RunRecord: Sendable, Hashable {
     public var finishedAt: String?
     /// Items in the suite selection.
     public var itemCount: Int
-    /// The manifest (suite, endpoint fingerprint, settings, harness version, normalizers …).
+    /// The manifest as stored (suite, endpoint fingerprint, settings, harness version, normalizers …): the store
+    /// keeps its JSON byte for byte. Read its fields through `runManifest`.
     public var manifest: JSONValue
+
+    /// The manifest as a typed value (a non-object manifest reads as empty). Setting it stores its JSON, which for
+    /// a manifest read from `manifest` is the same JSON apart from what was changed (`RunManifest` keeps unknown keys).
+    public var runManifest: RunManifest {
+        get { RunManifest(json: manifest) }
+        set { manifest = newValue.json }
+    }
 
     public init(id: String, suiteID: String, suiteVersion: String, suiteHash: String, endpoint: String, model: String,
                 status: RunStatus, startedAt: String, finishedAt: String? = nil, itemCount: Int, manifest: JSONValue) {

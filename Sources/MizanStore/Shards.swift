@@ -63,5 +63,5 @@ public func openResultStore(_ location: String) throws -> any ResultStore {
 /// What a run says about its sharding.
 public extension RunRecord {
     /// The number of shards the run is split in (`shards.count` in the manifest), nil for an unsharded run.
-    var shardCount: Int? { manifest["shards"]?["count"]?.doubleValue.map { Int($0) } }
+    var shardCount: Int? { runManifest.shards?.count }
 }

@@ -73,5 +73,5 @@ struct DiffCommand: AsyncParsableCommand {
         }
     }
 
-    func label(_ r: RunRecord) -> String { r.manifest["name"]?.stringValue ?? "\(r.endpoint) · \(r.model)" }
+    func label(_ r: RunRecord) -> String { r.runManifest.name ?? "\(r.endpoint) · \(r.model)" }
 }

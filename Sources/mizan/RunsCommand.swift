@@ -32,7 +32,7 @@ struct RunsCommand: AsyncParsableCommand {
                     if r.status != .completed { status += " (\(done)/\(n) shards done)" }
                     shards = .object(["count": .number(Double(n)), "completed": .number(Double(done))])
                 }
-                let name = r.manifest["name"]?.stringValue
+                let name = r.runManifest.name
                 t.rows.append([r.id, name ?? "", "\(r.suiteID)@\(r.suiteVersion)", r.endpoint, r.model, status, String(r.itemCount),
                                f == .table ? Self.shortTime(r.startedAt) : r.startedAt])
                 json.append(.object([
