@@ -111,50 +111,17 @@ struct GateCommand: AsyncParsableCommand {
 
     /// Runs every baseline suite (or --suite) against --endpoint with the baseline's item count and samples.
     func runCandidates(baseline: [LoadedRun], store: any ResultStore, config: MizanConfig, project: Project) async throws -> [LoadedRun] {
-        var kind = try target.kind()
-        let first = baseline.first?.run
-        if kind == nil, let k = first?.manifest["endpoint"]?["config"]?["kind"]?.stringValue, target.endpoint?.contains("://") == true {
-            kind = EndpointKind(rawValue: k)
-        }
-        var endpointConfig = try config.resolve(endpoint: target.endpoint!, kind: kind, model: target.model, concurrency: target.concurrency)
-        if stream { endpointConfig.stream = true }
-        let specs: [(spec: String, base: LoadedRun?)] = suite.isEmpty
-            ? baseline.map { b in (Self.suiteSpec(for: b.run, project: project), b) }
-            : suite.map { s in (s, nil) }
-        let runner = Runner(store: store, harnessVersion: mizanVersion)
+        var options = RunOptions()
+        (options.suites, options.endpoint, options.kind, options.model) = (suite, target.endpoint, try target.kind(), target.model)
+        (options.concurrency, options.limit, options.samples, options.stream) = (target.concurrency, limit, samples, stream)
+        (options.name, options.errorBudget) = (name, errorBudget)
+        let plan = try RunPlan(gate: options, baseline: baseline.map(\.run), config: config, project: project, store: store)
         var out: [LoadedRun] = []
-        for (spec, knownBase) in specs {
-            let loaded = try SuiteLoader.load(folder: try SuiteCatalog.resolve(spec, promptsDir: project.promptsDir))
-            guard let base = knownBase ?? baseline.first(where: { $0.run.suiteID == loaded.id }) else {
-                throw UsageError("the baseline has no run of suite \(loaded.id); save a baseline that includes it")
-            }
-            var request = RunRequest(suite: loaded, endpoint: endpointConfig, limit: limit ?? base.run.itemCount, name: name, config: config)
-            request.samples = samples ?? base.run.manifest["samples"]?["count"]?.doubleValue.map { Int($0) } ?? 1
-            // A gate measures the endpoint as it is now: stored responses (the baseline's among them) are never reused.
-            request.cache = .off
-            request.errorBudget = errorBudget
-            let bar = ProgressBar(label: loaded.id)
-            let final = request
-            let outcome = try await runner.run(final, progress: { bar.update($0) })
-            bar.finish()
-            printErr("candidate run \(outcome.runID) of \(loaded.id)@\(loaded.version): \(outcome.stored) items, \(outcome.errors) errors")
-            let record = try store.run(matching: outcome.runID)
-            out.append(try LoadedRun(record, from: store))
+        try await RunSession(plan: plan).execute { done in
+            printErr("candidate run \(done.outcome.runID) of \(done.suite.id)@\(done.suite.version): \(done.outcome.stored) items, \(done.outcome.errors) errors")
+            out.append(try LoadedRun(done.record, from: store))
         }
         return out
-    }
-
-    /// Where to find a stored run's suite: its recorded folder (as recorded, or inside the project when it was
-    /// recorded relative to the project root) if that still holds the same version, else `id@version`.
-    static func suiteSpec(for run: RunRecord, project: Project) -> String {
-        if let path = run.manifest["suite"]?["path"]?.stringValue {
-            for folder in [path] + (path.hasPrefix("/") ? [] : [project.path(fromRoot: path)]) {
-                if let header = try? SuiteLoader.load(folder: folder, streaming: true), header.id == run.suiteID, header.version == run.suiteVersion {
-                    return folder
-                }
-            }
-        }
-        return "\(run.suiteID)@\(run.suiteVersion)"
     }
 
     /// Prints the report and writes JUnit, Markdown, annotations and the GitHub job summary as asked.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MizanCore
 import MizanReport
+import MizanRunner
 import MizanStore
 import MizanSuites
 
@@ -110,7 +111,7 @@ struct ShowCommand: AsyncParsableCommand {
     /// The item ids of the run's suite in file order, when its files are found unchanged (same content hash);
     /// nil (items then listed in id order, with a note) otherwise.
     func suiteOrder(of run: RunRecord) throws -> [String]? {
-        let spec = GateCommand.suiteSpec(for: run, project: try storeOptions.project())
+        let spec = RunPlan.suiteSpec(for: run, project: try storeOptions.project())
         let folder = try? SuiteCatalog.resolve(spec, promptsDir: try storeOptions.project().promptsDir)
         if let folder, let suite = try? SuiteLoader.load(folder: folder), suite.contentHash == run.suiteHash {
             return suite.items.map(\.id)
