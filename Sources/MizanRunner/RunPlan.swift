@@ -175,10 +175,10 @@ public struct RunPlan: Sendable {
         return request
     }
 
-    /// Interrupted stored runs of the same suite content on the same endpoint and model as a step of this plan
-    /// (at most one per suite: the newest run of that content), which `--resume` could continue instead.
+    /// For a new run: interrupted stored runs of the same suite content on the same endpoint and model as a step
+    /// of this plan (at most one per suite: the newest run of that content), which `--resume` could continue.
     public func interruptedRuns() -> [(suite: Suite, run: RunRecord)] {
-        guard let runs = try? store.runs() else { return [] }
+        guard resume == nil, let runs = try? store.runs() else { return [] }
         return steps.compactMap { step in
             let s = step.suite
             guard let r = runs.first(where: { $0.suiteHash == s.contentHash && $0.endpoint == endpoint.name && $0.model == endpoint.model }),

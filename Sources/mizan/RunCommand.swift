@@ -74,21 +74,17 @@ struct RunCommand: AsyncParsableCommand {
             let project = try storeOptions.project()
             let cfg = try project.loadConfig()
             let plan = try RunPlan(run: try options(), config: cfg, project: project, store: try storeOptions.openStore(cfg, create: true))
-            if plan.resume == nil {
-                for (s, r) in plan.interruptedRuns() {
-                    printErr("note: run \(r.id) of \(s.id) on this endpoint was interrupted; `mizan run --resume \(r.id)` sends only its missing items")
-                }
+            for (s, r) in plan.interruptedRuns() {
+                printErr("note: run \(r.id) of \(s.id) on this endpoint was interrupted; `mizan run --resume \(r.id)` sends only its missing items")
             }
             var results: [JSONValue] = []
             var summaries: [RunSummary] = []
             var interrupted = false
             var failed: [String] = []
-            try await RunSession(plan: plan, drainTimeout: drainTimeout, summarizeLive: true).execute { done in
-                let (outcome, record, store) = (done.outcome, done.record, plan.store)
+            try await RunSession(plan: plan, drainTimeout: drainTimeout, summarize: true).execute { done in
+                let (outcome, record) = (done.outcome, done.record)
                 interrupted = outcome.status == .interrupted
-                if let shard = plan.shard { reportShards(store: store, run: record, this: shard, outcome: outcome) }
-                let summary = try plan.shard.map { try Self.shardSummary(store: store, run: record, shard: $0) }
-                    ?? done.liveSummary ?? Summarizer.summarize(run: record, store: store)
+                guard let summary = done.summary else { return }
                 if outcome.cacheHits > 0 && !json, let reuse = summary.performance.reuseSummary {
                     printErr("\(reuse) (response cache; --no-cache sends them)")
                 }
@@ -98,7 +94,7 @@ struct RunCommand: AsyncParsableCommand {
                 }
                 summaries.append(summary)
                 if json {
-                    results.append(try Self.json(summary, shard: plan.shard, outcome: outcome, store: store))
+                    results.append(try Self.json(summary, shard: plan.shard, outcome: outcome, store: plan.store))
                 } else {
                     print(SummaryTables.overview(summary).render(.table))
                     print(SummaryTables.metricsTable(summary).render(.table))
@@ -129,20 +125,6 @@ struct RunCommand: AsyncParsableCommand {
 }
 
 extension RunCommand {
-    /// Says on stderr what this process did for its shard and how far the sharded run is.
-    func reportShards(store: any ResultStore, run: RunRecord, this: ShardSpec, outcome: RunOutcome) {
-        guard let shards = try? store.shards(runID: run.id) else { return }
-        if outcome.total > 0 && outcome.previouslyStored >= outcome.total {
-            printErr("shard \(this): nothing to send, all \(outcome.total) of its items were stored before")
-        } else if outcome.previouslyStored > 0 {
-            printErr("shard \(this): resumed, \(outcome.previouslyStored) of its \(outcome.total) items were stored before")
-        }
-        let missing = ShardRecord.missing(shards, count: this.count)
-        printErr(missing.isEmpty
-            ? "shard \(this) done; all \(this.count) shards of run \(run.id) have completed"
-            : "shard \(this) of run \(run.id) ended; shards not completed yet: \(missing.map(String.init).joined(separator: ", "))")
-    }
-
     /// Why a run ended `failed` and how to continue it once the endpoint works.
     func failureNote(_ s: RunSummary) -> String {
         let p = s.performance
@@ -150,17 +132,6 @@ extension RunCommand {
         let top = p.topErrors.first.map { " (most often \($0.message))" } ?? ""
         return "run \(s.run.id) failed: \(share) ended in endpoint errors\(top); fix the endpoint, then "
             + "`mizan run --resume \(s.run.id) --retry-errors` re-sends them"
-    }
-
-    /// The summary of one shard's slice of a sharded run: every stored item of the shard, whichever process (a
-    /// first attempt, a requeue) sent it, so the same shard reports the same numbers whatever its history. No wall
-    /// time: the run's start and end span every shard, not this one.
-    static func shardSummary(store: any ResultStore, run: RunRecord, shard: ShardSpec) throws -> RunSummary {
-        var aggregator = SummaryAggregator(run: run)
-        try store.forEachItem(runID: run.id) { if shard.contains($0.itemID) { aggregator.add($0) } }
-        var summary = aggregator.summary(run: run)
-        summary.wallSeconds = nil
-        return summary
     }
 
     /// The `run --json` object of one suite's run; a shard's adds every shard's report and what this process did.

@@ -164,6 +164,7 @@ import MizanTestSupport
         let fresh = try f.plan(options { $0.model = "m1" })
         #expect(fresh.interruptedRuns().map(\.run.id) == [stored.id])
         #expect(try f.plan(options { $0.model = "m2" }).interruptedRuns().isEmpty, "another model's run is not offered")
+        #expect(try f.plan(Self.resuming(stored)).interruptedRuns().isEmpty, "a resumed run offers nothing")
     }
 
     @Test func gatePlanTakesItemCountSamplesAndKindFromTheBaseline() async throws {
