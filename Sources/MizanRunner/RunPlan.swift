@@ -93,13 +93,16 @@ public struct RunPlan: Sendable {
         var endpointArg = options.endpoint
         var limit = options.limit
         var resumed: RunRecord?
+        var recorded: RunManifest?
         if let id = options.resume {
             let previous = try store.run(matching: id)
+            let manifest = previous.runManifest
+            recorded = manifest
             guard options.suites.count <= 1 else { throw UsageError("--resume continues one run; give at most one --suite") }
             if suiteArgs.isEmpty { suiteArgs = [Self.suiteSpec(for: previous, project: project)] }
             endpointArg = endpointArg ?? previous.endpoint
             limit = limit ?? previous.itemCount
-            if kind == nil { kind = previous.recordedKind }
+            if kind == nil { kind = manifest.endpointKind }
             resumed = previous
             if let n = ShardSpec.count(of: previous), shard == nil {
                 throw UsageError("run \(previous.id) is split in \(n) shards; resume one shard with "
@@ -111,20 +114,20 @@ public struct RunPlan: Sendable {
         }
         var endpoint = try config.resolve(endpoint: endpointArg, kind: kind, model: options.model ?? resumed?.model,
                                           concurrency: options.concurrency)
-        if options.stream || resumed?.recordedStream == true { endpoint.stream = true }
+        if options.stream || recorded?.endpoint?.config?.stream == true { endpoint.stream = true }
         var suites = try suiteArgs.map { try SuiteLoader.load(folder: try SuiteCatalog.resolve($0, promptsDir: project.promptsDir), streaming: true) }
         if let t = options.temperature, !(t >= 0) { throw UsageError("--temperature must be 0 or more (got \(t))") }
-        let recorded = resumed?.recordedTemperature
-        if let t = options.temperature, resumed != nil, t != recorded {
-            throw UsageError("--temperature \(t) differs from the resumed run's \(recorded.map { String($0) } ?? "suite default"); resume with the same settings")
+        let temperature = recorded?.generation?.temperature
+        if let t = options.temperature, resumed != nil, t != temperature {
+            throw UsageError("--temperature \(t) differs from the resumed run's \(temperature.map { String($0) } ?? "suite default"); resume with the same settings")
         }
-        if let t = options.temperature ?? recorded { for i in suites.indices { suites[i].generation.temperature = t } }
-        let samples = options.samples ?? resumed?.recordedSamples ?? 1
+        if let t = options.temperature ?? temperature { for i in suites.indices { suites[i].generation.temperature = t } }
+        let samples = options.samples ?? recorded?.samples?.count ?? 1
         guard samples >= 1 else { throw UsageError("--samples must be at least 1") }
         self.store = store
         self.steps = suites.map { Step(suite: $0, limit: limit, samples: samples) }
         self.endpoint = endpoint
-        self.name = resumed?.recordedName ?? options.name
+        self.name = recorded?.name ?? options.name
         self.resume = resumed
         self.retryErrors = options.retryErrors
         self.shard = shard
@@ -143,7 +146,7 @@ public struct RunPlan: Sendable {
             throw UsageError("give --endpoint to run the candidate now, or --candidate RUN-ID for a stored run")
         }
         var kind = options.kind
-        if kind == nil, endpointArg.contains("://") { kind = baseline.first?.recordedKind }
+        if kind == nil, endpointArg.contains("://") { kind = baseline.first?.runManifest.endpointKind }
         var endpoint = try config.resolve(endpoint: endpointArg, kind: kind, model: options.model, concurrency: options.concurrency)
         if options.stream { endpoint.stream = true }
         let specs: [(spec: String, base: RunRecord?)] = options.suites.isEmpty
@@ -154,7 +157,7 @@ public struct RunPlan: Sendable {
             guard let base = knownBase ?? baseline.first(where: { $0.suiteID == loaded.id }) else {
                 throw UsageError("the baseline has no run of suite \(loaded.id); save a baseline that includes it")
             }
-            return Step(suite: loaded, limit: options.limit ?? base.itemCount, samples: options.samples ?? base.recordedSamples ?? 1)
+            return Step(suite: loaded, limit: options.limit ?? base.itemCount, samples: options.samples ?? base.runManifest.samples?.count ?? 1)
         }
         self.store = store
         self.endpoint = endpoint
@@ -190,7 +193,7 @@ public struct RunPlan: Sendable {
     /// Where to find a stored run's suite: its recorded folder (as recorded, or inside the project when it was
     /// recorded relative to the project root) if that still holds the same version, else `id@version`.
     public static func suiteSpec(for run: RunRecord, project: Project) -> String {
-        if let path = run.recordedSuitePath {
+        if let path = run.runManifest.suite?.path {
             for folder in [path] + (path.hasPrefix("/") ? [] : [project.path(fromRoot: path)]) {
                 if let header = try? SuiteLoader.load(folder: folder, streaming: true), header.id == run.suiteID, header.version == run.suiteVersion {
                     return folder
@@ -201,18 +204,7 @@ public struct RunPlan: Sendable {
     }
 }
 
-/// The settings a plan takes from a stored run's manifest.
-extension RunRecord {
+extension RunManifest {
     /// The endpoint kind the run used (nil if not recorded or unknown to this mizan).
-    var recordedKind: EndpointKind? { manifest["endpoint"]?["config"]?["kind"]?.stringValue.flatMap { EndpointKind(rawValue: $0) } }
-    /// True if the run streamed its responses.
-    var recordedStream: Bool { manifest["endpoint"]?["config"]?["stream"] == .bool(true) }
-    /// The run's sampling temperature (nil: the suites' default).
-    var recordedTemperature: Double? { manifest["generation"]?["temperature"]?.doubleValue }
-    /// Generations per item (nil if not recorded).
-    var recordedSamples: Int? { manifest["samples"]?["count"]?.doubleValue.map { Int($0) } }
-    /// The run's name, if it has one.
-    var recordedName: String? { manifest["name"]?.stringValue }
-    /// The suite folder the run was started from.
-    var recordedSuitePath: String? { manifest["suite"]?["path"]?.stringValue }
+    var endpointKind: EndpointKind? { endpoint?.config?.kind.flatMap { EndpointKind(rawValue: $0) } }
 }
