@@ -5,7 +5,8 @@
 #   the image and loads it back from the archive, as an air-gapped site would;
 # - the image runs as a non-root user; inside it `mizan validate` passes, and a real `mizan run` (--network host)
 #   against mizan-testserver on the host stores every item into the mounted /mizan/Results;
-# - from outside, the host's mizan reads that store: the run is completed with all 19 items.
+# - from outside, the host's mizan reads that store: the run is completed with all 19 items;
+# - the Kubernetes example names this image, and its pod command runs in it (read-only root) to a complete run.
 # Docker: a running daemon is used as it is. Otherwise docker.io (and debootstrap) are installed if dockerd is
 # missing, and dockerd is started for the check and stopped after it. When no daemon can be started the check is
 # skipped with a note, or fails if MIZAN_REQUIRE_DOCKER=1. MIZAN_NO_DOCKER=1 skips it.
@@ -112,7 +113,22 @@ grep -q '"items" : 19' "$work/run.json" || { cat "$work/run.json" >&2; fail "the
 owner=$(stat -c %u "$results/mizan.sqlite")
 [ "$owner" = 10001 ] || fail "the store was written by user $owner, not the image's user 10001"
 "$BIN/mizan" runs --store "$results/mizan.sqlite" --format csv > "$work/runs.csv"
-grep -q "starter-fra-latn@1.0.0,.*,completed,19," "$work/runs.csv" \
+grep -q ",image-check,starter-fra-latn@1.0.0,.*,completed,19," "$work/runs.csv" \
   || { cat "$work/runs.csv" >&2; fail "the host's mizan does not see a completed run of 19 items in the container's store"; }
+# The Kubernetes example: its image is this one (mizan:<version> in the cluster's registry), and its pod command runs
+# in it as the Job would run it (read-only root, the environment's settings; one shard here) into the same store.
+version=$("$BIN/mizan" --version)
+job=examples/kubernetes/mizan-shards-job.yaml
+grep -qE "^ +image: [^ ]+/mizan:$version( |$)" "$job" || fail "$job does not use the image mizan:$version"
+command=$(awk '/^ *- >-$/ { on = 1; next } on && /^ *$/ { exit } on { if (!indent) { match($0, /^ */); indent = RLENGTH }
+  match($0, /^ */); if (RLENGTH < indent) exit; sub(/^ +/, ""); printf "%s ", $0 }' "$job")
+[ -n "$command" ] || fail "no pod command (the '- >-' args entry) in $job"
+docker run --rm --read-only --network host -v "$results:/mizan/Results" -e JOB_COMPLETION_INDEX=0 -e MIZAN_SHARDS=1 \
+  -e MIZAN_SUITE=starter-fra-latn -e MIZAN_ENDPOINT="$url" -e MIZAN_STORE=/mizan/Results/mizan.sqlite \
+  -e MIZAN_RUN_NAME=k8s-image-check "$tag" /bin/sh -c "$command" > "$work/k8s.json" \
+  || { cat "$work/k8s.json" >&2; fail "the Kubernetes pod command failed in the image: $command"; }
+"$BIN/mizan" runs --store "$results/mizan.sqlite" --format csv > "$work/runs.csv"
+grep -q ",k8s-image-check,starter-fra-latn@1.0.0,.*,completed,19," "$work/runs.csv" \
+  || { cat "$work/runs.csv" >&2; fail "the Kubernetes pod command's run is not complete with 19 items"; }
 size=$(( $(docker image inspect -f '{{.Size}}' "$tag") / 1000000 ))
 echo "image check: ok ($tag, $size MB; image ${image_seconds}s, whole check $(( $(date +%s) - check_start ))s)"

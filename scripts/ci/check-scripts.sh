@@ -11,12 +11,13 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 fail() { echo "check-scripts: $*" >&2; exit 1; }
 
-for f in scripts/demo scripts/test scripts/release-smoke scripts/local-model.sh scripts/pg-server scripts/lib.sh \
+for f in scripts/demo scripts/test scripts/release-smoke scripts/local-model.sh scripts/pg-server scripts/lib.sh scripts/image \
          scripts/ci/*.sh examples/slurm/mizan-shards.sbatch Benchmarks/*.sh; do
   bash -n "$f" || fail "$f does not parse"
 done
 
-if grep -nE 'grep.*Build complete' scripts/demo scripts/test scripts/release-smoke scripts/local-model.sh Benchmarks/*.sh; then
+if grep -nE 'grep.*Build complete' scripts/demo scripts/test scripts/release-smoke scripts/local-model.sh scripts/image \
+    scripts/ci/*.sh Benchmarks/*.sh; then
   fail "the lines above decide a build's success by grepping for 'Build complete'; use swift_build (scripts/lib.sh)"
 fi
 
@@ -42,6 +43,11 @@ MIZAN_PROGRESS_EVERY=1 with_progress "slow step" "$work/slow.log" bash -c 'echo 
   >"$work/slow.out" 2>&1 || status=$?
 [ "$status" -eq 7 ] || fail "with_progress returned $status, not the step's 7"
 grep -q "slow step: 40% compiled" "$work/slow.out" || fail "no progress line: $(cat "$work/slow.out")"
+# scripts/image refuses an unknown argument before touching Docker or debootstrap, with its usage.
+status=0
+bash scripts/image --no-such-option >"$work/image.out" 2>&1 || status=$?
+[ "$status" -eq 2 ] && grep -q "unknown argument '--no-such-option'" "$work/image.out" && grep -q -- "--update-lock" "$work/image.out" \
+  || fail "scripts/image with an unknown argument: status $status, $(cat "$work/image.out")"
 # Without Swift on PATH the scripts stop at once and say how to get it.
 if ! PATH=/usr/bin:/bin command -v swift >/dev/null; then
   status=0
