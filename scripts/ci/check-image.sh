@@ -3,8 +3,9 @@
 # test, whose release binaries it uses:
 # - builds the image with scripts/image (the base is reused while cached), checks the archive's SHA-256, removes
 #   the image and loads it back from the archive, as an air-gapped site would;
-# - the image runs as a non-root user; inside it `mizan validate` passes, and a real `mizan run` (--network host)
-#   against mizan-testserver on the host stores every item into the mounted /mizan/Results;
+# - the image runs as a non-root user and keeps no apt lists, caches or docs;
+# - inside it `mizan validate` passes, and a real `mizan run` (--network host) against mizan-testserver on the
+#   host stores every item into the mounted /mizan/Results;
 # - from outside, the host's mizan reads that store: the run is completed with all 19 items;
 # - the Kubernetes example names this image, and its pod command runs in it (read-only root) to a complete run.
 # Docker: a running daemon is used as it is. Otherwise docker.io (and debootstrap) are installed if dockerd is
@@ -90,6 +91,10 @@ tag=$(printf '%s\n' "${tags[@]}" | grep -E '^mizan:[^ ]+-[0-9a-f]{12}' | head -1
 [ -n "$tag" ] || fail "docker load -i $archive loaded no mizan:<version>-<commit> image: ${tags[*]}"
 user=$(docker run --rm "$tag" id -u)
 [ "$user" = 10001 ] || fail "$tag runs as user $user, not the non-root 10001"
+# Slim: no apt lists or caches, no docs but the copyright files (and mizan's licence), no man pages or translations.
+leftovers=$(docker run --rm "$tag" sh -c 'find /var/lib/apt/lists /var/cache/apt /usr/share/man /usr/share/info \
+  /usr/share/locale -type f; find /usr/share/doc -type f ! -name copyright ! -path /usr/share/doc/mizan/LICENSE')
+[ -z "$leftovers" ] || fail "$tag keeps files the slimming removes: $(echo "$leftovers" | head -5 | tr '\n' ' ')"
 
 phase "image check: mizan validate and a run inside $tag against mizan-testserver on the host"
 "$BIN/mizan-testserver" --port 0 --mode echo > "$work/server.out" 2>&1 &

@@ -17,7 +17,7 @@ for f in scripts/demo scripts/test scripts/release-smoke scripts/local-model.sh 
 done
 
 if grep -nE 'grep.*Build complete' scripts/demo scripts/test scripts/release-smoke scripts/local-model.sh scripts/image \
-    scripts/ci/*.sh Benchmarks/*.sh; then
+    scripts/ci/check-image.sh Benchmarks/*.sh; then
   fail "the lines above decide a build's success by grepping for 'Build complete'; use swift_build (scripts/lib.sh)"
 fi
 
