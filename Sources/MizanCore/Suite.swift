@@ -2,8 +2,12 @@
 public enum TaskKind: String, Sendable, Codable, CaseIterable {
     /// Free text output scored against references.
     case generation
-    /// The model picks one of the item's `choices`.
+    /// The model picks one of the item's `choices` (by generating a label, or by log-likelihood with `scoring: loglikelihood`).
     case multipleChoice = "multiple-choice"
+    /// The log-likelihood of each item's `target` continuation after its rendered context (docs/likelihood.md).
+    case loglikelihood
+    /// The log-likelihood of each item's whole rendered text from the beginning of sequence, in windows (perplexity).
+    case rolling
 }
 
 /// One metric as configured in a suite: its name and its options (e.g. `normalize: l1`).
@@ -152,6 +156,10 @@ public struct Suite: Sendable, Hashable {
     public var firstItemOfLanguage: [LanguageTag: Int] = [:]
     /// Size and modification time of `items.jsonl` when loaded; a streamed read checks it is unchanged.
     public var itemsFileStamp = ""
+    /// How multiple-choice items are answered (`scoring:`); `generate` for every other task.
+    public var scoring = ScoringMethod.generate
+    /// Likelihood scoring settings (`prompt.continuation`, `likelihood:`), for likelihood suites.
+    public var likelihood = LikelihoodSuiteSettings()
 
     public init(id: String, version: String, language: LanguageTag, task: TaskKind, template: String,
                 system: String?, metrics: [MetricSpec], generation: GenerationSettings,

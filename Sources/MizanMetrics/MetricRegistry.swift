@@ -37,6 +37,15 @@ public enum MetricRegistry {
         "chrf": { try ReferenceMetric(kind: .chrf, spec: $0) },
         "chrf++": { try ReferenceMetric(kind: .chrfpp, spec: $0) },
         "ter": { try ReferenceMetric(kind: .ter, spec: $0) },
+        "acc": { try LikelihoodMetric(kind: .acc, spec: $0) },
+        "acc_norm": { try LikelihoodMetric(kind: .accNorm, spec: $0) },
+        "gold_prob": { try LikelihoodMetric(kind: .goldProb, spec: $0) },
+        "brier": { try LikelihoodMetric(kind: .brier, spec: $0) },
+        "loglikelihood": { try LikelihoodMetric(kind: .loglikelihood, spec: $0) },
+        "is_greedy": { try LikelihoodMetric(kind: .isGreedy, spec: $0) },
+        "bits_per_byte": { try LikelihoodMetric(kind: .bitsPerByte, spec: $0) },
+        "byte_perplexity": { try LikelihoodMetric(kind: .bytePerplexity, spec: $0) },
+        "word_perplexity": { try LikelihoodMetric(kind: .wordPerplexity, spec: $0) },
     ]
 
     /// Builds a metric that needs a `MetricContext` (suite folder, judge endpoints).
@@ -54,7 +63,8 @@ public enum MetricRegistry {
     public static func scale(ofMetric name: String) -> ScoreScale {
         switch name {
         case "bleu", "chrf", "chrf++": return .bounded(low: 0, high: 100)
-        case "ter", "external": return .unbounded
+        case "ter", "external", "loglikelihood", "bits_per_byte", "byte_perplexity", "word_perplexity": return .unbounded
+        case "brier": return .bounded(low: 0, high: 2)
         default: return .unit
         }
     }

@@ -16,6 +16,8 @@ struct ItemsParser {
         self.file = file
         self.header = header
         placeholders = PromptRenderer.placeholders(in: header.template)
+            + (header.likelihoodTask == .multipleChoice
+                ? PromptRenderer.placeholders(in: header.likelihood.continuationTemplate).filter { $0 != "choice" && $0 != "label" } : [])
         needsReference = header.task == .generation
             && header.metrics.contains { !SuiteLoader.referenceFree.contains($0.name) }
     }
@@ -89,11 +91,21 @@ struct ItemsParser {
                         return nil
                     }
                     item.answerIndex = index
+                } else if header.task == .loglikelihood {
+                    guard case .string(let target)? = fields["target"], !target.isEmpty else {
+                        fail("target", "item '\(id)' has no \"target\" text (task loglikelihood scores it as the continuation of the prompt)",
+                             "add \"target\": \" …\" (usually starting with a space)")
+                        return nil
+                    }
                 } else if needsReference && item.references.isEmpty {
                     fail("reference", "item '\(id)' has no reference", "add \"reference\" or \"references\" (the metrics \(header.metrics.map(\.name).joined(separator: ", ")) need one)")
                     return nil
                 }
-                if let m = fields["messages"] {
+                if fields["messages"] != nil, header.likelihoodTask != nil {
+                    fail("messages", "item '\(id)': conversation turns are not supported on likelihood suites",
+                         "remove \"messages\"; the rendered prompt.template is the whole context")
+                    return nil
+                } else if let m = fields["messages"] {
                     guard case .array(let turns) = m, turns.allSatisfy({ t in
                         ["system", "user", "assistant"].contains(t["role"]?.stringValue ?? "") && t["content"]?.stringValue != nil
                     }) else {
@@ -103,7 +115,8 @@ struct ItemsParser {
                     }
                 }
                 if let missing = placeholders.first(where: { $0 != "choices" && fields[$0] == nil }) {
-                    fail(missing, "template uses {{\(missing)}} but item '\(id)' has no field '\(missing)'", "add the field or change prompt.template")
+                    fail(missing, "template uses {{\(missing)}} but item '\(id)' has no field '\(missing)'",
+                         "add the field or change prompt.template / prompt.continuation")
                     return nil
                 }
                 return item

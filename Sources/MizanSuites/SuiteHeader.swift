@@ -17,6 +17,10 @@ struct SuiteHeader {
     var fewshot: FewShotSettings?
     /// The item field whose value groups items into clusters for intervals and paired tests (nil: items are independent).
     var cluster: String?
+    /// How multiple choice is answered (`scoring:`).
+    var scoring = ScoringMethod.generate
+    /// `prompt.continuation` and `likelihood:` settings.
+    var likelihood = LikelihoodSuiteSettings()
 
     /// Text covering everything in the header that shapes requests and scores.
     var canonical: String {
@@ -25,14 +29,15 @@ struct SuiteHeader {
         let f = fewshot.map { "\($0.count)|\($0.source)|\($0.seed)|\($0.separator)" } ?? ""
         let parts = ["mizan-suite/1", id, version, language.description, task.rawValue, template, system ?? "", m, g]
         // Optional parts are appended only when set, so suites without them keep their released hashes.
-        return (parts + (f.isEmpty ? [] : ["fewshot:" + f]) + (cluster.map { ["cluster:" + $0] } ?? [])).joined(separator: "\u{1F}")
+        return (parts + (f.isEmpty ? [] : ["fewshot:" + f]) + (cluster.map { ["cluster:" + $0] } ?? []) + likelihoodParts)
+            .joined(separator: "\u{1F}")
     }
 
     /// Hashes of the header's parts, so a changed released suite can say what changed.
     var partHashes: [String: String] {
         let g = (try? JSONEncoder.sorted.encode(generation)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let m = JSONValue.array(metrics.map { .object(["name": .string($0.name), "options": .object($0.options)]) }).canonicalJSON
-        var parts = ["prompt": SHA256.hex([language.description, task.rawValue, template, system ?? ""].joined(separator: "\u{1F}")),
+        var parts = ["prompt": SHA256.hex(([language.description, task.rawValue, template, system ?? ""] + likelihoodParts).joined(separator: "\u{1F}")),
                      "metrics": SHA256.hex(m), "generation": SHA256.hex(g)]
         if let f = fewshot { parts["fewshot"] = SHA256.hex("\(f.count)|\(f.source)|\(f.seed)|\(f.separator)") }
         return parts
@@ -87,19 +92,24 @@ struct SuiteHeader {
             attempt {
                 let raw = try v.string()
                 guard let t = TaskKind(rawValue: raw) else {
-                    throw v.error("unknown task '\(raw)'", remedy: "use generation or multiple-choice")
+                    throw v.error("unknown task '\(raw)'", remedy: "use generation, multiple-choice, loglikelihood or rolling")
                 }
                 h.task = t
             }
         }
-        if let p = required("prompt", "{template: \"{{input}}\"}") {
+        // Texts scored whole or with a target need no prompt block: the template defaults to `{{input}}`.
+        let promptOptional = h.task == .loglikelihood || h.task == .rolling
+        if promptOptional && root["prompt"] == nil { h.template = "{{input}}" }
+        if let p = promptOptional ? root["prompt"] : required("prompt", "{template: \"{{input}}\"}") {
             attempt {
-                for bad in p.unknownKeys(allowed: ["template", "system"]) {
-                    errors.append(bad.error("unknown key '\(bad.path)'", remedy: "use prompt.template and prompt.system"))
+                for bad in p.unknownKeys(allowed: ["template", "system", "continuation"]) {
+                    errors.append(bad.error("unknown key '\(bad.path)'", remedy: "use prompt.template, prompt.system and prompt.continuation"))
                 }
-                guard let t = p["template"] else { throw p.error("missing prompt.template", remedy: "add `template: \"{{input}}\"`") }
-                h.template = try t.string()
+                if let t = p["template"] { h.template = try t.string() } else if promptOptional { h.template = "{{input}}" } else {
+                    throw p.error("missing prompt.template", remedy: "add `template: \"{{input}}\"`")
+                }
                 h.system = try p["system"]?.string()
+                if let c = p["continuation"] { h.likelihood.continuation = try c.string() }
             }
         }
         if let m = required("metrics", "[exact]") {
@@ -133,6 +143,7 @@ struct SuiteHeader {
             if let v = root[key] { attempt { h.info[key] = try infoText(v, key: key) } }
         }
         if let a = root["authors"] { attempt { h.info["authors"] = try a.sequence().map { try $0.string() }.joined(separator: ", ") } }
+        h.parseLikelihood(root, errors: &errors)
         if !errors.isEmpty { throw InputErrors(errors) }
         return h
     }

@@ -8,7 +8,7 @@ public enum SuiteLoader {
     /// Keys allowed at the top of `suite.yaml`.
     static let topKeys: Set<String> = ["id", "version", "language", "task", "prompt", "metrics", "generation",
                                        "description", "license", "authors", "status", "changelog", "tags", "source",
-                                       "arabizi_convention", "fewshot", "cluster"]
+                                       "arabizi_convention", "fewshot", "cluster", "scoring", "likelihood"]
     /// Metrics that need no reference.
     static let referenceFree: Set<String> = ["fidelity", "json", "length", "judge", "external", "choice", "refusal"]
 
@@ -123,6 +123,8 @@ public enum SuiteLoader {
                           contentHash: hash.finalizeHex(), path: folder)
         suite.fewshot = header.fewshot
         suite.cluster = header.cluster
+        suite.scoring = header.scoring
+        suite.likelihood = header.likelihood
         suite.partHashes = header.partHashes.merging(["items": itemsHash.finalizeHex()]) { a, _ in a }
         suite.fewshotPool = header.fewshot == nil ? [] : pool
         suite.itemCount = count
