@@ -118,7 +118,7 @@ extension RunManifest {
 
     /// `likelihood`: how a likelihood-scored suite's log-probabilities were computed (docs/likelihood.md).
     public struct Likelihood: ManifestObject {
-        /// `method`: `llama.cpp-native`, `openai-echo` or `chat-labels`.
+        /// `method`: `llama.cpp-native`, `openai-echo` or `chat-label-top-logprobs` (`LikelihoodMethod`).
         public var method: String?
         /// `context_size`: the server's context window in tokens (null when unknown).
         public var contextSize: Int?

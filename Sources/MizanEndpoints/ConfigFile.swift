@@ -26,7 +26,7 @@ public struct MizanConfig: Sendable {
 
     static let endpointKeys: Set<String> = ["url", "kind", "model", "api_key_env", "headers", "stream", "concurrency",
                                              "timeouts", "tls", "proxy", "params", "retries", "rate_limit",
-                                             "max_response_bytes"]
+                                             "max_response_bytes", "likelihood"]
 
     /// Parses a configuration file; errors name the file, line and key.
     public static func load(path: String) throws -> MizanConfig {
@@ -78,6 +78,13 @@ public struct MizanConfig: Sendable {
         if let c = node["concurrency"] {
             e.concurrency = try c.int()
             guard e.concurrency >= 1 else { throw c.error("concurrency must be at least 1", remedy: "write a positive integer") }
+        }
+        if let l = node["likelihood"] {
+            guard let selection = LikelihoodSelection(rawValue: try l.string()) else {
+                throw l.error("unknown likelihood method '\(try l.string())'",
+                              remedy: "use one of: \(LikelihoodSelection.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            e.likelihood = selection
         }
         if let m = node["max_response_bytes"] {
             e.maxResponseBytes = try m.int()

@@ -54,6 +54,8 @@ public struct EndpointConfig: Sendable, Hashable {
     /// Largest response body accepted (`max_response_bytes`); nil: the default cap that follows the request
     /// (`responseCap(maxTokens:)`).
     public var maxResponseBytes: Int?
+    /// How likelihood suites are scored on this endpoint (`likelihood:`; default `auto`).
+    public var likelihood = LikelihoodSelection.auto
 
     public init(name: String, url: String, kind: EndpointKind = .openaiChat, model: String = "default",
                 apiKeyEnv: String? = nil, headers: [String: HeaderValue] = [:], stream: Bool = false,

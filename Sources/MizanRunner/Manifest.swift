@@ -7,7 +7,8 @@ import MizanText
 /// Builds the manifest stored with every run: everything needed to know what was measured.
 enum Manifest {
     static func make(suite: Suite, languages: [LanguageTag], itemsSelected: Int, endpoint: JSONValue, metrics: [any Metric],
-                     harnessVersion: String, name: String?, retry: RetryPolicy, samples: Int = 1, seedBase: Int = 1) -> RunManifest {
+                     harnessVersion: String, name: String?, retry: RetryPolicy, samples: Int = 1, seedBase: Int = 1,
+                     likelihood: RunManifest.Likelihood? = nil) -> RunManifest {
         var normalizers: [String: [String: String]] = [:]
         for tag in languages {
             normalizers[tag.description] = ["l0": Normalizers.make(.l0, for: tag).version, "l1": Normalizers.make(.l1, for: tag).version]
@@ -29,7 +30,8 @@ enum Manifest {
             retries: RunManifest.Retries(json: retry.manifest),
             samples: RunManifest.Samples(count: samples, seeds: samples > 1 ? (0..<samples).map { seedBase + $0 } : nil),
             harness: harness(harnessVersion),
-            host: RunManifest.Host(os: ProcessInfo.processInfo.operatingSystemVersionString, cpus: ProcessInfo.processInfo.activeProcessorCount))
+            host: RunManifest.Host(os: ProcessInfo.processInfo.operatingSystemVersionString, cpus: ProcessInfo.processInfo.activeProcessorCount),
+            likelihood: likelihood)
     }
 
     /// The `harness` entry of a manifest or rescore written by this mizan.

@@ -37,6 +37,8 @@ public struct RunOptions: Sendable {
     public var cache: Bool?
     /// Share of items allowed to end in endpoint errors (`--error-budget`).
     public var errorBudget: Double?
+    /// How likelihood suites are scored (`--likelihood`), overriding the endpoint's `likelihood:`.
+    public var likelihood: String?
 
     /// No options given.
     public init() {}
@@ -87,6 +89,12 @@ public struct RunPlan: Sendable {
         if options.retryErrors && options.resume == nil { throw UsageError("--retry-errors goes with --resume <run-id>") }
         let shard = try options.shard.map { try ShardSpec(parsing: $0) }
         if shard != nil && options.resume == nil && (options.name ?? "").isEmpty { throw ShardSpec.needsName }
+        let likelihood = try options.likelihood.map { raw in
+            guard let selection = LikelihoodSelection(rawValue: raw) else {
+                throw UsageError("unknown --likelihood '\(raw)'; use \(LikelihoodSelection.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return selection
+        }
         let store = try openStore()
         var kind = options.kind
         var suiteArgs = options.suites
@@ -115,6 +123,7 @@ public struct RunPlan: Sendable {
         var endpoint = try config.resolve(endpoint: endpointArg, kind: kind, model: options.model ?? resumed?.model,
                                           concurrency: options.concurrency)
         if options.stream || recorded?.endpoint?.config?.stream == true { endpoint.stream = true }
+        if let likelihood { endpoint.likelihood = likelihood }
         var suites = try suiteArgs.map { try SuiteLoader.load(folder: try SuiteCatalog.resolve($0, promptsDir: project.promptsDir), streaming: true) }
         if let t = options.temperature, !(t >= 0) { throw UsageError("--temperature must be 0 or more (got \(t))") }
         let temperature = recorded?.generation?.temperature

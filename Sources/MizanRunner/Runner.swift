@@ -124,11 +124,12 @@ public struct Runner: Sendable {
         }
         let client = try ModelClient(config: request.endpoint)
         let pacer = EndpointPacer(limit: request.endpoint.rateLimit)
+        let likelihood = try await LikelihoodRun.prepare(request, client: client, pacer: pacer)
         let selectedCount = min(request.limit ?? suite.itemCount, suite.itemCount)
         let mineCount = try request.shard.map { try $0.count(in: suite, limit: selectedCount) } ?? selectedCount
         let samples = max(1, request.samples)
         let seedBase = suite.generation.seed ?? 1
-        let useCache = request.cache.enabled(for: suite.generation)
+        let useCache = likelihood != nil ? request.cache != .off : request.cache.enabled(for: suite.generation)
         let runID: String
         var skip: Set<String> = []
         var done = 0, errors = 0, keptReused = 0
@@ -137,7 +138,8 @@ public struct Runner: Sendable {
             let fingerprint = await client.fingerprint()
             var manifest = Manifest.make(suite: suite, languages: suite.languages(ofFirst: selectedCount), itemsSelected: selectedCount,
                                          endpoint: fingerprint, metrics: metrics, harnessVersion: harnessVersion, name: request.name,
-                                         retry: request.endpoint.retry, samples: samples, seedBase: seedBase)
+                                         retry: request.endpoint.retry, samples: samples, seedBase: seedBase,
+                                         likelihood: likelihood?.manifest)
             manifest = Manifest.withCache(manifest, mode: request.cache, enabled: useCache, newHits: 0)
             var record = RunRecord(id: Runner.newRunID(), suiteID: suite.id, suiteVersion: suite.version, suiteHash: suite.contentHash,
                                    endpoint: request.endpoint.name, model: request.endpoint.model, status: .running,
@@ -197,7 +199,7 @@ public struct Runner: Sendable {
         let start = monotonicSeconds()
         let units = Locked(UnitSource(reader: try SuiteItemReader(suite), limit: selectedCount, samples: samples, skip: skip,
                                       shard: request.shard))
-        let concurrency = max(1, request.endpoint.concurrency)
+        let concurrency = likelihood?.sequential == true ? 1 : max(1, request.endpoint.concurrency)
         let committer = GroupCommitter(store: store, runID: runID, batchTarget: max(1, concurrency / 2))
         let slots = RequestSlots(concurrency)
         let control = request.control
@@ -223,9 +225,15 @@ public struct Runner: Sendable {
                         guard let (item, sample) = unit else { return }
                         var settings = suite.generation
                         if samples > 1 { settings.seed = seedBase + sample }
-                        guard let record = await Runner.evaluate(item, suite: suite, settings: settings, sample: sample, client: client,
-                                                                 pacer: pacer, metrics: metrics, cache: cache, slots: slots,
-                                                                 control: control) else { continue }
+                        let evaluated: ItemRecord?
+                        if let likelihood {
+                            evaluated = await likelihood.evaluate(item, suite: suite, client: client, metrics: metrics, cache: cache, slots: slots,
+                                                                  control: control)
+                        } else {
+                            evaluated = await Runner.evaluate(item, suite: suite, settings: settings, sample: sample, client: client, pacer: pacer,
+                                                              metrics: metrics, cache: cache, slots: slots, control: control)
+                        }
+                        guard let record = evaluated else { continue }
                         do { try await committer.commit(record) } catch {
                             tally.withLock { if $0.failure == nil { $0.failure = error } }
                             return

@@ -55,6 +55,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Reuse stored successful responses to identical requests instead of sending them (default: only when the suite is deterministic — temperature 0 or a seed). --no-cache sends every request.")
     var cache: Bool?
 
+    @Option(help: "How likelihood suites are scored: auto (probe; llama.cpp-native, else openai-echo), llama.cpp-native, openai-echo, or chat-labels (next-token label probabilities, multiple choice only; a different method). Overrides the endpoint's `likelihood:`.")
+    var likelihood: String?
+
     @OptionGroup var storeOptions: StoreOptions
 
     @Flag(help: "Print one JSON object to stdout (run_id, items, errors, metrics) instead of tables.")
@@ -66,6 +69,7 @@ struct RunCommand: AsyncParsableCommand {
         (o.suites, o.endpoint, o.kind, o.model, o.concurrency) = (suite, target.endpoint, try target.kind(), target.model, target.concurrency)
         (o.resume, o.retryErrors, o.limit, o.stream, o.samples) = (resume, retryErrors, limit, stream, samples)
         (o.name, o.temperature, o.shard, o.cache, o.errorBudget) = (name, temperature, shard, cache, errorBudget)
+        o.likelihood = likelihood
         return o
     }
 
