@@ -109,4 +109,110 @@ import Testing
         // openai-echo: one batched request per item (the probe sends three completions requests).
         #expect(echo.requests.filter { $0.path == "/v1/completions" && $0.json?["echo"] != nil }.count - 1 == Self.mcItems.count)
     }
+
+    @Test func anEndpointThatIgnoresEchoIsRefusedBeforeARunExists() throws {
+        let dir = TestEnv.tempDir()
+        let folder = try Self.mcSuite(in: dir)
+        let server = try Self.server(.ignoresEcho)
+        defer { server.stop() }
+        let r = try Self.mizan(["run", "--suite", folder, "--endpoint", server.baseURL + "/v1", "--store", dir + "/s.sqlite"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("missing capability") && r.stderr.contains("echo_logprobs") && r.stderr.contains("native_tokenize"))
+        #expect(r.stderr.contains("llama-cpp-python") && r.stderr.contains("llama-server"))
+        // Chat top log-probs exist there, so the refusal points at chat-labels, which is never picked on its own.
+        #expect(r.stderr.contains("--likelihood chat-labels"))
+        #expect(try SQLiteStore(path: dir + "/s.sqlite").runs().isEmpty)
+        #expect(!server.requests.contains { $0.path == "/v1/chat/completions" && $0.json?["top_logprobs"]?.doubleValue == 20 })
+        // Asking for echo by name is refused the same way; --samples on a likelihood suite is refused before probing.
+        let named = try Self.mizan(["run", "--suite", folder, "--endpoint", server.baseURL + "/v1", "--store", dir + "/s.sqlite",
+                                    "--likelihood", "openai-echo"])
+        #expect(named.status != 0 && named.stderr.contains("with openai-echo: missing capability echo_logprobs"))
+        let samples = try Self.mizan(["run", "--suite", folder, "--endpoint", server.baseURL + "/v1", "--store", dir + "/s.sqlite",
+                                      "--samples", "3"])
+        #expect(samples.status != 0 && samples.stderr.contains("deterministic"))
+        #expect(try SQLiteStore(path: dir + "/s.sqlite").runs().isEmpty)
+    }
+
+    @Test func chatLabelsRunOnlyWhenAskedFor() async throws {
+        let dir = TestEnv.tempDir()
+        let folder = try Self.mcSuite(in: dir)
+        let server = try Self.server(.chatOnly)
+        defer { server.stop() }
+        let auto = try Self.mizan(["run", "--suite", folder, "--endpoint", server.baseURL + "/v1", "--store", dir + "/s.sqlite"])
+        #expect(auto.status != 0 && auto.stderr.contains("missing capability"))
+        #expect(try SQLiteStore(path: dir + "/s.sqlite").runs().isEmpty)
+        let asked = try Self.mizan(["run", "--suite", folder, "--endpoint", server.baseURL + "/v1", "--store", dir + "/s.sqlite",
+                                    "--likelihood", "chat-labels"])
+        #expect(asked.status == 0, "\(asked.stderr)")
+        let store = try SQLiteStore(path: dir + "/s.sqlite")
+        let run = try #require(try store.runs().first)
+        #expect(run.manifest["likelihood"]?["method"]?.stringValue == "chat-label-top-logprobs")
+        // The stored label log-probs are what the chat endpoint says about the labels after the rendered prompt.
+        var e = EndpointConfig(name: "toy", url: server.baseURL + "/v1")
+        e.retry.maxRetries = 0
+        let scorer = ChatLabelScorer(client: try ModelClient(config: e))
+        let suite = try SuiteLoader.load(folder: folder)
+        for item in try store.items(runID: run.id) {
+            let answer = try LikelihoodAnswer.parse(item.response.text ?? "")
+            let source = try #require(suite.items.first { $0.id == item.itemID })
+            let direct = try await scorer.scores(prompt: source.input, labels: LikelihoodPrompt.labels(suite, item: source))
+            #expect(answer.method == "chat-label-top-logprobs" && answer.choices.map(\.label) == direct.labels)
+            #expect(answer.choices.map(\.logprob) == direct.logprobs)
+            #expect(item.scores.first { $0.metric == "acc" }?.value != nil || direct.logprobs.allSatisfy { $0 == nil })
+            // acc_norm needs continuation log-likelihoods: a label reading has none, and says so instead of scoring.
+            #expect(item.scores.first { $0.metric == "acc_norm" }?.error?.contains("label") == true)
+        }
+        // A rolling suite cannot be scored by labels at all.
+        let rolling = try TestEnv.writeSuite(in: dir, id: "roll", yaml: "id: roll\nversion: 1.0.0\nlanguage: fra-Latn\ntask: rolling\n"
+            + "metrics: [bits_per_byte]", items: [#"{"id": "1", "input": "Bonjour."}"#])
+        let refused = try Self.mizan(["run", "--suite", rolling, "--endpoint", server.baseURL + "/v1", "--store", dir + "/s.sqlite",
+                                      "--likelihood", "chat-labels"])
+        #expect(refused.status != 0 && refused.stderr.contains("multiple choice only"))
+    }
+
+    /// The toy model's log-likelihood of a whole text from BOS (a bigram model: windows lose nothing).
+    static func rollingLL(_ text: String) -> Double {
+        var previous = model.tokenize("", addSpecial: true)[0]
+        var total = 0.0
+        for t in model.tokenize(text, addSpecial: false) {
+            total += model.logProbability(of: t, after: previous)
+            previous = t
+        }
+        return total
+    }
+
+    @Test func rollingSuiteGivesTheHandComputedBitsPerByteInWindows() throws {
+        let dir = TestEnv.tempDir()
+        let texts = ["Bonjour.", "La capitale du Maroc est Rabat, et la plus grande ville est Casablanca, au bord de l'océan.",
+                     "ⵜⴰⵎⴰⵣⵉⵖⵜ ⴷ ⵜⵓⵜⵍⴰⵢⵜ"]
+        let items = texts.enumerated().map { JSONValue.object(["id": .string("\($0.offset)"), "input": .string($0.element)]).canonicalJSON }
+        let folder = try TestEnv.writeSuite(in: dir, id: "roll", yaml: "id: roll\nversion: 1.0.0\nlanguage: fra-Latn\ntask: rolling\n"
+            + "metrics: [bits_per_byte, byte_perplexity, word_perplexity]", items: items)
+        let server = try Self.server(.llamaServer, context: 16)
+        defer { server.stop() }
+        let r = try Self.mizan(["run", "--suite", folder, "--endpoint", server.baseURL + "/v1", "--store", dir + "/s.sqlite"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let store = try SQLiteStore(path: dir + "/s.sqlite")
+        let run = try #require(try store.runs().first)
+        let answers = try Self.answers(store, run.id), scores = try Self.scores(store, run.id)
+        for (i, text) in texts.enumerated() {
+            let ll = Self.rollingLL(text), bytes = Double(text.utf8.count)
+            let stored = try #require(answers[String(i)]?.rolling)
+            #expect(abs(stored.logprob - ll) < 1e-9 && stored.bytes == text.utf8.count)
+            #expect(stored.tokens == Self.model.tokenize(text, addSpecial: false).count)
+            #expect(stored.windows == Int((Double(stored.tokens) / 15).rounded(.up)))
+            let bpb = try #require(scores[String(i)]?["bits_per_byte"] ?? nil)
+            #expect(abs(bpb - (-ll / bytes / log(2))) < 1e-12, "item \(i)")
+            let words = Double(LikelihoodMetrics.wordCount(text))
+            let wordPerplexity = try #require(scores[String(i)]?["word_perplexity"] ?? nil)
+            #expect(abs(log(wordPerplexity) - (-ll / words)) < 1e-9)
+        }
+        // The long text did not fit a 16-token context: it took several windows, each within the context.
+        #expect((answers["1"]?.rolling?.windows ?? 0) > 3)
+        let prompts = server.requests.filter { $0.path == "/completion" && $0.json?["grammar"] != nil }
+        #expect(prompts.allSatisfy { req in
+            guard case .array(let p)? = req.json?["prompt"], let n = req.json?["n_predict"]?.doubleValue else { return false }
+            return p.count + Int(n) <= 16
+        })
+    }
 }
