@@ -112,4 +112,23 @@ import Testing
             #expect(scores[String(n + 1)]?["acc_norm"] == LikelihoodMetrics.accNorm(want.lls, continuationBytes: want.bytes, gold: want.gold))
         }
     }
+
+    @Test func theEndpointsLikelihoodKeyChoosesTheMethod() throws {
+        let dir = TestEnv.tempDir()
+        let folder = try R.mcSuite(in: dir)
+        let chat = try R.server(.chatOnly)
+        defer { chat.stop() }
+        try "endpoints:\n  toy:\n    url: \(chat.baseURL)/v1\n    likelihood: chat-labels\n".write(toFile: dir + "/mizan.yaml", atomically: true,
+                                                                                                 encoding: .utf8)
+        let r = try R.mizan(["run", "--suite", folder, "--endpoint", "toy", "--config", dir + "/mizan.yaml", "--store", dir + "/s.sqlite"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let run = try #require(try SQLiteStore(path: dir + "/s.sqlite").runs().first)
+        #expect(run.manifest["likelihood"]?["method"]?.stringValue == "chat-label-top-logprobs")
+        #expect(run.manifest["likelihood"]?["selection"]?.stringValue == "chat-labels")
+        try "endpoints:\n  toy:\n    url: \(chat.baseURL)/v1\n    likelihood: echo\n".write(toFile: dir + "/bad.yaml", atomically: true,
+                                                                                          encoding: .utf8)
+        let bad = try R.mizan(["run", "--suite", folder, "--endpoint", "toy", "--config", dir + "/bad.yaml", "--store", dir + "/s.sqlite"])
+        #expect(bad.status == 2 && bad.stderr.contains("bad.yaml:4") && bad.stderr.contains("unknown likelihood method 'echo'")
+            && bad.stderr.contains("openai-echo"))
+    }
 }
