@@ -215,4 +215,71 @@ import Testing
             return p.count + Int(n) <= 16
         })
     }
+
+    @Test func loglikelihoodTaskStoresTheTargetsLogprobAndWhetherItIsGreedy() throws {
+        let dir = TestEnv.tempDir()
+        var pairs = [("The capital of Morocco is", " Rabat"), ("عاصمة المغرب هي", " الرباط"), ("x", " Casablanca"), ("Le ciel est", " bleu")]
+        pairs.append(try #require(Self.greedyPair()))
+        let items = pairs.enumerated().map { n, p in
+            JSONValue.object(["id": .string("\(n)"), "input": .string(p.0), "target": .string(p.1)]).canonicalJSON
+        }
+        let folder = try TestEnv.writeSuite(in: dir, id: "ll", yaml: "id: ll\nversion: 1.0.0\nlanguage: fra-Latn\ntask: loglikelihood\n"
+            + "metrics: [loglikelihood, is_greedy]", items: items)
+        let llama = try Self.server(.llamaServer), echo = try Self.server(.openAIEcho)
+        defer { llama.stop(); echo.stop() }
+        var runs: [String] = []
+        for server in [llama, echo] {
+            let r = try Self.mizan(["run", "--suite", folder, "--endpoint", server.baseURL + "/v1", "--store", dir + "/s.sqlite", "--json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            runs.append(try StrictJSON.parse(r.stdout)["run_id"]?.stringValue ?? "")
+        }
+        let store = try SQLiteStore(path: dir + "/s.sqlite")
+        var greedyCount = 0.0
+        for runID in runs {
+            let scores = try Self.scores(store, runID)
+            for (n, p) in pairs.enumerated() {
+                let want = LikelihoodTests.expected(p.0, p.1)
+                let whole = Self.model.tokenize(p.0 + p.1, addSpecial: true), start = Self.model.tokenize(p.0, addSpecial: true).count
+                let greedy = (start..<whole.count).allSatisfy { Self.model.greedy(after: whole[$0 - 1]) == whole[$0] }
+                greedyCount += greedy ? 1 : 0
+                let ll = try #require(scores[String(n)]?["loglikelihood"] ?? nil)
+                #expect(abs(ll - want.reduce(0, +)) < 1e-9, "item \(n)")
+                #expect(scores[String(n)]?["is_greedy"] == (greedy ? 1 : 0), "item \(n)")
+            }
+        }
+        #expect(greedyCount == 2)  // the constructed pair, on both backends
+    }
+
+    /// A context and the toy model's own greedy continuation of it (one or two tokens, valid UTF-8, tokenized back the same way).
+    static func greedyPair() -> (String, String)? {
+        for context in (0..<26).flatMap({ [String(UnicodeScalar(97 + $0)!), String(UnicodeScalar(65 + $0)!)] }) {
+            let ids = model.tokenize(context, addSpecial: true)
+            var next = [model.greedy(after: ids.last!)]
+            for length in 1...2 {
+                if length == 2 { next.append(model.greedy(after: next[0])) }
+                guard let target = String(validating: next.flatMap { model.bytes(of: $0) }, as: UTF8.self), !target.isEmpty else { continue }
+                if model.tokenize(context + target, addSpecial: true) == ids + next { return (context, target) }
+            }
+        }
+        return nil
+    }
+
+    @Test func anEndpointErrorIsRecordedOnTheItemAndNotScored() throws {
+        let dir = TestEnv.tempDir()
+        let folder = try Self.mcSuite(in: dir)
+        let inner = ToyModelServer.responder(mode: .openAIEcho)
+        let server = try TestHTTPServer(routeAllPathsToResponder: true) { req in
+            String(decoding: req.body, as: UTF8.self).contains("Le ciel") ? .status(500, body: #"{"error":"boom"}"#) : inner(req)
+        }
+        defer { server.stop() }
+        let r = try Self.mizan(["run", "--suite", folder, "--endpoint", server.baseURL + "/v1", "--store", dir + "/s.sqlite",
+                                "--error-budget", "0.5"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let store = try SQLiteStore(path: dir + "/s.sqlite")
+        let items = try store.items(runID: try #require(try store.runs().first).id)
+        let failed = try #require(items.first { $0.itemID == "3" })
+        #expect(failed.response.failure?.kind == .httpStatus && failed.response.failure?.message.contains("HTTP 500") == true)
+        #expect(failed.scores.isEmpty && failed.response.text == nil)
+        #expect(items.filter { $0.itemID != "3" }.allSatisfy { $0.response.failure == nil && $0.scores.count == 4 })
+    }
 }
