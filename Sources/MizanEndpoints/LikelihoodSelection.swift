@@ -70,7 +70,7 @@ public struct ResolvedLikelihood: Sendable {
         guard let method = candidates.first(where: { caps.methods.contains($0) }) else {
             let missing = candidates.flatMap { m in
                 needs(m).filter { !caps.has($0) }.map { c in
-                    "\(c.rawValue) (\(caps.findings.first { $0.capability == c }?.evidence.prefix(120) ?? "not tried"))"
+                    "\(c.rawValue) (\(caps.findings.first { $0.capability == c }?.evidence.prefix(200) ?? "not tried"))"
                 }
             }
             let labels = multipleChoice && caps.has(.topLogprobs) && selection == .auto
