@@ -1,7 +1,7 @@
 import Foundation
 import MizanCore
 
-/// The registered likelihood metrics (`acc`, `acc_norm`, `gold_prob`, `brier`, `loglikelihood`, `is_greedy`,
+/// The registered likelihood metrics (`acc`, `acc_norm`, `acc_bytes`, `gold_prob`, `brier`, `loglikelihood`, `is_greedy`,
 /// `bits_per_byte`, `byte_perplexity`, `word_perplexity`). Each reads the stored `LikelihoodAnswer` from
 /// `MetricInput.output` and applies `LikelihoodMetrics`; none contacts a model, so `rescore` recomputes them.
 public struct LikelihoodMetric: Metric {
@@ -9,8 +9,10 @@ public struct LikelihoodMetric: Metric {
     public enum Kind: String, Sendable, CaseIterable {
         /// 1 when the gold choice has the highest log-likelihood.
         case acc
-        /// `acc` over log-likelihood ÷ continuation UTF-8 bytes.
+        /// `acc` over log-likelihood ÷ the choice's code points (lm-eval's `acc_norm`).
         case accNorm = "acc_norm"
+        /// `acc` over log-likelihood ÷ the continuation's UTF-8 bytes.
+        case accBytes = "acc_bytes"
         /// Softmax probability of the gold choice among the choices.
         case goldProb = "gold_prob"
         /// Multi-class Brier score over the choices' softmax (0–2, lower is better).
@@ -29,7 +31,7 @@ public struct LikelihoodMetric: Metric {
         /// The likelihood task whose stored answers this metric reads.
         public var task: LikelihoodTask {
             switch self {
-            case .acc, .accNorm, .goldProb, .brier: return .multipleChoice
+            case .acc, .accNorm, .accBytes, .goldProb, .brier: return .multipleChoice
             case .loglikelihood, .isGreedy: return .loglikelihood
             case .bitsPerByte, .bytePerplexity, .wordPerplexity: return .rolling
             }
@@ -39,7 +41,8 @@ public struct LikelihoodMetric: Metric {
     /// The quantity computed.
     public let kind: Kind
     public var name: String { kind.rawValue }
-    public var version: String { "\(kind.rawValue)/1" }
+    /// `acc_norm/2` divides by code points as lm-eval does (`acc_norm/1` divided by UTF-8 bytes, now `acc_bytes`).
+    public var version: String { kind == .accNorm ? "acc_norm/2" : "\(kind.rawValue)/1" }
 
     /// Creates the metric; likelihood metrics take no options.
     public init(kind: Kind, spec: MetricSpec) throws {
@@ -83,7 +86,7 @@ public struct LikelihoodMetric: Metric {
         }
     }
 
-    /// acc, acc_norm, gold_prob and brier from the choices' log-likelihoods. For chat-label answers a label outside the
+    /// acc, acc_norm, acc_bytes, gold_prob and brier from the choices' log-likelihoods. For chat-label answers a label outside the
     /// top k has probability 0 among the labels (its log-likelihood counts as −∞).
     func choiceScore(_ answer: LikelihoodAnswer, input: MetricInput) -> MetricResult {
         guard answer.rolling == nil, let gold = input.answerIndex, gold < answer.choices.count,
@@ -98,14 +101,15 @@ public struct LikelihoodMetric: Metric {
         let details: [String: JSONValue] = ["predicted": .number(Double(predicted))]
         switch kind {
         case .acc: return MetricResult(value: LikelihoodMetrics.acc(lls, gold: gold), details: details)
-        case .accNorm:
-            let bytes = answer.choices.compactMap(\.bytes)
-            guard bytes.count == lls.count else {
-                return MetricResult(value: nil, error: "acc_norm needs each continuation's byte length; method \(answer.method) gives label "
-                    + "probabilities, not continuation log-likelihoods")
+        case .accNorm, .accBytes:
+            let lengths = kind == .accNorm ? answer.choices.compactMap { $0.continuation.map(LikelihoodMetrics.choiceLength) }
+                : answer.choices.compactMap(\.bytes)
+            guard lengths.count == lls.count else {
+                return MetricResult(value: nil, error: "\(name) needs each continuation's text and length; method \(answer.method) gives "
+                    + "label probabilities, not continuation log-likelihoods")
             }
-            let normalised = zip(lls, bytes).map { $0 / Double(max(1, $1)) }
-            return MetricResult(value: LikelihoodMetrics.accNorm(lls, continuationBytes: bytes, gold: gold),
+            let normalised = LikelihoodMetrics.normalised(lls, lengths: lengths)
+            return MetricResult(value: LikelihoodMetrics.accNorm(lls, lengths: lengths, gold: gold),
                                 details: ["predicted": .number(Double(LikelihoodMetrics.argmax(normalised) ?? 0))])
         case .goldProb: return MetricResult(value: LikelihoodMetrics.goldProbability(lls, gold: gold), details: details)
         default: return MetricResult(value: LikelihoodMetrics.brier(lls, gold: gold), details: details)

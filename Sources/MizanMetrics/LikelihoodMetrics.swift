@@ -3,7 +3,9 @@ import Foundation
 /// Metrics over log-likelihoods (docs/likelihood.md), with lm-evaluation-harness's definitions
 /// (lm_eval/api/task.py `process_results` and lm_eval/api/metrics.py):
 /// - `acc`: 1 when the gold choice has the highest log-likelihood (the first maximum on ties, as `np.argmax`).
-/// - `acc_norm`: the same over log-likelihood ÷ the choice continuation's UTF-8 byte length.
+/// - `acc_norm`: the same over log-likelihood ÷ the choice's length in characters (Unicode code points of the
+///   continuation without its leading whitespace: lm-eval's `len(choice)`, the choice without the target delimiter).
+/// - `acc_bytes`: the same over log-likelihood ÷ the continuation's UTF-8 bytes (tokenizer- and script-neutral).
 /// - `bits_per_byte` = −Σ log-likelihood ÷ Σ UTF-8 bytes ÷ ln 2; `byte_perplexity` = exp(−Σ ll ÷ Σ bytes);
 ///   `word_perplexity` = exp(−Σ ll ÷ Σ words), words counted as `len(re.split(r"\s+", text))`. The sums run
 ///   over all documents (lm-eval's `weighted_perplexity` / `bits_per_byte` aggregations), not a mean of ratios.
@@ -19,10 +21,21 @@ public enum LikelihoodMetrics {
     /// 1 when `gold` has the highest log-likelihood, else 0.
     public static func acc(_ logLikelihoods: [Double], gold: Int) -> Double { argmax(logLikelihoods) == gold ? 1 : 0 }
 
-    /// 1 when `gold` has the highest log-likelihood per UTF-8 byte of its continuation, else 0.
-    public static func accNorm(_ logLikelihoods: [Double], continuationBytes: [Int], gold: Int) -> Double {
-        let normalised = zip(logLikelihoods, continuationBytes).map { $0 / Double(max(1, $1)) }
-        return argmax(normalised) == gold ? 1 : 0
+    /// 1 when `gold` has the highest log-likelihood per unit of length (`lengths`: code points for `acc_norm`,
+    /// UTF-8 bytes for `acc_bytes`; a length below 1 counts as 1), else 0.
+    public static func accNorm(_ logLikelihoods: [Double], lengths: [Int], gold: Int) -> Double {
+        argmax(normalised(logLikelihoods, lengths: lengths)) == gold ? 1 : 0
+    }
+
+    /// Each log-likelihood divided by its length (at least 1).
+    public static func normalised(_ logLikelihoods: [Double], lengths: [Int]) -> [Double] {
+        zip(logLikelihoods, lengths).map { $0 / Double(max(1, $1)) }
+    }
+
+    /// lm-eval's `len(choice)` for a continuation: its Unicode code points after its leading whitespace (the
+    /// target delimiter, e.g. the space of `" {{choice}}"`).
+    public static func choiceLength(ofContinuation continuation: String) -> Int {
+        continuation.unicodeScalars.drop { $0.properties.isWhitespace }.count
     }
 
     /// Softmax of the log-likelihoods (the probability the model gives each choice among the choices).

@@ -39,6 +39,7 @@ public enum MetricRegistry {
         "ter": { try ReferenceMetric(kind: .ter, spec: $0) },
         "acc": { try LikelihoodMetric(kind: .acc, spec: $0) },
         "acc_norm": { try LikelihoodMetric(kind: .accNorm, spec: $0) },
+        "acc_bytes": { try LikelihoodMetric(kind: .accBytes, spec: $0) },
         "gold_prob": { try LikelihoodMetric(kind: .goldProb, spec: $0) },
         "brier": { try LikelihoodMetric(kind: .brier, spec: $0) },
         "loglikelihood": { try LikelihoodMetric(kind: .loglikelihood, spec: $0) },

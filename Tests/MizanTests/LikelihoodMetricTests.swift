@@ -11,7 +11,7 @@ import Testing
         #expect(LikelihoodMetrics.acc([-1, -2, -3], gold: 1) == 0)
         #expect(LikelihoodMetrics.acc([-1, -1], gold: 1) == 0) // first maximum wins a tie, as np.argmax
         // -4 over 8 bytes (-0.5/byte) beats -3 over 3 bytes (-1/byte): acc_norm and acc disagree.
-        #expect(LikelihoodMetrics.accNorm([-4, -3], continuationBytes: [8, 3], gold: 0) == 1)
+        #expect(LikelihoodMetrics.accNorm([-4, -3], lengths: [8, 3], gold: 0) == 1)
         #expect(LikelihoodMetrics.acc([-4, -3], gold: 0) == 0)
     }
 

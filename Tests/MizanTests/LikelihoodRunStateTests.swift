@@ -109,7 +109,7 @@ import Testing
         #expect(scores.count == R.mcItems.count)
         for (n, item) in R.mcItems.enumerated() {
             let want = try R.expectedLLs(item)
-            #expect(scores[String(n + 1)]?["acc_norm"] == LikelihoodMetrics.accNorm(want.lls, continuationBytes: want.bytes, gold: want.gold))
+            #expect(scores[String(n + 1)]?["acc_norm"] == LikelihoodMetrics.accNorm(want.lls, lengths: want.chars, gold: want.gold))
         }
     }
 

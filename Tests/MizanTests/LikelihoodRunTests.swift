@@ -33,18 +33,19 @@ import Testing
             scoring: loglikelihood
             prompt:
               template: "{{input}}"
-            metrics: [acc, acc_norm, gold_prob, brier]
+            metrics: [acc, acc_norm, acc_bytes, gold_prob, brier]
             """ + extra, items: mcItems)
     }
 
     /// The toy model's log-likelihood of each choice (" " + choice after the input), from the formula.
-    static func expectedLLs(_ item: String) throws -> (lls: [Double], bytes: [Int], gold: Int) {
+    static func expectedLLs(_ item: String) throws -> (lls: [Double], bytes: [Int], chars: [Int], gold: Int) {
         let json = try StrictJSON.parse(item)
         let input = json["input"]!.stringValue!
         guard case .array(let list)? = json["choices"] else { throw WaitTimeout(what: "choices", seconds: 0) }
         let choices = list.map { $0.stringValue! }
         let gold = json["answer"]!.doubleValue.map { Int($0) } ?? 0
-        return (choices.map { LikelihoodTests.expected(input, " " + $0).reduce(0, +) }, choices.map { (" " + $0).utf8.count }, gold)
+        return (choices.map { LikelihoodTests.expected(input, " " + $0).reduce(0, +) }, choices.map { (" " + $0).utf8.count },
+                choices.map { $0.unicodeScalars.count }, gold)
     }
 
     static func mizan(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
@@ -92,7 +93,10 @@ import Testing
             #expect(zip(other, got).allSatisfy { abs($0 - $1) < 1e-9 }, "echo vs native item \(id)")
             #expect(nativeAnswers[id]?.choices.map(\.bytes) == want.bytes.map { $0 })
             let acc = LikelihoodMetrics.acc(want.lls, gold: want.gold)
-            let accNorm = LikelihoodMetrics.accNorm(want.lls, continuationBytes: want.bytes, gold: want.gold)
+            // acc_norm divides by the choice's code points (lm-eval's len(choice)), acc_bytes by the continuation's UTF-8 bytes.
+            let accNorm = LikelihoodMetrics.accNorm(want.lls, lengths: want.chars, gold: want.gold)
+            let accBytes = LikelihoodMetrics.accNorm(want.lls, lengths: want.bytes, gold: want.gold)
+            #expect(nativeScores[id]?["acc_bytes"] == accBytes && echoScores[id]?["acc_bytes"] == accBytes, "acc_bytes item \(id)")
             accSum += acc
             normSum += accNorm
             #expect(nativeScores[id]?["acc"] == acc && echoScores[id]?["acc"] == acc, "acc item \(id)")
@@ -280,6 +284,6 @@ import Testing
         let failed = try #require(items.first { $0.itemID == "3" })
         #expect(failed.response.failure?.kind == .httpStatus && failed.response.failure?.message.contains("HTTP 500") == true)
         #expect(failed.scores.isEmpty && failed.response.text == nil)
-        #expect(items.filter { $0.itemID != "3" }.allSatisfy { $0.response.failure == nil && $0.scores.count == 4 })
+        #expect(items.filter { $0.itemID != "3" }.allSatisfy { $0.response.failure == nil && $0.scores.count == 5 })
     }
 }

@@ -112,7 +112,17 @@ import Testing
             try await MetricRegistry.make(MetricSpec(name: name)).score(input).value
         }
         #expect(try await value("acc", input) == 0)  // −2.5 > −3
-        #expect(try await value("acc_norm", input) == 1)  // −3/6 = −0.5 > −2.5/4 = −0.625
+        #expect(try await value("acc_norm", input) == 1)  // −3/5 = −0.6 > −2.5/3 ≈ −0.833 (code points after the space)
+        #expect(try await value("acc_bytes", input) == 1)  // −3/6 = −0.5 > −2.5/4 = −0.625
+        // Arabic script: 2 UTF-8 bytes per letter, so dividing by characters (lm-eval) and by bytes pick different choices.
+        let arabic = LikelihoodAnswer(method: "llama.cpp-native", choices: [
+            LikelihoodAnswer.Choice(continuation: " الرباط", logprob: -9, tokens: 3, greedy: false, bytes: 13),
+            LikelihoodAnswer.Choice(continuation: " Fes", logprob: -4, tokens: 2, greedy: true, bytes: 4),
+        ])
+        let ar = MetricInput(itemID: "3", output: arabic.text, choices: ["الرباط", "Fes"], answerIndex: 0, language: LanguageTag("ary-Arab")!)
+        #expect(try await value("acc_norm", ar) == 0)  // −9/6 = −1.5 < −4/3 ≈ −1.333
+        #expect(try await value("acc_bytes", ar) == 1)  // −9/13 ≈ −0.692 > −4/4 = −1
+        #expect(LikelihoodMetrics.choiceLength(ofContinuation: " الرباط") == 6)
         let p0 = 1 / (1 + exp(0.5))
         #expect(abs(try await value("gold_prob", input)! - p0) < 1e-15)
         #expect(abs(try await value("brier", input)! - 2 * (1 - p0) * (1 - p0)) < 1e-15)
