@@ -22,10 +22,12 @@ if [ "${MIZAN_NO_DOCKER:-0}" = 1 ]; then phase "image check: skipped (MIZAN_NO_D
 work=$(mktemp -d /tmp/mizan-image-check.XXXXXX)
 dockerd_pid="" server="" tags=()
 cleanup() {
-  [ -n "$server" ] && kill "$server" 2>/dev/null
-  [ ${#tags[@]} -gt 0 ] && docker rmi "${tags[@]}" >/dev/null 2>&1
-  if [ -n "$dockerd_pid" ]; then $SUDO kill "$dockerd_pid" 2>/dev/null; wait "$dockerd_pid" 2>/dev/null; fi
-  $SUDO rm -rf "$work"
+  # Under set -e a failing command here would end the script with status 1 (e.g. killing a dockerd that had
+  # already exited, after a skip), so every step tolerates failure.
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi
+  if [ ${#tags[@]} -gt 0 ]; then docker rmi "${tags[@]}" >/dev/null 2>&1 || true; fi
+  if [ -n "$dockerd_pid" ]; then $SUDO kill "$dockerd_pid" 2>/dev/null || true; wait "$dockerd_pid" 2>/dev/null || true; fi
+  $SUDO rm -rf "$work" || true
   return 0
 }
 trap cleanup EXIT
