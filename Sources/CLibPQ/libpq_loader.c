@@ -37,6 +37,7 @@
     X(void, PQclear, (PGresult *res), (res)) \
     X(ExecStatusType, PQresultStatus, (const PGresult *res), (res)) \
     X(char *, PQresultErrorMessage, (const PGresult *res), (res)) \
+    X(char *, PQresultErrorField, (const PGresult *res, int fieldcode), (res, fieldcode)) \
     X(int, PQntuples, (const PGresult *res), (res)) \
     X(int, PQnfields, (const PGresult *res), (res)) \
     X(Oid, PQftype, (const PGresult *res, int field_num), (res, field_num)) \

@@ -62,7 +62,7 @@ extension ModelClient {
             }
             guard answer.retryable, attempt <= config.retry.maxRetries else {
                 let remedy = answer.status == 404
-                    ? "this endpoint does not serve \(url); run `mizan probe --endpoint \(config.name)` to see what it can do"
+                    ? "this endpoint does not serve \(url); run `\(CLICommand.probe) \(CLIFlag.endpoint) \(config.name)` to see what it can do"
                     : "check the server (its log says more) and retry"
                 throw LikelihoodError(.endpoint, "endpoint '\(config.name)' \(url): \(answer.summary)", remedy: remedy)
             }

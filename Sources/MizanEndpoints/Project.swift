@@ -26,7 +26,7 @@ public struct Project: Sendable {
         let named = explicitConfig ?? environment["MIZAN_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
         if let named {
             guard fm.fileExists(atPath: named) else {
-                throw UsageError("config file '\(named)' does not exist; pass an existing file with --config or unset MIZAN_CONFIG")
+                throw UsageError("config file '\(named)' does not exist; pass an existing file with \(CLIFlag.config) or unset MIZAN_CONFIG")
             }
             project.configFile = named
         }

@@ -93,7 +93,7 @@ public struct Baseline: Sendable {
     public static func load(path: String) throws -> Baseline {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError(file: path, problem: "cannot read the baseline file",
-                             remedy: "check the path, or write one with `mizan baseline save <run-id> --name NAME`")
+                             remedy: "check the path, or write one with `\(CLICommand.baselineSave) <run-id> \(CLIFlag.name) NAME`")
         }
         let text = String(decoding: data, as: UTF8.self)
         let root: JSONValue

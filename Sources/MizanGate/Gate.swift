@@ -98,12 +98,12 @@ public enum Gate {
         let baseSuites = Set(baseline.map(\.run.suiteID))
         let missing = candidate.map(\.run.suiteID).filter { !baseSuites.contains($0) }
         if !missing.isEmpty {
-            throw UsageError("the baseline has no run of suite \(missing.joined(separator: ", ")); save a baseline that includes it (`mizan baseline save <run-id>… --name NAME`)")
+            throw UsageError("the baseline has no run of suite \(missing.joined(separator: ", ")); save a baseline that includes it (`\(CLICommand.baselineSave) <run-id>… \(CLIFlag.name) NAME`)")
         }
         let candSuites = Set(candidate.map(\.run.suiteID))
         let uncovered = baseline.map(\.run.suiteID).filter { !candSuites.contains($0) }
         if !uncovered.isEmpty {
-            throw UsageError("the candidate has no run of the baseline's suite \(uncovered.joined(separator: ", ")); run it too, or restrict the gate with --suite")
+            throw UsageError("the candidate has no run of the baseline's suite \(uncovered.joined(separator: ", ")); run it too, or restrict the gate with \(CLIFlag.suite)")
         }
         // Errors count over the candidate's items sent; answers reused from the response cache were not sent.
         let items = candidate.flatMap(\.items)
@@ -124,7 +124,7 @@ public enum Gate {
         let worst = worstItems(failing: checks.filter { !$0.passed && $0.metric != nil }, baseline: baseline, candidate: candidate)
         let decision: GateDecision
         if errorRate > errorBudget {
-            decision = .undecidable(String(format: "endpoint errors on %.1f%% of the candidate's items exceed the budget of %.1f%% (--error-budget); fix the endpoint and run the gate again", errorRate * 100, errorBudget * 100))
+            decision = .undecidable(String(format: "endpoint errors on %.1f%% of the candidate's items exceed the budget of %.1f%% (\(CLIFlag.errorBudget)); fix the endpoint and run the gate again", errorRate * 100, errorBudget * 100))
         } else {
             decision = checks.allSatisfy(\.passed) ? .pass : .regression
         }
@@ -186,13 +186,13 @@ public enum Gate {
             if let budget = l.latencyP95Ms, let p95 = stats.latencyP95 {
                 add("latency_p95_ms", p95 * 1000 <= budget, p95 * 1000, budget, String(format: "latency p95 %.0f ms (budget %.0f ms)", p95 * 1000, budget))
             } else if let budget = l.latencyP95Ms, stats.sent == 0, let reuse = stats.reuseSummary {
-                add("latency_p95_ms", false, .nan, budget, "no latency was measured: \(reuse); run the candidate with --no-cache")
+                add("latency_p95_ms", false, .nan, budget, "no latency was measured: \(reuse); run the candidate with \(CLIFlag.noCache)")
             }
             if let budget = l.ttftP95Ms {
                 if let t = stats.ttftP95 {
                     add("ttft_p95_ms", t * 1000 <= budget, t * 1000, budget, String(format: "time to first token p95 %.0f ms (budget %.0f ms)", t * 1000, budget))
                 } else {
-                    add("ttft_p95_ms", false, .nan, budget, "no time to first token was measured; run the candidate with --stream")
+                    add("ttft_p95_ms", false, .nan, budget, "no time to first token was measured; run the candidate with \(CLIFlag.stream)")
                 }
             }
             guard language == "all" else { continue }
@@ -202,7 +202,7 @@ public enum Gate {
                 let check = sl.minPassAll != nil ? "min_pass_all" : "min_agreement"
                 out.append(GateCheck(check: check, rules: sl.source(of: check), suite: suite,
                                      language: "all", metric: nil, passed: false, measured: .nan, limit: sl.minPassAll ?? sl.minAgreement ?? 0,
-                                     detail: "the rule needs several samples per item; run the candidate with --samples K (K ≥ 2)"))
+                                     detail: "the rule needs several samples per item; run the candidate with \(CLIFlag.samples) K (K ≥ 2)"))
                 continue
             }
             if let minAgreement = sl.minAgreement {

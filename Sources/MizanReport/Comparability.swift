@@ -23,7 +23,7 @@ public struct IncomparableRunsError: UserFacingError {
     public var differences: [Incomparability]
     /// The flag that overrides the guard, named in the message.
     public var overrideFlag: String
-    public init(differences: [Incomparability], overrideFlag: String = "--allow-incomparable") {
+    public init(differences: [Incomparability], overrideFlag: String = CLIFlag.allowIncomparable.description) {
         self.differences = differences
         self.overrideFlag = overrideFlag
     }

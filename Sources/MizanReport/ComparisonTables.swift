@@ -87,7 +87,7 @@ public enum ComparisonTables {
                    + "* marks p < \(trim(c.alpha)). Randomization: \(c.permutations) sign flips, seed \(c.seed)."
                    + (clustered ? " Intervals and tests of clustered suites run over clusters (shared passages, samples of one item)." : "")]
         for col in c.columns { if let note = col.performance.reuseNote { out.append("\(col.label): \(note).") } }
-        for d in c.incomparabilities { out.append("WARNING (compared with --allow-incomparable): \(d)") }
+        for d in c.incomparabilities { out.append("WARNING (compared with \(CLIFlag.allowIncomparable)): \(d)") }
         return out
     }
 

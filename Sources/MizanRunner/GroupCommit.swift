@@ -39,7 +39,7 @@ final class GroupCommitter: Sendable {
                 // Wake the writer only when it waits for a first item or its batch is full.
                 return (true, s.pending.count == 1 || s.pending.count == batchTarget)
             }
-            if !accepted { continuation.resume(throwing: StoreError("the run's store writer is closed")); return }
+            if !accepted { continuation.resume(throwing: StoreError(.closed, nil, "the run's store writer is closed")); return }
             if wake { state.broadcast() }
         }
     }

@@ -59,7 +59,7 @@ public struct Rescorer: Sendable {
     public func rescore(_ request: RescoreRequest) async throws -> RescoreOutcome {
         let run = try store.run(matching: request.runID)
         let specs = try request.metrics ?? Self.manifestSpecs(run)
-        guard !specs.isEmpty else { throw UsageError("no metrics to compute; pass --metrics, e.g. --metrics chrf,exact") }
+        guard !specs.isEmpty else { throw UsageError("no metrics to compute; pass \(CLIFlag.metrics), e.g. \(CLIFlag.metrics) chrf,exact") }
         let context = MetricContext.run(suiteFolder: request.suiteFolder ?? run.runManifest.suite?.path,
                                         config: request.config)
         let metrics = try specs.map { spec -> any Metric in
@@ -103,7 +103,7 @@ public struct Rescorer: Sendable {
     /// The metric specs recorded in a run's manifest.
     static func manifestSpecs(_ run: RunRecord) throws -> [MetricSpec] {
         guard let recorded = run.runManifest.metrics else {
-            throw UsageError("run '\(run.id)' has no metrics in its manifest; pass --metrics")
+            throw UsageError("run '\(run.id)' has no metrics in its manifest; pass \(CLIFlag.metrics)")
         }
         return recorded.compactMap { e in e.name.map { MetricSpec(name: $0, options: e.options ?? [:]) } }
     }

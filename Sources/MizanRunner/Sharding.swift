@@ -17,9 +17,9 @@ public struct ShardSpec: Sendable, Hashable, CustomStringConvertible {
 
     /// A shard; `index` must be in 0 ..< `count`.
     public init(index: Int, count: Int) throws {
-        guard count >= 1, count <= 10_000 else { throw UsageError("--shard i/n: n must be between 1 and 10000 (got \(count))") }
+        guard count >= 1, count <= 10_000 else { throw UsageError("\(CLIFlag.shard) i/n: n must be between 1 and 10000 (got \(count))") }
         guard index >= 0, index < count else {
-            throw UsageError("--shard \(index)/\(count): shards are numbered from 0, so use 0/\(count) … \(count - 1)/\(count)")
+            throw UsageError("\(CLIFlag.shard) \(index)/\(count): shards are numbered from 0, so use 0/\(count) … \(count - 1)/\(count)")
         }
         self.index = index
         self.count = count
@@ -29,15 +29,15 @@ public struct ShardSpec: Sendable, Hashable, CustomStringConvertible {
     public init(parsing text: String) throws {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else {
-            throw UsageError("--shard '\(text)' is not i/n; give e.g. --shard 0/4 (shards are numbered 0 … n-1)")
+            throw UsageError("\(CLIFlag.shard) '\(text)' is not i/n; give e.g. \(CLIFlag.shard) 0/4 (shards are numbered 0 … n-1)")
         }
         try self.init(index: i, count: n)
     }
 
     /// Why `--shard` needs `--name`: processes on different machines share nothing but their command line,
     /// so the run name is what lets them compute the same run id; without it each would start its own run.
-    public static let needsName = UsageError("--shard needs --name NAME: the shards of one run find each other by name "
-        + "(the same --name, suite, endpoint and model on every machine give one run id); without it each shard would start a separate run")
+    public static let needsName = UsageError("\(CLIFlag.shard) needs \(CLIFlag.name) NAME: the shards of one run find each other by name "
+        + "(the same \(CLIFlag.name), suite, endpoint and model on every machine give one run id); without it each shard would start a separate run")
 
     /// `i/n`.
     public var description: String { "\(index)/\(count)" }
@@ -90,11 +90,11 @@ public struct ShardSpec: Sendable, Hashable, CustomStringConvertible {
     /// Refuses to continue `run` with this shard if the run was split differently (or not at all).
     func check(_ run: RunRecord) throws {
         guard let n = Self.count(of: run) else {
-            throw UsageError("run \(run.id) is not a sharded run; resume it without --shard")
+            throw UsageError("run \(run.id) is not a sharded run; resume it without \(CLIFlag.shard)")
         }
         guard n == count else {
             throw UsageError("run \(run.id) was started with \(n) shards, but this process is shard \(self); "
-                + "use --shard i/\(n), or a new --name for a run split in \(count)")
+                + "use \(CLIFlag.shard) i/\(n), or a new \(CLIFlag.name) for a run split in \(count)")
         }
     }
 
@@ -108,9 +108,9 @@ public struct ShardSpec: Sendable, Hashable, CustomStringConvertible {
             && other.endpoint == endpoint && other.model == model {
             let why = other.suiteHash != suite.contentHash
                 ? "its suite \(other.suiteID)@\(other.suiteVersion) hashes to \(other.suiteHash.prefix(12)), here to \(suite.contentHash.prefix(12))"
-                : "it selected \(other.itemCount) items, this process \(items) (--limit)"
+                : "it selected \(other.itemCount) items, this process \(items) (\(CLIFlag.limit))"
             throw UsageError("run \(other.id) named '\(name)' is still in progress on other machines, but \(why); "
-                + "give every shard the same suite files and options, or use a new --name")
+                + "give every shard the same suite files and options, or use a new \(CLIFlag.name)")
         }
     }
 

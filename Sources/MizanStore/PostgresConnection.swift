@@ -60,16 +60,18 @@ final class PostgresConnection: SQLConnection {
     init(_ location: PostgresLocation) throws {
         self.location = location
         if let why = mizan_pq_load() {
-            throw StoreError("cannot use the PostgreSQL store '\(location)': libpq could not be loaded (\(String(cString: why))) — "
-                + "install it (Debian: apt-get install libpq5)")
+            throw StoreError(.connection, .postgresql,
+                             "cannot use the PostgreSQL store '\(location)': libpq could not be loaded (\(String(cString: why)))",
+                             remedy: "install it (Debian: apt-get install libpq5)")
         }
         conn = mizan_PQconnectdb(location.url)
         guard mizan_PQstatus(conn) == CONNECTION_OK else {
             let msg = lastError()
             mizan_PQfinish(conn)
             conn = nil
-            throw StoreError("cannot connect to the PostgreSQL store '\(location)': \(msg) — check that the server runs, "
-                + "the URL (user, host, port, database, sslmode) and the password in PGPASSWORD or PGPASSFILE")
+            throw StoreError(.connection, .postgresql, "cannot connect to the PostgreSQL store '\(location)': \(msg)",
+                             remedy: "check that the server runs, the URL (user, host, port, database, sslmode) and the password "
+                                 + "in PGPASSWORD or PGPASSFILE")
         }
         mizan_pq_silence_notices(conn)
         try execute("SET client_encoding = 'UTF8'")
@@ -99,7 +101,7 @@ final class PostgresConnection: SQLConnection {
         prepared = [:]
         mizan_PQreset(conn)
         guard mizan_PQstatus(conn) == CONNECTION_OK else {
-            throw StoreError("lost the connection to the PostgreSQL store '\(location)': \(lastError())")
+            throw StoreError(.connection, .postgresql, "lost the connection to the PostgreSQL store '\(location)': \(lastError())")
         }
         mizan_pq_silence_notices(conn)
         try execute("SET client_encoding = 'UTF8'")
@@ -144,8 +146,25 @@ final class PostgresConnection: SQLConnection {
             let msg = res.flatMap { mizan_PQresultErrorMessage($0) }.map { String(cString: $0) } ?? ""
             let text = (msg.isEmpty ? lastError() : msg).trimmingCharacters(in: .whitespacesAndNewlines)
             let statement = sql.split(separator: "\n").first.map(String.init) ?? sql
-            throw StoreError("PostgreSQL store '\(location)': \(PostgresLocation.redact(text)) (in: \(statement.prefix(80)))")
+            let code = mizan_PQresultErrorField(res, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
+            throw StoreError(Self.kind(sqlState: code), .postgresql,
+                             "PostgreSQL store '\(location)': \(PostgresLocation.redact(text)) (in: \(statement.prefix(80)))")
         }
+    }
+
+    /// The kind of a failed statement from its SQLSTATE (PostgreSQL's five-character error code).
+    static func kind(sqlState code: String) -> StoreError.Kind {
+        switch code.prefix(2) {
+        case "23": return .constraint                         // integrity constraint violation
+        case "08", "28", "57": return .connection             // connection, authorization, operator intervention
+        case "40", "55": return .busy                         // deadlock, serialization failure, lock not available
+        default: return .query
+        }
+    }
+
+    /// Runs one INSERT, UPDATE or DELETE (without a RETURNING clause); returns the number of rows it changed.
+    func changedRows(_ sql: String, _ params: [SQLValue]) throws -> Int {
+        try query(sql + " RETURNING 1", params).count
     }
 
     /// A parameter in PostgreSQL's text format (nil is SQL NULL). PostgreSQL text cannot hold U+0000,

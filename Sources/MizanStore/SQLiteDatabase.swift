@@ -2,15 +2,6 @@ import CSQLite
 import Foundation
 import MizanCore
 
-/// A failure talking to the SQLite file.
-public struct StoreError: UserFacingError {
-    /// What failed, with SQLite's message.
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var exitCode: Int32 { 4 }
-    public var description: String { message }
-}
-
 /// A value bound to or read from SQL.
 public enum SQLValue: Sendable, Hashable {
     case null, int(Int), double(Double), text(String)
@@ -50,7 +41,7 @@ final class SQLiteDatabase: SQLConnection {
         guard rc == SQLITE_OK else {
             let msg = db.map { String(cString: sqlite3_errmsg($0)) } ?? "code \(rc)"
             sqlite3_close(db)
-            throw StoreError("cannot open store '\(path)': \(msg) — check the path and its permissions")
+            throw StoreError(.cannotOpen, .sqlite, "cannot open the SQLite store '\(path)': \(msg)", remedy: "check the path and its permissions")
         }
         sqlite3_busy_timeout(db, 10_000)
         try execute("PRAGMA journal_mode=WAL")
@@ -100,10 +91,11 @@ final class SQLiteDatabase: SQLConnection {
     /// Runs statements with no results.
     func execute(_ sql: String) throws {
         var err: UnsafeMutablePointer<CChar>?
-        if sqlite3_exec(db, sql, nil, nil, &err) != SQLITE_OK {
+        let rc = sqlite3_exec(db, sql, nil, nil, &err)
+        if rc != SQLITE_OK {
             let msg = err.map { String(cString: $0) } ?? "unknown error"
             sqlite3_free(err)
-            throw StoreError("store '\(path)': \(msg)")
+            throw failure(rc, msg)
         }
     }
 
@@ -115,15 +107,32 @@ final class SQLiteDatabase: SQLConnection {
         return rows
     }
 
+    /// Runs one INSERT, UPDATE or DELETE; returns the number of rows it changed.
+    func changedRows(_ sql: String, _ params: [SQLValue]) throws -> Int {
+        try forEachRow(sql, params) { _ in }
+        return Int(sqlite3_changes(db))
+    }
+
+    /// The error for SQLite result code `rc`, its kind from the primary code (the low byte).
+    private func failure(_ rc: Int32, _ message: String) -> StoreError {
+        let kind: StoreError.Kind
+        switch rc & 0xff {
+        case SQLITE_BUSY, SQLITE_LOCKED: kind = .busy
+        case SQLITE_CONSTRAINT: kind = .constraint
+        case SQLITE_CANTOPEN, SQLITE_NOTADB, SQLITE_PERM, SQLITE_READONLY: kind = .cannotOpen
+        default: kind = .query
+        }
+        return StoreError(kind, .sqlite, "SQLite store '\(path)': \(message)")
+    }
+
     /// Runs one statement with bound parameters, handing each row to `body` as it is read.
     func forEachRow(_ sql: String, _ params: [SQLValue] = [], _ body: ([SQLValue]) throws -> Void) throws {
         var stmt: OpaquePointer?
         if let cached = statements[sql] {
             stmt = cached
         } else {
-            guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK else {
-                throw StoreError("store '\(path)': \(String(cString: sqlite3_errmsg(db)))")
-            }
+            let rc = sqlite3_prepare_v2(db, sql, -1, &stmt, nil)
+            guard rc == SQLITE_OK else { throw failure(rc, String(cString: sqlite3_errmsg(db))) }
             statements[sql] = stmt
         }
         defer {
@@ -145,7 +154,7 @@ final class SQLiteDatabase: SQLConnection {
         while true {
             let rc = sqlite3_step(stmt)
             if rc == SQLITE_DONE { break }
-            guard rc == SQLITE_ROW else { throw StoreError("store '\(path)': \(String(cString: sqlite3_errmsg(db)))") }
+            guard rc == SQLITE_ROW else { throw failure(rc, String(cString: sqlite3_errmsg(db))) }
             row.removeAll(keepingCapacity: true)
             for c in 0..<n {
                 switch sqlite3_column_type(stmt, c) {

@@ -39,26 +39,26 @@ public final class ShardLease: @unchecked Sendable {
     }
 }
 
-extension PostgresStore {
-    /// Takes the shard's advisory lock on a new connection of its own, held until `release()` closes it.
-    public func tryLeaseShard(runID: String, shard: Int) throws -> ShardLease? {
+extension ShardLease {
+    /// Takes the advisory lock of shard `shard` of run `runID` on a new connection of its own, held until `release()`
+    /// closes it; nil while another session holds it.
+    static func advisoryLock(_ location: PostgresLocation, runID: String, shard: Int) throws -> ShardLease? {
         let connection = try PostgresConnection(location)
         let key = ShardLease.key(runID: runID, shard: shard)
         guard try connection.query("SELECT pg_try_advisory_lock($1)", [.int(Int(key))]).first?[0].int == 1 else { return nil }
         // The closure owns the connection: giving the lease up drops it, and closing the session releases the lock.
         return ShardLease { withExtendedLifetime(connection) {} }
     }
-}
 
-extension SQLiteStore {
-    /// Locks the shard's byte of `<store>-lease` (created if missing) with an open-file-description lock.
-    public func tryLeaseShard(runID: String, shard: Int) throws -> ShardLease? {
+    /// Locks the byte of shard `shard` of run `runID` in `<path>-lease` (created if missing) with an
+    /// open-file-description lock; nil while another process holds it.
+    static func lockFile(of path: String, runID: String, shard: Int) throws -> ShardLease? {
         if path == ":memory:" || path.isEmpty { return .unshared() }
         let file = path + "-lease"
         let fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw StoreError("cannot open the shard lease file '\(file)': \(String(cString: strerror(errno))) — "
-                + "the folder of the store must be writable")
+            throw StoreError(.lease, .sqlite, "cannot open the shard lease file '\(file)': \(String(cString: strerror(errno)))",
+                             remedy: "the folder of the store must be writable")
         }
         var range = flock()
         range.l_type = Int16(F_WRLCK)
@@ -74,7 +74,7 @@ extension SQLiteStore {
             let code = errno
             close(fd)
             if code == EAGAIN || code == EACCES { return nil }
-            throw StoreError("cannot lock the shard lease file '\(file)': \(String(cString: strerror(code)))")
+            throw StoreError(.lease, .sqlite, "cannot lock the shard lease file '\(file)': \(String(cString: strerror(code)))")
         }
         return ShardLease { close(fd) }
     }

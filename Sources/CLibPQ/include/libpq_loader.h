@@ -33,6 +33,8 @@ void mizan_PQclear(PGresult *res);
 ExecStatusType mizan_PQresultStatus(const PGresult *res);
 /// libpq's PQresultErrorMessage.
 char *mizan_PQresultErrorMessage(const PGresult *res);
+/// libpq's PQresultErrorField (e.g. PG_DIAG_SQLSTATE, the error's five-character code).
+char *mizan_PQresultErrorField(const PGresult *res, int fieldcode);
 /// libpq's PQntuples.
 int mizan_PQntuples(const PGresult *res);
 /// libpq's PQnfields.

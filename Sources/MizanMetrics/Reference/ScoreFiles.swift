@@ -102,7 +102,7 @@ public struct ScoreRequest: Sendable, Hashable {
 public enum ScoreRunner {
     /// Runs a request and returns what the command prints (lines joined by `\n`, with a final newline).
     public static func run(_ request: ScoreRequest) throws -> String {
-        guard !request.referencePaths.isEmpty else { throw ScoreInputError("give at least one --ref FILE") }
+        guard !request.referencePaths.isEmpty else { throw ScoreInputError("give at least one \(CLIFlag.ref) FILE") }
         let hyps = try SegmentFile.read(request.hypothesisPath)
         var refSets: [[String]] = []
         for path in request.referencePaths {

@@ -9,7 +9,7 @@ public enum BelebeleImporter {
         var forced: LanguageTag?
         if let lang {
             guard let tag = LanguageTag(lang) else {
-                throw UsageError("unknown --lang '\(lang)'; use one of: \(LanguageTag.known.keys.sorted().joined(separator: ", "))")
+                throw UsageError("unknown \(CLIFlag.lang) '\(lang)'; use one of: \(LanguageTag.known.keys.sorted().joined(separator: ", "))")
             }
             forced = tag
         }
@@ -46,13 +46,13 @@ public enum BelebeleImporter {
             if lineLang == nil, let code = (o["dialect"] ?? o["language"])?.stringValue {
                 guard let tag = LanguageTag(code) else {
                     throw InputError(file: file, line: line, field: o["dialect"] != nil ? "dialect" : "language",
-                                     problem: "unknown language '\(code)'", remedy: "pass --lang with one of: \(LanguageTag.known.keys.sorted().joined(separator: ", "))")
+                                     problem: "unknown language '\(code)'", remedy: "pass \(CLIFlag.lang) with one of: \(LanguageTag.known.keys.sorted().joined(separator: ", "))")
                 }
                 lineLang = tag
             }
             guard let itemLang = lineLang ?? languages.first else {
                 throw InputError(file: file, line: line, field: "dialect", problem: "no language: the line has no 'dialect' or 'language' field",
-                                 remedy: "pass --lang, e.g. --lang ary_Arab")
+                                 remedy: "pass \(CLIFlag.lang), e.g. \(CLIFlag.lang) ary_Arab")
             }
             languages.append(itemLang)
             var fields: [String: JSONValue] = [

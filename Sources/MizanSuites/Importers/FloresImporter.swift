@@ -42,7 +42,7 @@ public enum FloresImporter {
             }
         }
         throw UsageError("no FLORES file for \(raw) (split \(split)) under \(dir); looked for:\n  "
-            + tried.joined(separator: "\n  ") + "\npass --dir pointing at the folder that holds them, or --split")
+            + tried.joined(separator: "\n  ") + "\npass \(CLIFlag.dir) pointing at the folder that holds them, or \(CLIFlag.split)")
     }
 
     /// Reads the two files, pairs their lines and writes the suite (language = target tag).

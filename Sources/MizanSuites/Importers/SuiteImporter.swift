@@ -122,20 +122,20 @@ enum SuiteImporter {
     /// Checks the options before any work is done.
     static func check(_ options: ImportOptions) throws {
         guard let licence = options.licence, !licence.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw UsageError("--licence is required: mizan records the licence of your copy in suite.yaml; "
-                + "pass it, e.g. --licence \"CC BY-SA 4.0\" for FLORES+ or Belebele")
+            throw UsageError("\(CLIFlag.licence) is required: mizan records the licence of your copy in suite.yaml; "
+                + "pass it, e.g. \(CLIFlag.licence) \"CC BY-SA 4.0\" for FLORES+ or Belebele")
         }
         if !SuiteHeader.isSemver(options.version) {
-            throw UsageError("--version '\(options.version)' is not semantic (MAJOR.MINOR.PATCH); write e.g. 1.0.0")
+            throw UsageError("\(CLIFlag.version) '\(options.version)' is not semantic (MAJOR.MINOR.PATCH); write e.g. 1.0.0")
         }
-        if let limit = options.limit, limit < 1 { throw UsageError("--limit must be at least 1") }
+        if let limit = options.limit, limit < 1 { throw UsageError("\(CLIFlag.limit) must be at least 1") }
         let out = options.out
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDir) {
-            guard isDir.boolValue else { throw UsageError("--out \(out) is a file; pass a folder path") }
+            guard isDir.boolValue else { throw UsageError("\(CLIFlag.out) \(out) is a file; pass a folder path") }
             let contents = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
             if !contents.isEmpty && !options.force {
-                throw UsageError("--out \(out) is not empty (\(contents.count) entries); pass --force to replace it, or choose another folder")
+                throw UsageError("\(CLIFlag.out) \(out) is not empty (\(contents.count) entries); pass \(CLIFlag.force) to replace it, or choose another folder")
             }
         }
     }

@@ -46,16 +46,16 @@ public enum TableImporter {
     public static func run(file: String, mapping m: TableMapping, options: ImportOptions) throws -> ImportResult {
         try SuiteImporter.check(options)
         guard let tag = LanguageTag(m.lang) else {
-            throw UsageError("unknown --lang '\(m.lang)'; use one of: \(LanguageTag.known.keys.sorted().joined(separator: ", "))")
+            throw UsageError("unknown \(CLIFlag.lang) '\(m.lang)'; use one of: \(LanguageTag.known.keys.sorted().joined(separator: ", "))")
         }
         switch m.task {
         case .generation where m.reference == nil:
-            throw UsageError("--task generation needs --reference COLUMN")
+            throw UsageError("\(CLIFlag.task) generation needs \(CLIFlag.reference) COLUMN")
         case .multipleChoice where m.choices.isEmpty || m.answer == nil:
-            throw UsageError("--task multiple-choice needs --choices COL1,COL2,… and --answer COLUMN")
+            throw UsageError("\(CLIFlag.task) multiple-choice needs \(CLIFlag.choices) COL1,COL2,… and \(CLIFlag.answer) COLUMN")
         default: break
         }
-        guard m.answerBase == 0 || m.answerBase == 1 else { throw UsageError("--answer-base must be 0 or 1") }
+        guard m.answerBase == 0 || m.answerBase == 1 else { throw UsageError("\(CLIFlag.answerBase) must be 0 or 1") }
         let (bytes, record) = try SuiteImporter.read(file)
         let rows = try self.rows(bytes, file: file)
         let template = m.template ?? (m.task == .generation ? "{{input}}" : "{{input}}\n{{choices}}\n\(SuiteImporter.answerCue(tag))")
@@ -121,7 +121,7 @@ public enum TableImporter {
         if let n = Int(s) {
             guard (base..<(choices.count + base)).contains(n) else {
                 throw fail("answer out of range: \(n) with \(choices.count) choices counted from \(base)",
-                           "give \(base)…\(choices.count - 1 + base), or pass --answer-base \(base == 0 ? 1 : 0) if the numbers count from \(base == 0 ? 1 : 0)")
+                           "give \(base)…\(choices.count - 1 + base), or pass \(CLIFlag.answerBase) \(base == 0 ? 1 : 0) if the numbers count from \(base == 0 ? 1 : 0)")
             }
             return n - base
         }

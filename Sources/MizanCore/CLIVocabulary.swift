@@ -1,0 +1,74 @@
+/// The command line's vocabulary as the library's messages name it: every flag a remedy tells the user to pass is
+/// spelled here and nowhere else in the library modules (`Sources/Mizan*`; a test checks). Messages interpolate a
+/// case — "pass \(CLIFlag.metrics)" reads "pass --metrics" — so renaming a flag in the CLI (`Sources/mizan`) means
+/// renaming it here, and a test checks that every flag spelled here is one the CLI accepts.
+public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// Accept runs whose settings differ.
+    case allowIncomparable = "allow-incomparable"
+    /// The column holding the answer of a multiple-choice item.
+    case answer
+    /// Whether answer numbers count from 0 or 1.
+    case answerBase = "answer-base"
+    /// The columns holding the choices of a multiple-choice item.
+    case choices
+    /// The configuration file.
+    case config
+    /// The folder holding the dataset.
+    case dir
+    /// The endpoint to use.
+    case endpoint
+    /// The share of items that may end in endpoint errors.
+    case errorBudget = "error-budget"
+    /// Replace a non-empty output folder.
+    case force
+    /// The language tag.
+    case lang
+    /// The licence of the imported copy.
+    case licence
+    /// How many items.
+    case limit
+    /// The metrics to compute.
+    case metrics
+    /// A run or baseline name.
+    case name
+    /// Send every request instead of reusing stored answers.
+    case noCache = "no-cache"
+    /// The output folder.
+    case out
+    /// A reference file.
+    case ref
+    /// The column holding the reference.
+    case reference
+    /// Several generations per item.
+    case samples
+    /// One slice of a sharded run, `i/n`.
+    case shard
+    /// The split to import.
+    case split
+    /// The store.
+    case store
+    /// Stream responses (measures time to first token).
+    case stream
+    /// The suite.
+    case suite
+    /// The task of the imported suite.
+    case task
+    /// The suite version to write.
+    case version
+
+    /// The flag as typed on the command line, e.g. `--error-budget`.
+    public var description: String { "--" + rawValue }
+}
+
+/// The commands library remedies tell the user to run, spelled here (see `CLIFlag`).
+public enum CLICommand: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// Lists the runs of a store.
+    case runs
+    /// Shows what an endpoint can do.
+    case probe
+    /// Saves runs as a named baseline.
+    case baselineSave = "baseline save"
+
+    /// The command as typed, e.g. `mizan baseline save`.
+    public var description: String { "mizan " + rawValue }
+}
