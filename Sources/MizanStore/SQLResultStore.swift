@@ -141,11 +141,10 @@ public class SQLResultStore: ResultStore, @unchecked Sendable {
         }
         if let exact = rows.first(where: { $0[0].text == id }) { return StoreRows.runRecord(exact) }
         guard rows.count == 1 else {
-            throw rows.isEmpty
-                ? StoreError(.notFound, dialect.backend, "no run '\(id)' in store '\(place)'",
-                             remedy: "list runs with `\(CLICommand.runs) \(CLIFlag.store) \(place)`")
-                : StoreError(.ambiguous, dialect.backend, "run id '\(id)' is ambiguous (\(rows.count) runs start with it)",
-                             remedy: "give more characters")
+            // A usage error: the user named the run.
+            throw UsageError(rows.isEmpty
+                ? "no run '\(id)' in store '\(place)'; list runs with `\(CLICommand.runs) \(CLIFlag.store) \(place)`"
+                : "run id '\(id)' is ambiguous (\(rows.count) runs start with it); give more characters")
         }
         return StoreRows.runRecord(rows[0])
     }

@@ -14,10 +14,8 @@ public struct StoreError: UserFacingError, Hashable {
         case connection
         /// The store was migrated by a newer mizan (its schema version is higher than this one knows).
         case schemaTooNew = "schema_too_new"
-        /// The named run is not in the store.
+        /// The run to update is not in the store (a run the user names and the store lacks is a `UsageError`).
         case notFound = "not_found"
-        /// A run id prefix matches several runs.
-        case ambiguous
         /// The database is locked by another writer, or a transaction lost a deadlock or serialization conflict.
         case busy
         /// A write broke a constraint (primary key, foreign key, not null), e.g. items of a run that does not exist.
@@ -58,8 +56,8 @@ public struct StoreError: UserFacingError, Hashable {
     /// A failure known only by its message (kind `query`, no backend).
     public init(_ message: String) { self.init(.query, nil, message) }
 
-    /// Exit code 2 when the user named a run the store does not have (or several), else 4.
-    public var exitCode: Int32 { kind == .notFound || kind == .ambiguous ? 2 : 4 }
+    /// Exit code 4: the store failed.
+    public var exitCode: Int32 { 4 }
 
     /// The message and, after a dash, the remedy.
     public var description: String { remedy.map { "\(message) — \($0)" } ?? message }
