@@ -5,6 +5,8 @@
 public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
     /// Accept runs whose settings differ.
     case allowIncomparable = "allow-incomparable"
+    /// A stored run to use as the candidate.
+    case candidate
     /// The column holding the answer of a multiple-choice item.
     case answer
     /// Whether answer numbers count from 0 or 1.
@@ -37,6 +39,10 @@ public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
     case out
     /// A reference file.
     case ref
+    /// Continue a stored run.
+    case resume
+    /// Send again the items that ended in endpoint errors (with the resume flag).
+    case retryErrors = "retry-errors"
     /// The column holding the reference.
     case reference
     /// Several generations per item.
@@ -53,6 +59,8 @@ public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
     case suite
     /// The task of the imported suite.
     case task
+    /// The sampling temperature.
+    case temperature
     /// The suite version to write.
     case version
 
@@ -62,6 +70,8 @@ public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
 
 /// The commands library remedies tell the user to run, spelled here (see `CLIFlag`).
 public enum CLICommand: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// Runs a suite against an endpoint.
+    case run
     /// Lists the runs of a store.
     case runs
     /// Shows what an endpoint can do.

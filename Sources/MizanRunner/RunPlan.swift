@@ -85,8 +85,8 @@ public struct RunPlan: Sendable {
     /// is refused.
     public init(run options: RunOptions, config: MizanConfig, project: Project,
                 store openStore: @autoclosure () throws -> any ResultStore) throws {
-        if let limit = options.limit, limit < 1 { throw UsageError("--limit must be at least 1") }
-        if options.retryErrors && options.resume == nil { throw UsageError("--retry-errors goes with --resume <run-id>") }
+        if let limit = options.limit, limit < 1 { throw UsageError("\(CLIFlag.limit) must be at least 1") }
+        if options.retryErrors && options.resume == nil { throw UsageError("\(CLIFlag.retryErrors) goes with \(CLIFlag.resume) <run-id>") }
         let shard = try options.shard.map { try ShardSpec(parsing: $0) }
         if shard != nil && options.resume == nil && (options.name ?? "").isEmpty { throw ShardSpec.needsName }
         let likelihood = try options.likelihood.map { raw in
@@ -106,7 +106,7 @@ public struct RunPlan: Sendable {
             let previous = try store.run(matching: id)
             let manifest = previous.runManifest
             recorded = manifest
-            guard options.suites.count <= 1 else { throw UsageError("--resume continues one run; give at most one --suite") }
+            guard options.suites.count <= 1 else { throw UsageError("\(CLIFlag.resume) continues one run; give at most one \(CLIFlag.suite)") }
             if suiteArgs.isEmpty { suiteArgs = [Self.suiteSpec(for: previous, project: project)] }
             endpointArg = endpointArg ?? previous.endpoint
             limit = limit ?? previous.itemCount
@@ -114,25 +114,25 @@ public struct RunPlan: Sendable {
             resumed = previous
             if let n = ShardSpec.count(of: previous), shard == nil {
                 throw UsageError("run \(previous.id) is split in \(n) shards; resume one shard with "
-                    + "`mizan run --resume \(previous.id) --shard i/\(n)` (or re-run that shard's command)")
+                    + "`\(CLICommand.run) \(CLIFlag.resume) \(previous.id) \(CLIFlag.shard) i/\(n)` (or re-run that shard's command)")
             }
         }
         guard let endpointArg, !suiteArgs.isEmpty else {
-            throw UsageError("give --suite and --endpoint (or --resume <run-id>)")
+            throw UsageError("give \(CLIFlag.suite) and \(CLIFlag.endpoint) (or \(CLIFlag.resume) <run-id>)")
         }
         var endpoint = try config.resolve(endpoint: endpointArg, kind: kind, model: options.model ?? resumed?.model,
                                           concurrency: options.concurrency)
         if options.stream || recorded?.endpoint?.config?.stream == true { endpoint.stream = true }
         if let likelihood { endpoint.likelihood = likelihood }
         var suites = try suiteArgs.map { try SuiteLoader.load(folder: try SuiteCatalog.resolve($0, promptsDir: project.promptsDir), streaming: true) }
-        if let t = options.temperature, !(t >= 0) { throw UsageError("--temperature must be 0 or more (got \(t))") }
+        if let t = options.temperature, !(t >= 0) { throw UsageError("\(CLIFlag.temperature) must be 0 or more (got \(t))") }
         let temperature = recorded?.generation?.temperature
         if let t = options.temperature, resumed != nil, t != temperature {
-            throw UsageError("--temperature \(t) differs from the resumed run's \(temperature.map { String($0) } ?? "suite default"); resume with the same settings")
+            throw UsageError("\(CLIFlag.temperature) \(t) differs from the resumed run's \(temperature.map { String($0) } ?? "suite default"); resume with the same settings")
         }
         if let t = options.temperature ?? temperature { for i in suites.indices { suites[i].generation.temperature = t } }
         let samples = options.samples ?? recorded?.samples?.count ?? 1
-        guard samples >= 1 else { throw UsageError("--samples must be at least 1") }
+        guard samples >= 1 else { throw UsageError("\(CLIFlag.samples) must be at least 1") }
         self.store = store
         self.steps = suites.map { Step(suite: $0, limit: limit, samples: samples) }
         self.endpoint = endpoint
@@ -152,7 +152,7 @@ public struct RunPlan: Sendable {
     public init(gate options: RunOptions, baseline: [RunRecord], config: MizanConfig, project: Project,
                 store: any ResultStore) throws {
         guard let endpointArg = options.endpoint else {
-            throw UsageError("give --endpoint to run the candidate now, or --candidate RUN-ID for a stored run")
+            throw UsageError("give \(CLIFlag.endpoint) to run the candidate now, or \(CLIFlag.candidate) RUN-ID for a stored run")
         }
         var kind = options.kind
         if kind == nil, endpointArg.contains("://") { kind = baseline.first?.runManifest.endpointKind }
