@@ -27,6 +27,8 @@ public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
     case lang
     /// The licence of the imported copy.
     case licence
+    /// The likelihood method of a log-likelihood suite.
+    case likelihood
     /// How many items.
     case limit
     /// The metrics to compute.

@@ -74,10 +74,10 @@ public struct ResolvedLikelihood: Sendable {
                 }
             }
             let labels = multipleChoice && caps.has(.topLogprobs) && selection == .auto
-                ? "; for multiple choice, `--likelihood chat-labels` reads the labels' next-token probabilities instead (a different method)" : ""
+                ? "; for multiple choice, `\(CLIFlag.likelihood) chat-labels` reads the labels' next-token probabilities instead (a different method)" : ""
             throw LikelihoodError(.missingCapability, "endpoint '\(name)' cannot serve this likelihood suite"
                 + (selection == .auto ? "" : " with \(selection.rawValue)") + ": missing capability " + missing.joined(separator: ", "),
-                remedy: "score with \(LikelihoodError.workingKinds)\(labels); `mizan probe --endpoint \(name)` shows what it can do")
+                remedy: "score with \(LikelihoodError.workingKinds)\(labels); `\(CLICommand.probe) \(CLIFlag.endpoint) \(name)` shows what it can do")
         }
         var resolved = ResolvedLikelihood(method: method, contextSize: nil, server: .null)
         let props = try await client.exchange(url: client.config.serverRoot + "/props", body: nil)

@@ -27,14 +27,14 @@ struct LikelihoodRun: Sendable {
         let suite = request.suite
         guard let task = suite.likelihoodTask else { return nil }
         if request.samples > 1 {
-            throw UsageError("--samples \(request.samples): suite \(suite.id) is scored by log-likelihood, which is deterministic; "
-                + "every sample would be the same — run it without --samples")
+            throw UsageError("\(CLIFlag.samples) \(request.samples): suite \(suite.id) is scored by log-likelihood, which is deterministic; "
+                + "every sample would be the same — run it without \(CLIFlag.samples)")
         }
         var selection = request.endpoint.likelihood
         if let recorded = request.resume?.runManifest.likelihood?.method, let method = LikelihoodMethod(rawValue: recorded) {
             let kept = LikelihoodSelection(method: method)
             if selection != .auto && selection != kept {
-                throw UsageError("run \(request.resume?.id ?? "") was scored with \(recorded); resume it with the same method (or without --likelihood)")
+                throw UsageError("run \(request.resume?.id ?? "") was scored with \(recorded); resume it with the same method (or without \(CLIFlag.likelihood))")
             }
             selection = kept
         }

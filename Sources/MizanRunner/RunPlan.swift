@@ -91,7 +91,7 @@ public struct RunPlan: Sendable {
         if shard != nil && options.resume == nil && (options.name ?? "").isEmpty { throw ShardSpec.needsName }
         let likelihood = try options.likelihood.map { raw in
             guard let selection = LikelihoodSelection(rawValue: raw) else {
-                throw UsageError("unknown --likelihood '\(raw)'; use \(LikelihoodSelection.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw UsageError("unknown \(CLIFlag.likelihood) '\(raw)'; use \(LikelihoodSelection.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return selection
         }
