@@ -40,7 +40,7 @@ let package = Package(
                 dependencies: ["MizanCore", "MizanText", "MizanMetrics", "MizanEndpoints", "MizanSuites", "MizanStore"],
                 swiftSettings: strict),
         .target(name: "MizanReport", dependencies: ["MizanCore", "MizanStore", "MizanText", "MizanMetrics"], swiftSettings: strict),
-        .target(name: "MizanGate", dependencies: ["MizanCore", "MizanStore", "MizanReport", "MizanYAML"], swiftSettings: strict),
+        .target(name: "MizanGate", dependencies: ["MizanCore", "MizanMetrics", "MizanStore", "MizanReport", "MizanYAML"], swiftSettings: strict),
         .target(name: "MizanTestSupport", dependencies: ["MizanCore"], swiftSettings: strict),
         .executableTarget(name: "mizan",
                           dependencies: ["MizanAllocator", "MizanCore", "MizanRunner", "MizanReport", "MizanGate", "MizanMetrics",

@@ -1,5 +1,6 @@
 import Foundation
 import MizanCore
+import MizanMetrics
 import MizanReport
 import MizanStore
 
@@ -89,9 +90,6 @@ public struct GateReport: Sendable {
 
 /// Decides whether a candidate regressed against a baseline.
 public enum Gate {
-    /// Metrics where a lower score is better; every other metric is higher-is-better.
-    public static let lowerIsBetter: Set<String> = ["ter"]
-
     /// Compares candidate with baseline through `mizan compare`'s guard and statistics and applies the rules.
     public static func evaluate(baseline: [LoadedRun], baselineName: String, candidate: [LoadedRun], rules: GateRules,
                                 errorBudget: Double, allowIncomparable: Bool = false, seed: UInt64 = 20_261_123) throws -> GateReport {
@@ -134,8 +132,9 @@ public enum Gate {
 
     static func scoreChecks(row: ComparisonRow, base: MeanWithCI, cand: MeanWithCI, diff: PairedDifference?, rules: GateRules) -> [GateCheck] {
         let l = rules.limits(suite: row.suite, language: row.language, metric: row.metric)
-        let lower = lowerIsBetter.contains(row.metric)
-        let drop = lower ? cand.mean - base.mean : base.mean - cand.mean
+        let direction = MetricRegistry.direction(ofMetric: row.metric)
+        let lower = direction == .lowerIsBetter
+        let drop = direction.worsening(from: base.mean, to: cand.mean)
         var out: [GateCheck] = []
         func add(_ check: String, _ passed: Bool, _ measured: Double, _ limit: Double, _ detail: String) {
             out.append(GateCheck(check: check, rules: l.source(of: check), suite: row.suite, language: row.language, metric: row.metric,
@@ -146,12 +145,13 @@ public enum Gate {
         if let min = l.min { add("min", cand.mean >= min, cand.mean, min, "mean \(f(cand.mean)) (minimum \(f(min)))") }
         if let max = l.max { add("max", cand.mean <= max, cand.mean, max, "mean \(f(cand.mean)) (maximum \(f(max)))") }
         if let maxDrop = l.maxDrop {
-            add("max_drop", drop <= maxDrop + 1e-12, drop, maxDrop, "\(drop > 0 ? "fell" : "changed") by \(f(abs(drop))) (\(move)); allowed drop \(f(maxDrop))")
+            let verb = drop > 0 ? (lower ? "rose (worse: \(direction.phrase))" : "fell") : "changed"
+            add("max_drop", drop <= maxDrop + 1e-12, drop, maxDrop, "\(verb) by \(f(abs(drop))) (\(move)); allowed drop \(f(maxDrop))")
         }
         if l.noSignificantRegression == true, let diff {
             let alpha = 1 - (l.confidence ?? 0.95)
-            let worse = lower ? diff.mean > 0 : diff.mean < 0
-            let better = lower ? diff.mean < 0 : diff.mean > 0
+            // diff.mean is candidate − baseline.
+            let worse = direction.isWorse(diff.mean, than: 0), better = direction.isWorse(0, than: diff.mean)
             let significant = worse && diff.pValue < alpha
             let change = worse ? "worse by \(f(abs(diff.mean)))" : better ? "better by \(f(abs(diff.mean)))" : "unchanged"
             add("no_significant_regression", !significant, diff.pValue, alpha,
@@ -233,12 +233,12 @@ public enum Gate {
                   let c = candidate.first(where: { $0.run.suiteID == check.suite }) else { continue }
             let base = ItemScores(b.items), cand = ItemScores(c.items)
             let outputs = Dictionary(c.items.map { ($0.itemID, $0.response.text) }, uniquingKeysWith: { a, _ in a })
-            let lower = lowerIsBetter.contains(metric)
+            let direction = MetricRegistry.direction(ofMetric: metric)
             var items: [RegressedItem] = []
             for (id, bv) in base.values[metric] ?? [:] {
                 let language = base.languages[id] ?? ""
                 guard check.language == "all" || language == check.language, let cv = cand.values[metric]?[id] else { continue }
-                let drop = lower ? cv - bv : bv - cv
+                let drop = direction.worsening(from: bv, to: cv)
                 if drop > 0 {
                     items.append(RegressedItem(suite: check.suite, itemID: id, language: language, metric: metric,
                                                baseline: bv, candidate: cv, candidateOutput: outputs[id] ?? nil))

@@ -52,7 +52,8 @@ public enum GateReports {
         let reuse = reuseNotes(r)
         for note in reuse { out += "\nnote: \(note)" }
         for i in r.comparison.incomparabilities { out += "\nwarning (guard overridden): \(i)" }
-        return out + (dropped.isEmpty && reuse.isEmpty && r.comparison.incomparabilities.isEmpty ? "" : "\n")
+        for i in r.comparison.cautions { out += "\nnote: \(ComparisonTables.cautionText(i))" }
+        return out + (dropped.isEmpty && reuse.isEmpty && r.comparison.incomparabilities.isEmpty && r.comparison.cautions.isEmpty ? "" : "\n")
     }
 
     /// Per baseline or candidate run with answers reused from the response cache: `candidate run X: 20 of 21

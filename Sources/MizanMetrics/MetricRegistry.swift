@@ -59,8 +59,11 @@ public enum MetricRegistry {
     ]
 
     /// The scale of a metric's per-item scores, by name: BLEU, chrF and chrF++ sentence scores are 0–100,
-    /// TER has no upper bound, an external command's scores are not known in advance (treated as unbounded),
-    /// and every other built-in metric (0/1 checks, F1, ROUGE-L, judge scores normalised to 0–1) is 0–1.
+    /// the multi-class Brier score is 0–2, TER and the likelihood measures (`loglikelihood` in nats, ≤ 0;
+    /// `bits_per_byte`, `byte_perplexity`, `word_perplexity`) have no fixed bounds (Student t), an external
+    /// command's scores are not known in advance (treated as unbounded), and every other built-in metric
+    /// (0/1 checks such as `acc`, `acc_norm`, `is_greedy`; F1, ROUGE-L, `gold_prob`, judge scores
+    /// normalised to 0–1) is 0–1. The direction of each is `direction(ofMetric:)`.
     public static func scale(ofMetric name: String) -> ScoreScale {
         switch name {
         case "bleu", "chrf", "chrf++": return .bounded(low: 0, high: 100)

@@ -9,6 +9,8 @@ public struct Incomparability: Sendable, Hashable, CustomStringConvertible {
     public var field: String
     /// Run id → its value of the field.
     public var values: [String: String]
+    /// What to do about it, when more specific than re-running on the same suite version.
+    public var remedy: String? = nil
 
     /// e.g. `suite starter-ary-arab: suite content hash differs (run a: 1a2b…, run b: 9f8e…)`.
     public var description: String {
@@ -29,7 +31,9 @@ public struct IncomparableRunsError: UserFacingError {
     }
     public var exitCode: Int32 { 2 }
     public var description: String {
-        "the runs are not comparable:\n" + differences.map { "  - \($0)" }.joined(separator: "\n")
+        let remedies = differences.compactMap(\.remedy).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        return "the runs are not comparable:\n" + differences.map { "  - \($0)" }.joined(separator: "\n")
+            + remedies.map { "\n" + $0 }.joined()
             + "\nre-run them on the same suite version, or pass \(overrideFlag) to compare anyway (the differences are then printed with the table)"
     }
 }
@@ -55,7 +59,38 @@ public enum ComparabilityGuard {
         for metric in metricNames(runs) {
             check("metric \(metric) version") { manifests[$0.id]?.metricVersion(metric) }
         }
+        if let clash = likelihoodMethods(suite: suite, runs: runs), Set(clash.values.values.map(measurement)).count > 1 {
+            var d = clash
+            d.remedy = "chat-label-top-logprobs measures the next-token probabilities of the choice labels, not the log-likelihood "
+                + "of each choice's text: re-run the runs with the same likelihood method (`mizan run --likelihood …`, or the endpoint's `likelihood:`)"
+            out.append(d)
+        }
         return out
+    }
+
+    /// Differences that do not make runs incomparable but are printed with the comparison: two methods that
+    /// measure the same log-likelihood through different server paths (llama.cpp-native and openai-echo), whose
+    /// numerics can differ slightly (docs/likelihood.md, "Determinism").
+    public static func cautions(suite: String, runs: [RunRecord]) -> [Incomparability] {
+        guard let clash = likelihoodMethods(suite: suite, runs: runs), Set(clash.values.values.map(measurement)).count == 1 else { return [] }
+        return [clash]
+    }
+
+    /// The `likelihood method` difference between `runs` (manifest `likelihood.method`), or nil when they agree
+    /// (generative runs record none).
+    static func likelihoodMethods(suite: String, runs: [RunRecord]) -> Incomparability? {
+        var values: [String: String] = [:]
+        for r in runs { values[r.id] = r.manifest["likelihood"]?["method"]?.stringValue ?? "(not recorded)" }
+        return Set(values.values).count > 1 ? Incomparability(suite: suite, field: "likelihood method", values: values) : nil
+    }
+
+    /// What a likelihood method measures: the continuation's log-likelihood (`llama.cpp-native`, `openai-echo`), or
+    /// the next-token probabilities of the choice labels (`chat-label-top-logprobs`); any other value stands alone.
+    static func measurement(_ method: String) -> String {
+        switch method {
+        case "llama.cpp-native", "openai-echo": return "continuation log-likelihood"
+        default: return method
+        }
     }
 
     /// `<language tag> <level>` for every normalizer recorded in any run.

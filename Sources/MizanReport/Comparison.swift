@@ -86,6 +86,10 @@ public struct Comparison: Sendable {
     public var permutations: Int
     /// Seed of the randomization test.
     public var seed: UInt64
+    /// Suite-level figures without a CI (expected calibration error), per suite × language, over the compared items.
+    public var suiteFigures: [SuiteFigureRow] = []
+    /// Differences that do not block the comparison but are printed with it (e.g. two log-likelihood methods).
+    public var cautions: [Incomparability] = []
 }
 
 /// Options of a comparison.
@@ -129,6 +133,8 @@ public enum ComparisonBuilder {
             if runs.count > 1 { incomparable += ComparabilityGuard.differences(suite: suite, runs: runs) }
         }
         if !incomparable.isEmpty && !options.allowIncomparable { throw IncomparableRunsError(differences: incomparable) }
+        let cautions = suites.flatMap { suite in ComparabilityGuard.cautions(suite: suite, runs: columns.compactMap { col in col.runs.first { $0.suiteID == suite } }) }
+        var figures: [SuiteFigureRow] = []
         if !suites.contains(where: { s in columns.filter { $0.runs.contains { $0.suiteID == s } }.count > 1 }) {
             throw UsageError("the runs share no suite, so nothing can be compared; pick runs of the same suite")
         }
@@ -143,6 +149,9 @@ public enum ComparisonBuilder {
             coverage.append(SuiteCoverage(suite: suite, commonItems: common.count,
                                           dropped: perItem.map { $0.map { $0.languages.count - common.count } }))
             let ref = present.first { $0.id == runs[options.reference]?.id } ?? present[0]
+            figures += SuiteFigureRow.calibration(suite: suite, suiteLabel: "\(ref.suiteID)@\(ref.suiteVersion)",
+                                                  items: runs.map { r in r.map { (itemsByRun[$0.id] ?? []).filter { common.contains($0.itemID) } } },
+                                                  reference: options.reference)
             let corpusByColumn = runs.map { r in
                 r.map { run in Summarizer.corpusScores(run: run, items: (itemsByRun[run.id] ?? []).filter { common.contains($0.itemID) && $0.sample == 0 }) }
             }
@@ -180,7 +189,8 @@ public enum ComparisonBuilder {
             }
         }
         return Comparison(columns: columns, reference: options.reference, rows: rows, coverage: coverage,
-                          incomparabilities: incomparable, alpha: options.alpha, permutations: options.permutations, seed: options.seed)
+                          incomparabilities: incomparable, alpha: options.alpha, permutations: options.permutations, seed: options.seed,
+                          suiteFigures: figures, cautions: cautions)
     }
 
     /// The columns `build` would form from `loaded` (labels and runs), without computing any statistics.

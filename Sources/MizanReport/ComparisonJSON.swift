@@ -29,7 +29,7 @@ public enum ComparisonJSON {
         let rows: [JSONValue] = c.rows.map { row in
             .object([
                 "suite": .string(row.suite), "suite_label": .string(row.suiteLabel), "language": .string(row.language),
-                "metric": .string(row.metric),
+                "metric": .string(row.metric), "direction": .string(row.direction.rawValue),
                 "cells": .array(row.cells.enumerated().map { i, cell in
                     guard let cell else { return .null }
                     return .object(["mean": .number(cell.mean), "ci95": SummaryTables.ciJSON(cell.low, cell.high), "n": int(cell.n),
@@ -61,6 +61,16 @@ public enum ComparisonJSON {
             "incomparabilities": .array(c.incomparabilities.map { d in
                 .object(["suite": .string(d.suite), "field": .string(d.field),
                          "values": .object(d.values.mapValues { .string($0) })])
+            }),
+            "cautions": .array(c.cautions.map { d in
+                .object(["suite": .string(d.suite), "field": .string(d.field),
+                         "values": .object(d.values.mapValues { .string($0) }), "note": .string(ComparisonTables.cautionText(d))])
+            }),
+            "suite_figures": .array(c.suiteFigures.map { row in
+                .object(["suite": .string(row.suite), "suite_label": .string(row.suiteLabel), "language": .string(row.language),
+                         "figure": .string(row.figure), "direction": .string(row.direction.rawValue),
+                         "values": .array(row.values.map { $0?.json ?? .null }),
+                         "differences": .array(row.differences.map(n))])
             }),
         ])
     }

@@ -1,5 +1,6 @@
 import Foundation
 import MizanCore
+import MizanMetrics
 
 /// Output formats of `mizan compare` (the run-level `TableFormat` plus LaTeX and HTML).
 public enum ExportFormat: String, Sendable, CaseIterable {
@@ -25,7 +26,9 @@ public enum ComparisonTables {
         case .csv: return csv(c)
         case .json: return ComparisonJSON.render(c).prettyJSON + "\n"
         case .table, .md:
-            var parts = [scores(c).render(format), performance(c).render(format), coverage(c).render(format)]
+            var parts = [scores(c).render(format)]
+            if !c.suiteFigures.isEmpty { parts.append(suiteFigures(c).render(format)) }
+            parts += [performance(c).render(format), coverage(c).render(format)]
             let notes = self.notes(c)
             if !notes.isEmpty { parts.append(format == .md ? notes.map { "- " + $0 }.joined(separator: "\n") + "\n" : notes.joined(separator: "\n") + "\n") }
             return parts.joined(separator: "\n")
@@ -37,16 +40,32 @@ public enum ComparisonTables {
         let others = c.columns.indices.filter { $0 != c.reference }
         var t = Table(header: ["suite", "language", "metric"] + c.columns.map(\.label)
                       + others.map { "Δ \(c.columns[$0].label) − \(c.columns[c.reference].label)" },
-                      fit: [.elastic(min: 12), .fixed, .elastic(min: 8)], keyColumns: 3)
+                      fit: [.elastic(min: 12), .fixed, .elastic(min: 17)], keyColumns: 3)
         for row in c.rows {
-            var cells = [row.suiteLabel, row.language, row.metric]
+            var cells = [row.suiteLabel, row.language, SummaryTables.metricLabel(row.metric)]
             for (i, cell) in row.cells.enumerated() {
                 var text = cell.map(meanCell) ?? "–"
                 if let corpus = row.corpus.indices.contains(i) ? row.corpus[i] : nil { text += " corpus \(SummaryTables.format(corpus))" }
                 cells.append(text)
             }
-            for i in others { cells.append(row.differences[i].map { differenceCell($0, alpha: c.alpha) } ?? "–") }
+            for i in others { cells.append(row.differences[i].map { differenceCell($0, alpha: c.alpha, direction: row.direction) } ?? "–") }
             t.rows.append(cells)
+        }
+        return t
+    }
+
+    /// Suite-level figures (expected calibration error) by suite × language: each column's value over the compared
+    /// items, and its difference from the reference — no interval, no test.
+    public static func suiteFigures(_ c: Comparison) -> Table {
+        let others = c.columns.indices.filter { $0 != c.reference }
+        var t = Table(header: ["suite", "language", "figure (no CI)"] + c.columns.map(\.label)
+                      + others.map { "Δ \(c.columns[$0].label) − \(c.columns[c.reference].label)" },
+                      fit: [.elastic(min: 12), .fixed, .elastic(min: 8)], keyColumns: 3)
+        for row in c.suiteFigures {
+            let diffs = row.differences
+            t.rows.append([row.suiteLabel, row.language, SummaryTables.metricLabel(row.figure)]
+                          + row.values.map { $0.map { "\(SummaryTables.format($0.ece)) (n = \($0.n))" } ?? "–" }
+                          + others.map { i in diffs[i].map { signed($0) } ?? "–" })
         }
         return t
     }
@@ -86,16 +105,32 @@ public enum ComparisonTables {
                    + "with its 95% CI (\(IntervalMethod.list(diffMethods))) and p-value (\(tests.sorted().joined(separator: ", "))); "
                    + "* marks p < \(trim(c.alpha)). Randomization: \(c.permutations) sign flips, seed \(c.seed)."
                    + (clustered ? " Intervals and tests of clustered suites run over clusters (shared passages, samples of one item)." : "")]
+        let lower = Set(c.rows.map(\.metric) + c.suiteFigures.map(\.figure)).filter { MetricRegistry.direction(ofMetric: $0) == .lowerIsBetter }
+        if !lower.isEmpty {
+            out.append("↓ lower is better (\(lower.sorted().joined(separator: ", "))): there a negative Δ is an improvement. "
+                       + "\"better\"/\"worse\" after a significant Δ say which way the column moved against the reference.")
+        }
+        if !c.suiteFigures.isEmpty {
+            out.append("ece: expected calibration error (\(CalibrationFigure.bins) equal-width bins over the top softmax probability of the choices' "
+                       + "log-likelihoods), a suite-level figure over the compared items: no CI, no test.")
+        }
         for col in c.columns { if let note = col.performance.reuseNote { out.append("\(col.label): \(note).") } }
         for d in c.incomparabilities { out.append("WARNING (compared with \(CLIFlag.allowIncomparable)): \(d)") }
+        for d in c.cautions { out.append("NOTE: \(cautionText(d))") }
         return out
+    }
+
+    /// A caution in words: what differs and why the runs are compared anyway.
+    public static func cautionText(_ d: Incomparability) -> String {
+        "\(d); both measure the log-likelihood of the same continuations, through server paths whose numerics can differ slightly "
+            + "(docs/likelihood.md, Determinism)"
     }
 
     /// Long-format CSV: one row per suite × language × metric × column with raw numbers (ASCII minus, full precision).
     public static func csv(_ c: Comparison) -> String {
         var t = Table(header: ["suite", "suite_version", "language", "metric", "model", "runs", "reference", "mean", "ci_low", "ci_high",
                                "ci_method", "clusters", "n", "corpus", "diff", "diff_ci_low", "diff_ci_high", "diff_ci_method", "p_value", "test",
-                               "significant", "answers_reused", "reused_from"])
+                               "significant", "answers_reused", "reused_from", "direction"])
         func num(_ x: Double?) -> String { x.map { String($0) } ?? "" }
         for row in c.rows {
             let version = row.suiteLabel.split(separator: "@", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
@@ -108,7 +143,20 @@ public enum ComparisonTables {
                                cell.method.rawValue, cell.clusters.map(String.init) ?? "", String(cell.n),
                                num(row.corpus.indices.contains(i) ? row.corpus[i] : nil), num(d?.mean), num(d?.low), num(d?.high),
                                d?.method.rawValue ?? "", num(d?.pValue), d?.test ?? "", d.map { $0.isSignificant(alpha: c.alpha) ? "true" : "false" } ?? ""]
-                              + reuseCells(col.performanceBySuite[row.suite]))
+                              + reuseCells(col.performanceBySuite[row.suite]) + [row.direction.rawValue])
+            }
+        }
+        // Suite-level figures: the value in `mean`, no interval (ci_method `none`), the difference without a test.
+        for row in c.suiteFigures {
+            let version = row.suiteLabel.split(separator: "@", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+            let diffs = row.differences
+            for (i, col) in c.columns.enumerated() {
+                guard let v = row.values[i] else { continue }
+                t.rows.append([row.suite, version, row.language, row.figure, col.label,
+                               col.runs.filter { $0.suiteID == row.suite }.map(\.id).joined(separator: " "),
+                               i == c.reference ? "true" : "false", num(v.ece), "", "", "none", "", String(v.n), "",
+                               num(diffs[i]), "", "", "", "", "", ""]
+                              + reuseCells(col.performanceBySuite[row.suite]) + [row.direction.rawValue])
             }
         }
         return t.render(.csv)
@@ -127,11 +175,13 @@ public enum ComparisonTables {
         "\(SummaryTables.format(m.mean)) \(SummaryTables.interval(m))"
     }
 
-    /// `−0.120 [−0.180, −0.060] p=0.001 *` (star when p < alpha; U+2212 minus signs).
-    public static func differenceCell(_ d: PairedDifference, alpha: Double) -> String {
+    /// `−0.120 [−0.180, −0.060] p=0.001 * worse` (star when p < alpha, then whether the column is better or worse
+    /// than the reference given the metric's `direction`; U+2212 minus signs).
+    public static func differenceCell(_ d: PairedDifference, alpha: Double, direction: MetricDirection = .higherIsBetter) -> String {
         let wide = max(abs(d.mean), abs(d.low ?? 0), abs(d.high ?? 0)) > 1.0001
         let interval = d.low.flatMap { lo in d.high.map { "[\(signed(lo, wide: wide)), \(signed($0, wide: wide))]" } } ?? "[not estimable]"
-        return "\(signed(d.mean, wide: wide)) \(interval) \(pText(d.pValue))" + (d.isSignificant(alpha: alpha) ? " *" : "")
+        let verdict = direction.isWorse(d.mean, than: 0) ? " worse" : direction.isWorse(0, than: d.mean) ? " better" : ""
+        return "\(signed(d.mean, wide: wide)) \(interval) \(pText(d.pValue))" + (d.isSignificant(alpha: alpha) ? " *" + verdict : "")
     }
 
     /// A signed number with a typographic minus: `+0.050`, `−0.120`, `0.000`; `wide` (0–100 scales) gives 2 decimals.

@@ -1,5 +1,6 @@
 import Foundation
 import MizanCore
+import MizanMetrics
 import MizanStore
 
 /// One self-contained HTML report of a comparison: tables, inline SVG charts and item drill-down.
@@ -36,6 +37,7 @@ public enum HTMLExport {
             """
         h += "<p class=\"note\">" + ComparisonTables.notes(c).map(escape).joined(separator: "<br>") + "</p>\n"
         h += "<h2>Scores</h2>\n" + scoresTable(c)
+        if !c.suiteFigures.isEmpty { h += "<h2>Calibration (suite-level, no CI)</h2>\n" + plainTable(ComparisonTables.suiteFigures(c)) }
         h += "<h2>Charts</h2>\n<div class=\"charts\">" + charts(c) + "</div>\n"
         h += "<h2>Performance</h2>\n" + plainTable(ComparisonTables.performance(c))
         h += "<h2>Coverage</h2>\n" + plainTable(ComparisonTables.coverage(c))
@@ -56,7 +58,7 @@ public enum HTMLExport {
                 var cls = i >= 3 ? "num" : ""
                 if i >= 3 + c.columns.count {
                     let d = row.differences[others[i - 3 - c.columns.count]]
-                    if let d, d.isSignificant(alpha: c.alpha) { cls += d.mean < 0 ? " sig worse" : " sig better" }
+                    if let d, d.isSignificant(alpha: c.alpha) { cls += row.direction.isWorse(d.mean, than: 0) ? " sig worse" : " sig better" }
                 }
                 h += "<td class=\"\(cls)\"><bdi>\(escape(cell))</bdi></td>"
             }
@@ -80,8 +82,9 @@ public enum HTMLExport {
             let suiteRows = c.rows.filter { $0.suite == suite }
             guard let metric = suiteRows.first?.metric else { continue }
             let label = suiteRows.first?.suiteLabel ?? suite
+            let direction = MetricRegistry.direction(ofMetric: metric)
             out += "<figure>" + SVGCharts.scoresByLanguage(suiteRows.filter { $0.metric == metric }, columns: labels,
-                                                           title: "\(label) · \(metric) by language") + "</figure>"
+                                                           title: "\(label) · \(metric) by language (\(direction.phrase))") + "</figure>"
         }
         if let first = c.rows.first(where: { $0.language == "all" }) {
             let points = c.columns.enumerated().compactMap { i, col -> (label: String, latency: Double, score: Double)? in

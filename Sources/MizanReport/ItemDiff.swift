@@ -1,5 +1,6 @@
 import Foundation
 import MizanCore
+import MizanMetrics
 import MizanStore
 
 /// One item whose score on one metric changed between two runs.
@@ -14,7 +15,7 @@ public struct ItemChange: Sendable, Hashable {
     public var before: Double
     /// Score in run B.
     public var after: Double
-    /// True when B is worse than A (lower, or higher for lower-is-better metrics such as TER).
+    /// True when B is worse than A (lower, or higher for lower-is-better metrics: `MetricRegistry.direction(ofMetric:)`).
     public var isRegression: Bool
     /// The prompt (from run A).
     public var prompt: String
@@ -44,9 +45,6 @@ public struct ItemDiffFilter: Sendable {
 
 /// Item-level differences between two runs of the same suite.
 public enum ItemDiff {
-    /// Metrics where a lower score is better.
-    public static let lowerIsBetter: Set<String> = ["ter"]
-
     /// Items scored in both runs whose score changed, regressions first (largest change first), then improvements.
     public static func changes(_ a: LoadedRun, _ b: LoadedRun, filter: ItemDiffFilter = ItemDiffFilter()) -> [ItemChange] {
         let sa = ItemScores(a.items), sb = ItemScores(b.items)
@@ -58,7 +56,7 @@ public enum ItemDiff {
                 guard let after = sb.values[metric]?[id], abs(after - before) > 1e-12,
                       let ia = firstA[id], let ib = firstB[id] else { continue }
                 if let l = filter.language, ia.language != l { continue }
-                let regression = lowerIsBetter.contains(metric) ? after > before : after < before
+                let regression = MetricRegistry.direction(ofMetric: metric).isWorse(after, than: before)
                 if filter.regressionsOnly && !regression { continue }
                 out.append(ItemChange(itemID: id, language: ia.language, metric: metric, before: before, after: after,
                                       isRegression: regression, prompt: ia.prompt, references: ia.references,

@@ -26,6 +26,9 @@ public enum LaTeXExport {
             """
         out += table(ComparisonTables.scores(c), caption: "Scores: mean [95\\% CI]; $\\Delta$: paired difference against "
                      + text(c.columns[c.reference].label) + ", * marks $p < \(ComparisonTables.trim(c.alpha))$")
+        if !c.suiteFigures.isEmpty {
+            out += table(ComparisonTables.suiteFigures(c), caption: "Suite-level figures over the compared items (no CI, no test)")
+        }
         out += table(ComparisonTables.performance(c), caption: "Latency, throughput, errors and token fertility")
         out += table(ComparisonTables.coverage(c), caption: "Items compared and dropped per suite")
         out += ComparisonTables.notes(c).map { text($0) + "\n\n" }.joined()
@@ -110,6 +113,8 @@ public enum LaTeXExport {
         case "~": return "\\textasciitilde{}"
         case "<": return "\\textless{}"
         case ">": return "\\textgreater{}"
+        case "↓": return "$\\downarrow$"
+        case "↑": return "$\\uparrow$"
         case "\n", "\r", "\r\n", "\t": return " "
         default:
             if ch.unicodeScalars.allSatisfy({ $0.value < 0x20 || $0.value == 0x7F }) { return "" }

@@ -67,6 +67,9 @@ public struct RunSummary: Sendable {
     public var wallSeconds: Double?
     /// pass@k and agreement, for runs with several samples per item.
     public var sampling: SamplingStats?
+    /// Expected calibration error of a log-likelihood multiple-choice run, by language tag and `all`
+    /// (a suite-level figure without a CI; empty for other runs).
+    public var calibration: [String: CalibrationFigure] = [:]
 
     /// Metric names in suite order.
     public var metricNames: [String] {

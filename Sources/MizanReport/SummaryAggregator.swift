@@ -26,6 +26,7 @@ public struct SummaryAggregator {
     private var performance = PerformanceAccumulator()
     private var performanceByLanguage: [String: PerformanceAccumulator] = [:]
     private var sampling: SamplingAccumulator?
+    private var calibration = CalibrationAccumulator()
     private let corpusMetrics: [(name: String, metric: any CorpusMetric)]
     private var corpusInputs: [MetricInput] = []
 
@@ -54,6 +55,7 @@ public struct SummaryAggregator {
         sampling?.add(item)
         if let f = item.response.failure { errorKinds[f.kind.rawValue, default: 0] += 1; return }
         addMeasurements(item.response)
+        calibration.add(item)
         let tags = Summarizer.tags(of: item)
         let cluster = clusters.number(Summarizer.clusterKey(of: item, field: clusterField))
         for s in item.scores {
@@ -117,6 +119,6 @@ public struct SummaryAggregator {
                           latencyP50: performance.latencyP50, latencyP95: performance.latencyP95,
                           ttftP50: performance.ttftP50, promptTokens: promptTokens, completionTokens: completionTokens,
                           performance: performance, performanceByLanguage: performanceByLanguage.mapValues(\.stats),
-                          wallSeconds: Summarizer.wallSeconds(run), sampling: sampling?.stats)
+                          wallSeconds: Summarizer.wallSeconds(run), sampling: sampling?.stats, calibration: calibration.figures)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MizanCore
+import MizanMetrics
 
 /// Renders run summaries as tables and JSON.
 public enum SummaryTables {
@@ -18,37 +19,59 @@ public enum SummaryTables {
         return .array([.number(low), .number(high)])
     }
 
-    /// Rows: language × metric (then item tag × metric), with mean, 95% CI, n and corpus score.
-    public static func metricsTable(_ s: RunSummary) -> Table {
-        var t = Table(header: ["language", "metric", "mean", "95% CI", "CI method", "n", "corpus"],
+    /// Rows: language × metric (then item tag × metric), with mean, 95% CI, n and corpus score; a log-likelihood
+    /// multiple-choice run adds its expected calibration error (`ece`) per language, marked as having no CI.
+    /// With `marks` (not for CSV) lower-is-better metrics read `bits_per_byte ↓` and the header says what ↓ means.
+    public static func metricsTable(_ s: RunSummary, marks: Bool = true) -> Table {
+        let names = s.metricNames
+        let anyLower = !s.calibration.isEmpty || names.contains { MetricRegistry.direction(ofMetric: $0) == .lowerIsBetter }
+        var t = Table(header: ["language", marks && anyLower ? "metric (↓ lower is better)" : "metric", "mean", "95% CI", "CI method", "n", "corpus"],
                       fit: [.elastic(min: 12), .elastic(min: 10)])
-        for lang in s.byLanguage.keys.sorted() + ["all"] {
-            for metric in s.metricNames {
+        for lang in Set(s.byLanguage.keys).union(s.calibration.keys.filter { $0 != "all" }).sorted() + ["all"] {
+            for metric in names {
                 guard let m = lang == "all" ? s.metrics[metric] : s.byLanguage[lang]?[metric] else { continue }
                 let corpus = s.corpus[metric]?[lang].map(format) ?? ""
-                t.rows.append([lang, metric, format(m.mean), interval(m), m.methodLabel, String(m.n), corpus])
+                t.rows.append([lang, metricLabel(metric, marks: marks), format(m.mean), interval(m), m.methodLabel, String(m.n), corpus])
             }
+            if let e = s.calibration[lang] { t.rows.append(calibrationRow(lang, e, marks: marks)) }
         }
         for tag in s.byTag.keys.sorted() {
-            for metric in s.metricNames {
+            for metric in names {
                 guard let m = s.byTag[tag]?[metric] else { continue }
-                t.rows.append(["tag:\(tag)", metric, format(m.mean), interval(m), m.methodLabel, String(m.n), ""])
+                t.rows.append(["tag:\(tag)", metricLabel(metric, marks: marks), format(m.mean), interval(m), m.methodLabel, String(m.n), ""])
             }
         }
         return t
     }
 
+    /// The metric's name, with ` ↓` after lower-is-better metrics when `marks` is set.
+    public static func metricLabel(_ metric: String, marks: Bool = true) -> String {
+        marks && MetricRegistry.direction(ofMetric: metric) == .lowerIsBetter ? metric + " " + MetricDirection.lowerIsBetter.arrow : metric
+    }
+
+    /// The label of an interval column for a suite-level figure, which has none.
+    public static let noIntervalLabel = "none: suite-level figure"
+
+    /// `language, ece ↓, value, –, none: suite-level figure, n, ""`.
+    static func calibrationRow(_ lang: String, _ e: CalibrationFigure, marks: Bool) -> [String] {
+        [lang, metricLabel(CalibrationFigure.name, marks: marks), format(e.ece), "–", noIntervalLabel, String(e.n), ""]
+    }
+
     /// One row per run × language × metric: the overview printed after several suites.
-    public static func acrossRuns(_ summaries: [RunSummary]) -> Table {
+    public static func acrossRuns(_ summaries: [RunSummary], marks: Bool = true) -> Table {
         var t = Table(header: ["suite", "language", "metric", "mean", "95% CI", "CI method", "n", "errors", "run"],
                       fit: [.elastic(min: 14), .fixed, .elastic(min: 10)])
         for s in summaries {
-            for lang in s.byLanguage.keys.sorted() {
+            for lang in Set(s.byLanguage.keys).union(s.calibration.keys.filter { $0 != "all" }).sorted() {
+                let errors = String(s.performanceByLanguage[lang]?.errors ?? 0)
                 for metric in s.metricNames {
                     guard let m = s.byLanguage[lang]?[metric] else { continue }
-                    t.rows.append(["\(s.run.suiteID)@\(s.run.suiteVersion)", lang, metric, format(m.mean),
-                                   interval(m), m.methodLabel, String(m.n), String(s.performanceByLanguage[lang]?.errors ?? 0),
-                                   String(s.run.id.prefix(24))])
+                    t.rows.append(["\(s.run.suiteID)@\(s.run.suiteVersion)", lang, metricLabel(metric, marks: marks), format(m.mean),
+                                   interval(m), m.methodLabel, String(m.n), errors, String(s.run.id.prefix(24))])
+                }
+                if let e = s.calibration[lang] {
+                    t.rows.append(["\(s.run.suiteID)@\(s.run.suiteVersion)"] + Array(calibrationRow(lang, e, marks: marks).prefix(6))
+                                  + [errors, String(s.run.id.prefix(24))])
                 }
             }
         }
@@ -112,6 +135,10 @@ public enum SummaryTables {
             "by_language": .object(s.byLanguage.mapValues { .object($0.mapValues(ci)) }),
             "by_tag": .object(s.byTag.mapValues { .object($0.mapValues(ci)) }),
             "corpus": .object(s.corpus.mapValues { .object($0.mapValues { .number($0) }) }),
+            "suite_figures": s.calibration.isEmpty ? .object([:]) : .object([CalibrationFigure.name: .object(s.calibration.mapValues(\.json))]),
+            "metric_directions": .object(Dictionary(uniqueKeysWithValues: (Set(s.metricNames).union(s.metrics.keys)).map {
+                ($0, JSONValue.string(MetricRegistry.direction(ofMetric: $0).rawValue))
+            })),
             "prompt_tokens": .number(Double(s.promptTokens)), "completion_tokens": .number(Double(s.completionTokens)),
         ]
         o["performance"] = .object(["all": s.performance.json,

@@ -92,7 +92,7 @@ struct BaselineShow: AsyncParsableCommand {
                 return
             }
             print("baseline \(baseline.name) (\(baseline.createdAt)), \(baseline.runs.count) runs")
-            print(SummaryTables.acrossRuns(summaries).render(format), terminator: "")
+            print(SummaryTables.acrossRuns(summaries, marks: format != .csv).render(format), terminator: "")
         }
     }
 }

@@ -104,6 +104,7 @@ struct CompareCommand: AsyncParsableCommand {
             for d in comparison.incomparabilities where format != .table && format != .md {
                 printErr("warning: compared with --allow-incomparable: \(d)")
             }
+            for d in comparison.cautions where format != .table && format != .md { printErr("note: \(ComparisonTables.cautionText(d))") }
         }
     }
 

@@ -47,7 +47,7 @@ struct RescoreCommand: AsyncParsableCommand {
             let summary = try Summarizer.summarize(run: try store.run(matching: outcome.runID), store: store)
             if f == .json { print(SummaryTables.json(summary).prettyJSON); return }
             if f == .table || f == .md { print(SummaryTables.overview(summary).render(f)) }
-            print(SummaryTables.metricsTable(summary).render(f), terminator: "")
+            print(SummaryTables.metricsTable(summary, marks: f != .csv).render(f), terminator: "")
         }
     }
 

@@ -101,7 +101,7 @@ struct ShowCommand: AsyncParsableCommand {
                 print(ShardTables.summary(rows, count: n))
                 print(ShardTables.table(rows, count: n).render(f))
             }
-            print(SummaryTables.metricsTable(summary).render(f), terminator: "")
+            print(SummaryTables.metricsTable(summary, marks: f != .csv).render(f), terminator: "")
             if f == .table || f == .md { print(""); print(SummaryTables.performanceTable(summary).render(f), terminator: "") }
             if f == .table || f == .md, let sm = summary.sampling { print(""); print(SummaryTables.samplingTable(sm).render(f), terminator: "") }
             if items { print(""); print(ItemTable.table(stored).render(f), terminator: "") }
