@@ -140,7 +140,7 @@ public enum Gate {
             out.append(GateCheck(check: check, rules: l.source(of: check), suite: row.suite, language: row.language, metric: row.metric,
                                  passed: passed, measured: measured, limit: limit, detail: detail))
         }
-        let f = SummaryTables.format
+        let f = { (x: Double) in SummaryTables.formatScore(x, metric: row.metric) }
         let move = "\(f(base.mean)) → \(f(cand.mean))"
         if let min = l.min { add("min", cand.mean >= min, cand.mean, min, "mean \(f(cand.mean)) (minimum \(f(min)))") }
         if let max = l.max { add("max", cand.mean <= max, cand.mean, max, "mean \(f(cand.mean)) (maximum \(f(max)))") }
@@ -156,15 +156,15 @@ public enum Gate {
             let change = worse ? "worse by \(f(abs(diff.mean)))" : better ? "better by \(f(abs(diff.mean)))" : "unchanged"
             add("no_significant_regression", !significant, diff.pValue, alpha,
                 String(format: "%@ (%@), 95%% CI of the difference %@ (%@), p = %.4g (%@, n = %d); fails when worse with p < %.3g",
-                       change, move, ciText(diff), diff.method.rawValue, diff.pValue, diff.test, diff.n, alpha))
+                       change, move, ciText(diff, metric: row.metric), diff.method.rawValue, diff.pValue, diff.test, diff.n, alpha))
         }
         return out
     }
 
     /// `[−0.2, 0.1]` in the gate's number format, or `[not estimable]`.
-    static func ciText(_ d: PairedDifference) -> String {
+    static func ciText(_ d: PairedDifference, metric: String) -> String {
         guard let lo = d.low, let hi = d.high else { return "[not estimable]" }
-        return "[\(SummaryTables.format(lo)), \(SummaryTables.format(hi))]"
+        return "[\(SummaryTables.formatScore(lo, metric: metric)), \(SummaryTables.formatScore(hi, metric: metric))]"
     }
 
     static func performanceChecks(_ run: LoadedRun, rules: GateRules) -> [GateCheck] {

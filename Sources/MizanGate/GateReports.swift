@@ -32,7 +32,8 @@ public enum GateReports {
                       fit: [.elastic(min: 12), .elastic(min: 10), .fixed, .elastic(min: 8), .fixed, .fixed, .elastic(min: 16)])
         for i in r.worstItems {
             let output = (i.candidateOutput ?? "(none)").replacingOccurrences(of: "\n", with: " ")
-            t.rows.append([i.suite, i.itemID, i.language, i.metric, SummaryTables.format(i.baseline), SummaryTables.format(i.candidate),
+            t.rows.append([i.suite, i.itemID, i.language, i.metric, SummaryTables.formatScore(i.baseline, metric: i.metric),
+                           SummaryTables.formatScore(i.candidate, metric: i.metric),
                            String(output.unicodeScalars.prefix(80).map(Character.init))])
         }
         return t

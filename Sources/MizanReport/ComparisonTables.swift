@@ -44,11 +44,11 @@ public enum ComparisonTables {
         for row in c.rows {
             var cells = [row.suiteLabel, row.language, SummaryTables.metricLabel(row.metric)]
             for (i, cell) in row.cells.enumerated() {
-                var text = cell.map(meanCell) ?? "–"
+                var text = cell.map { meanCell($0, metric: row.metric) } ?? "–"
                 if let corpus = row.corpus.indices.contains(i) ? row.corpus[i] : nil { text += " corpus \(SummaryTables.format(corpus))" }
                 cells.append(text)
             }
-            for i in others { cells.append(row.differences[i].map { differenceCell($0, alpha: c.alpha, direction: row.direction) } ?? "–") }
+            for i in others { cells.append(row.differences[i].map { differenceCell($0, alpha: c.alpha, direction: row.direction, metric: row.metric) } ?? "–") }
             t.rows.append(cells)
         }
         return t
@@ -175,10 +175,18 @@ public enum ComparisonTables {
         "\(SummaryTables.format(m.mean)) \(SummaryTables.interval(m))"
     }
 
+    /// `meanCell` with the numbers formatted for `metric` (`SummaryTables.formatScore`).
+    public static func meanCell(_ m: MeanWithCI, metric: String) -> String {
+        "\(SummaryTables.formatScore(m.mean, metric: metric)) \(SummaryTables.interval(m, metric: metric))"
+    }
+
     /// `−0.120 [−0.180, −0.060] p=0.001 * worse` (star when p < alpha, then whether the column is better or worse
     /// than the reference given the metric's `direction`; U+2212 minus signs).
-    public static func differenceCell(_ d: PairedDifference, alpha: Double, direction: MetricDirection = .higherIsBetter) -> String {
-        let wide = max(abs(d.mean), abs(d.low ?? 0), abs(d.high ?? 0)) > 1.0001
+    /// `metric` in `SummaryTables.threeDecimalMetrics` keeps 3 decimals below 100.
+    public static func differenceCell(_ d: PairedDifference, alpha: Double, direction: MetricDirection = .higherIsBetter,
+                                      metric: String? = nil) -> String {
+        let largest = max(abs(d.mean), abs(d.low ?? 0), abs(d.high ?? 0))
+        let wide = metric.map { SummaryTables.threeDecimalMetrics.contains($0) } == true ? largest >= 100 : largest > 1.0001
         let interval = d.low.flatMap { lo in d.high.map { "[\(signed(lo, wide: wide)), \(signed($0, wide: wide))]" } } ?? "[not estimable]"
         let verdict = direction.isWorse(d.mean, than: 0) ? " worse" : direction.isWorse(0, than: d.mean) ? " better" : ""
         return "\(signed(d.mean, wide: wide)) \(interval) \(pText(d.pValue))" + (d.isSignificant(alpha: alpha) ? " *" + verdict : "")

@@ -90,7 +90,7 @@ public enum ItemDiff {
                       fit: [.elastic(min: 10), .fixed, .elastic(min: 8), .fixed, .elastic(min: 12), .elastic(min: 12), .elastic(min: 12)])
         for c in changes {
             t.rows.append([c.itemID, c.language, c.metric,
-                           "\(SummaryTables.format(c.before)) → \(SummaryTables.format(c.after))" + (c.isRegression ? " ▼" : " ▲"),
+                           "\(SummaryTables.formatScore(c.before, metric: c.metric)) → \(SummaryTables.formatScore(c.after, metric: c.metric))" + (c.isRegression ? " ▼" : " ▲"),
                            short(c.references.first ?? "", width), short(c.outputA, width), short(c.outputB, width)])
         }
         return t

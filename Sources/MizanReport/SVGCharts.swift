@@ -31,7 +31,7 @@ public enum SVGCharts {
                 guard let cell else { continue }
                 let x = x0 + Double(i) * barW
                 s += "<rect x=\(q(x)) y=\(q(y(cell.mean))) width=\(q(barW - 2)) height=\(q(y(0) - y(cell.mean))) fill=\"\(color(i))\">"
-                s += "<title>\(HTMLExport.escape("\(columns[i]) · \(row.language): \(ComparisonTables.meanCell(cell))"))</title></rect>"
+                s += "<title>\(HTMLExport.escape("\(columns[i]) · \(row.language): \(ComparisonTables.meanCell(cell, metric: row.metric))"))</title></rect>"
                 let cx = x + (barW - 2) / 2
                 if let lo = cell.low, let hi = cell.high {
                     s += "<line x1=\(q(cx)) x2=\(q(cx)) y1=\(q(y(lo))) y2=\(q(y(hi))) stroke=\"#333\"/>"
