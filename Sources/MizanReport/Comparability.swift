@@ -34,7 +34,8 @@ public struct IncomparableRunsError: UserFacingError {
         let remedies = differences.compactMap(\.remedy).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         return "the runs are not comparable:\n" + differences.map { "  - \($0)" }.joined(separator: "\n")
             + remedies.map { "\n" + $0 }.joined()
-            + "\nre-run them on the same suite version, or pass \(overrideFlag) to compare anyway (the differences are then printed with the table)"
+            + (differences.allSatisfy { $0.remedy != nil } ? "\nor pass " : "\nre-run them on the same suite version, or pass ")
+            + "\(overrideFlag) to compare anyway (the differences are then printed with the table)"
     }
 }
 
