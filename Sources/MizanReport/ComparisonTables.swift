@@ -194,7 +194,7 @@ public enum ComparisonTables {
 
     /// A signed number with a typographic minus: `+0.050`, `−0.120`, `0.000`; `wide` (0–100 scales) gives 2 decimals.
     public static func signed(_ x: Double, wide: Bool = false) -> String {
-        let s = String(format: wide ? "%.2f" : "%.3f", abs(x))
+        let s = abs(x) >= 1e6 ? String(format: "%.3e", abs(x)) : String(format: wide ? "%.2f" : "%.3f", abs(x))
         if s.allSatisfy({ $0 == "0" || $0 == "." }) { return s }
         return (x < 0 ? "\u{2212}" : "+") + s
     }

@@ -4,8 +4,12 @@ import MizanMetrics
 
 /// Renders run summaries as tables and JSON.
 public enum SummaryTables {
-    /// Formats a score for display (0–1 metrics as-is with 3 decimals; 0–100 with 2).
-    public static func format(_ x: Double) -> String { abs(x) > 1.0001 ? String(format: "%.2f", x) : String(format: "%.3f", x) }
+    /// Formats a score for display (0–1 metrics as-is with 3 decimals; 0–100 with 2; a million and above, e.g. the
+    /// word perplexity of a model that barely knows a language, in scientific notation: `1.052e+25`).
+    public static func format(_ x: Double) -> String {
+        if abs(x) >= 1e6 { return String(format: "%.3e", x) }
+        return abs(x) > 1.0001 ? String(format: "%.2f", x) : String(format: "%.3f", x)
+    }
 
     /// `[0.690, 0.780]`, or `[not estimable]` when the interval could not be computed.
     public static func interval(_ m: MeanWithCI) -> String {
@@ -41,7 +45,7 @@ public enum SummaryTables {
         let names = s.metricNames
         let anyLower = !s.calibration.isEmpty || names.contains { MetricRegistry.direction(ofMetric: $0) == .lowerIsBetter }
         var t = Table(header: ["language", marks && anyLower ? "metric (↓ lower is better)" : "metric", "mean", "95% CI", "CI method", "n", "corpus"],
-                      fit: [.elastic(min: 12), .elastic(min: 10)])
+                      fit: [.elastic(min: 12), .elastic(min: 17)])
         for lang in Set(s.byLanguage.keys).union(s.calibration.keys.filter { $0 != "all" }).sorted() + ["all"] {
             for metric in names {
                 guard let m = lang == "all" ? s.metrics[metric] : s.byLanguage[lang]?[metric] else { continue }
