@@ -81,7 +81,7 @@ public enum ComparabilityGuard {
     /// (generative runs record none).
     static func likelihoodMethods(suite: String, runs: [RunRecord]) -> Incomparability? {
         var values: [String: String] = [:]
-        for r in runs { values[r.id] = r.manifest["likelihood"]?["method"]?.stringValue ?? "(not recorded)" }
+        for r in runs { values[r.id] = r.runManifest.likelihood?.method ?? "(not recorded)" }
         return Set(values.values).count > 1 ? Incomparability(suite: suite, field: "likelihood method", values: values) : nil
     }
 
