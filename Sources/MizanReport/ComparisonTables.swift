@@ -130,7 +130,7 @@ public enum ComparisonTables {
     public static func csv(_ c: Comparison) -> String {
         var t = Table(header: ["suite", "suite_version", "language", "metric", "model", "runs", "reference", "mean", "ci_low", "ci_high",
                                "ci_method", "clusters", "n", "corpus", "diff", "diff_ci_low", "diff_ci_high", "diff_ci_method", "p_value", "test",
-                               "significant", "answers_reused", "reused_from", "direction"])
+                               "significant", "direction", "answers_reused", "reused_from"])
         func num(_ x: Double?) -> String { x.map { String($0) } ?? "" }
         for row in c.rows {
             let version = row.suiteLabel.split(separator: "@", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
@@ -142,8 +142,8 @@ public enum ComparisonTables {
                                i == c.reference ? "true" : "false", num(cell.mean), num(cell.low), num(cell.high),
                                cell.method.rawValue, cell.clusters.map(String.init) ?? "", String(cell.n),
                                num(row.corpus.indices.contains(i) ? row.corpus[i] : nil), num(d?.mean), num(d?.low), num(d?.high),
-                               d?.method.rawValue ?? "", num(d?.pValue), d?.test ?? "", d.map { $0.isSignificant(alpha: c.alpha) ? "true" : "false" } ?? ""]
-                              + reuseCells(col.performanceBySuite[row.suite]) + [row.direction.rawValue])
+                               d?.method.rawValue ?? "", num(d?.pValue), d?.test ?? "", d.map { $0.isSignificant(alpha: c.alpha) ? "true" : "false" } ?? "", row.direction.rawValue]
+                              + reuseCells(col.performanceBySuite[row.suite]))
             }
         }
         // Suite-level figures: the value in `mean`, no interval (ci_method `none`), the difference without a test.
@@ -155,8 +155,8 @@ public enum ComparisonTables {
                 t.rows.append([row.suite, version, row.language, row.figure, col.label,
                                col.runs.filter { $0.suiteID == row.suite }.map(\.id).joined(separator: " "),
                                i == c.reference ? "true" : "false", num(v.ece), "", "", "none", "", String(v.n), "",
-                               num(diffs[i]), "", "", "", "", "", ""]
-                              + reuseCells(col.performanceBySuite[row.suite]) + [row.direction.rawValue])
+                               num(diffs[i]), "", "", "", "", "", "", row.direction.rawValue]
+                              + reuseCells(col.performanceBySuite[row.suite]))
             }
         }
         return t.render(.csv)

@@ -45,7 +45,7 @@ import MizanStore
             else if u == "\n" { record.append(field); records.append(record); record = []; field = "" }
             else { field.unicodeScalars.append(u) }
         }
-        #expect(records.count == 1 + 3 * 2 && Set(records.map(\.count)) == [24])   // 24 columns, `direction` last
+        #expect(records.count == 1 + 3 * 2 && Set(records.map(\.count)) == [24])   // 24 columns with `direction`
         #expect(records[1][4] == "a, \"b\"\nc")
     }
 

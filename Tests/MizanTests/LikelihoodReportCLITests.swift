@@ -64,8 +64,8 @@ import Testing
         let row = try #require(rows.first { $0["language"]?.stringValue == "fra-Latn" && $0["metric"]?.stringValue == "bits_per_byte" })
         #expect(row["direction"]?.stringValue == "lower")
         let csv = try LikelihoodRuns.mizan(["compare", "roll-a", "roll-b", "--format", "csv"], store: path, in: dir)
-        #expect(csv.stdout.hasPrefix("suite,") && csv.stdout.split(separator: "\r\n").first?.hasSuffix(",direction") == true)
-        #expect(Self.lines(csv.stdout, containing: "fra-Latn,bits_per_byte,tuned").first?.hasSuffix(",lower") == true)
+        #expect(csv.stdout.hasPrefix("suite,") && csv.stdout.split(separator: "\r\n").first?.hasSuffix(",significant,direction,answers_reused,reused_from") == true)
+        #expect(Self.lines(csv.stdout, containing: "fra-Latn,bits_per_byte,tuned").first?.hasSuffix(",true,lower,0,") == true)
         let html = try LikelihoodRuns.mizan(["compare", "roll-a", "roll-b", "--format", "html"], store: path, in: dir)
         // The improvement is highlighted as better (the old code marked every negative Δ as worse).
         let fraCells = try #require(html.stdout.components(separatedBy: "<tr>").first { $0.contains("fra-Latn") && $0.contains("bits_per_byte") })
