@@ -36,18 +36,11 @@ public enum Calibration {
     /// stored text is not a likelihood answer with one log-probability per choice. A null log-probability (a
     /// `chat-label-top-logprobs` label outside the top k) has probability 0; an answer with none is skipped.
     public static func prediction(_ item: ItemRecord) -> (confidence: Double, correct: Bool)? {
-        guard item.response.failure == nil, let gold = item.answerIndex, let text = item.response.text,
-              text.hasPrefix("{"), let root = JSONValue.parse(text), root["likelihood"]?.doubleValue == 1,
-              case .array(let choices)? = root["choices"], gold >= 0, gold < choices.count,
-              item.choices.map({ $0.count == choices.count }) ?? true else { return nil }
-        var logprobs: [Double] = []
-        for c in choices {
-            switch c["logprob"] {
-            case .number(let v)?: logprobs.append(v)
-            case .null?: logprobs.append(-.infinity)
-            default: return nil
-            }
-        }
+        guard item.response.failure == nil, let gold = item.answerIndex, let text = item.response.text, text.hasPrefix("{"),
+              let answer = try? LikelihoodAnswer.parse(text), answer.rolling == nil, gold >= 0, gold < answer.choices.count,
+              item.choices.map({ $0.count == answer.choices.count }) ?? true else { return nil }
+        // As the `acc` metric reads the answer (LikelihoodMetric): a null log-probability is −∞.
+        let logprobs = answer.choices.map { $0.logprob ?? -.infinity }
         guard logprobs.contains(where: \.isFinite) else { return nil }
         let p = LikelihoodMetrics.softmax(logprobs)
         let correct = LikelihoodMetrics.acc(logprobs, gold: gold) == 1
