@@ -53,10 +53,10 @@ enum LikelihoodRuns {
         }
         let answer: JSONValue = .object(["likelihood": .number(1), "method": .string(method), "choices": .array(entries)])
         let lls = logprobs.map { $0 ?? -.infinity }
-        let bytes = choices.map { $0.utf8.count + 1 }
         let scores = [
             ScoreRecord(metric: "acc", metricVersion: "acc/1", value: LikelihoodMetrics.acc(lls, gold: gold)),
-            ScoreRecord(metric: "acc_norm", metricVersion: "acc_norm/1", value: LikelihoodMetrics.accNorm(lls, continuationBytes: bytes, gold: gold)),
+            ScoreRecord(metric: "acc_norm", metricVersion: "acc_norm/2",
+                        value: LikelihoodMetrics.accNorm(lls, lengths: choices.map { (" " + $0).unicodeScalars.count }, gold: gold)),
             ScoreRecord(metric: "gold_prob", metricVersion: "gold_prob/1", value: LikelihoodMetrics.goldProbability(lls, gold: gold)),
             ScoreRecord(metric: "brier", metricVersion: "brier/1", value: LikelihoodMetrics.brier(lls, gold: gold)),
         ]
