@@ -63,7 +63,7 @@ public enum ComparabilityGuard {
         if let clash = likelihoodMethods(suite: suite, runs: runs), Set(clash.values.values.map(measurement)).count > 1 {
             var d = clash
             d.remedy = "chat-label-top-logprobs measures the next-token probabilities of the choice labels, not the log-likelihood "
-                + "of each choice's text: re-run the runs with the same likelihood method (`mizan run --likelihood …`, or the endpoint's `likelihood:`)"
+                + "of each choice's text: re-run the runs with the same likelihood method (`\(CLICommand.run) \(CLIFlag.likelihood) …`, or the endpoint's `likelihood:`)"
             out.append(d)
         }
         return out
