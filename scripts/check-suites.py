@@ -44,11 +44,16 @@ LATN_TFNG = {'a': 'ⴰ', 'b': 'ⴱ', 'g': 'ⴳ', 'd': 'ⴷ', 'ḍ': 'ⴹ', 'e': 
 
 KNOWN_METRICS = {"exact", "contains", "regex", "choice", "f1", "rouge-l", "json", "fidelity", "length", "refusal",
                  "bleu", "chrf", "chrf++", "ter", "judge"}
+# Likelihood metrics (docs/likelihood.md), by the task they read.
+LIKELIHOOD_METRICS = {"multiple-choice": {"acc", "acc_norm", "gold_prob", "brier"}, "loglikelihood": {"loglikelihood", "is_greedy"},
+                      "rolling": {"bits_per_byte", "byte_perplexity", "word_perplexity"}}
+KNOWN_METRICS |= set().union(*LIKELIHOOD_METRICS.values())
 REFERENCE_FREE = {"fidelity", "json", "length", "judge", "external", "choice", "refusal"}
 KNOWN_TAGS = {"ary-Arab", "ary-Latn", "arb-Arab", "zgh-Tfng", "zgh-Latn", "tzm-Tfng", "tzm-Latn",
               "shi-Latn", "kab-Latn", "rif-Latn", "fra-Latn", "eng-Latn"}
 TOP_KEYS = {"id", "version", "language", "task", "prompt", "metrics", "generation", "description",
-            "license", "authors", "status", "changelog", "tags", "source", "arabizi_convention"}
+            "license", "authors", "status", "changelog", "tags", "source", "arabizi_convention",
+            "scoring", "likelihood", "cluster"}
 REQUIRED = ["id", "version", "language", "task", "prompt", "metrics"]
 PROJECT_REQUIRED = ["description", "license", "authors", "status", "changelog", "generation"]
 SEMVER = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
@@ -174,7 +179,12 @@ def check_suite(folder, counts, own):
     for k in REQUIRED:
         if k not in suite:
             err(spath, f"missing required key {k}")
+    likelihood = suite.get("task") in ("loglikelihood", "rolling") or suite.get("scoring") == "loglikelihood"
     for k in PROJECT_REQUIRED:
+        if k == "generation" and likelihood:
+            if k in suite:
+                err(spath, "a generation: block on a likelihood suite (nothing is generated)")
+            continue
         if k not in suite:
             warnings.append(f"{spath}: missing key {k} (the project asks every suite for it)")
     for k in suite:
@@ -188,7 +198,7 @@ def check_suite(folder, counts, own):
     if lang not in KNOWN_TAGS:
         err(spath, f"unknown language {lang}")
     task = suite.get("task")
-    if task not in ("generation", "multiple-choice"):
+    if task not in ("generation", "multiple-choice", "loglikelihood", "rolling"):
         err(spath, f"unknown task {task}")
     if not isinstance(suite.get("authors", []), list):
         err(spath, "authors must be a list")
@@ -209,6 +219,11 @@ def check_suite(folder, counts, own):
             continue
         if mname not in KNOWN_METRICS:
             err(spath, f"unknown metric {mname}")
+        likelihood_task = next((t for t, ms in LIKELIHOOD_METRICS.items() if mname in ms), None)
+        if likelihood and likelihood_task != task:
+            err(spath, f"metric {mname} does not score a {task} likelihood suite")
+        elif not likelihood and likelihood_task:
+            err(spath, f"metric {mname} needs a likelihood suite")
         if mname == "bleu" and opts.get("tokenize", "13a") not in ("13a", "intl", "char", "none"):
             err(spath, f"bleu tokenize {opts.get('tokenize')}")
         if mname == "bleu" and lang and (lang.endswith("Arab") or lang.endswith("Tfng")) and opts.get("tokenize") != "intl":
