@@ -15,6 +15,8 @@ public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
     case choices
     /// The configuration file.
     case config
+    /// The per-choice continuation template of an imported log-likelihood suite.
+    case continuation
     /// The folder holding the dataset.
     case dir
     /// The endpoint to use.
@@ -25,6 +27,8 @@ public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
     case force
     /// The language tag.
     case lang
+    /// The languages of an imported bits-per-byte suite.
+    case languages
     /// The licence of the imported copy.
     case licence
     /// The likelihood method of a log-likelihood suite.
@@ -47,6 +51,8 @@ public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
     case retryErrors = "retry-errors"
     /// The column holding the reference.
     case reference
+    /// How an imported multiple-choice suite is answered (generate or loglikelihood).
+    case scoring
     /// Several generations per item.
     case samples
     /// One slice of a sharded run, `i/n`.
@@ -61,6 +67,8 @@ public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
     case suite
     /// The task of the imported suite.
     case task
+    /// The column holding the continuation to score (imported loglikelihood suites).
+    case target
     /// The sampling temperature.
     case temperature
     /// The suite version to write.

@@ -3,8 +3,11 @@ import MizanCore
 
 /// Imports Belebele-style reading comprehension (JSON Lines: passage, question, four answers) as a multiple-choice suite.
 public enum BelebeleImporter {
-    /// Reads the JSONL file and writes the suite; `lang` overrides the file's `dialect`/`language` field.
-    public static func run(file: String, lang: String? = nil, options: ImportOptions) throws -> ImportResult {
+    /// Reads the JSONL file and writes the suite; `lang` overrides the file's `dialect`/`language` field. With
+    /// `scoring: .loglikelihood` the suite uses lm-eval's Belebele prompt (`P:`, `Q:`, lettered answers, `Answer:`) and
+    /// scores the continuation `" {{label}}"` (docs/likelihood.md, "Importers, shipped suites and benchmark").
+    public static func run(file: String, lang: String? = nil, scoring: ScoringMethod = .generate,
+                           options: ImportOptions) throws -> ImportResult {
         try SuiteImporter.check(options)
         var forced: LanguageTag?
         if let lang {
@@ -60,6 +63,11 @@ public enum BelebeleImporter {
                 "choices": .array(choices.map(JSONValue.string)), "answer": .number(Double(n - 1)),
                 "source_line": .number(Double(line)),
             ]
+            if scoring == .loglikelihood {
+                // lm-eval's prompt strips the question and lists the answers as `A: …` lines: kept as fields for the template.
+                fields["input"] = .string(question.trimmingCharacters(in: .whitespacesAndNewlines))
+                for (i, c) in choices.enumerated() { fields["mc_answer\(i + 1)"] = .string(c) }
+            }
             if let q = o["question_number"]?.stringValue { fields["question_number"] = .string(q) }
             if let link = o["link"]?.stringValue { fields["link"] = .string(link) }
             items.append(.object(fields))
@@ -72,13 +80,30 @@ public enum BelebeleImporter {
             if case .object(var o) = items[i] { o["lang"] = .string(tag.description); items[i] = .object(o) }
         }
         let name = SuiteImporter.languageNames[suiteLang.description] ?? suiteLang.description
-        let draft = SuiteDraft(
+        var draft = SuiteDraft(
             language: suiteLang, task: .multipleChoice,
             description: "Belebele-style reading comprehension in \(name): \(items.count) four-option questions on FLORES passages, "
                 + "imported from the user's local copy (\((file as NSString).lastPathComponent)) by `mizan import belebele`.",
             importer: "belebele", files: [record],
             template: "{{passage}}\n\n{{input}}\n{{choices}}\n\(SuiteImporter.answerCue(suiteLang))",
             metrics: [("choice", [])], maxTokens: 12, items: items)
+        if scoring == .loglikelihood {
+            if languages.contains(where: { $0.isArabicScript != suiteLang.isArabicScript }) {
+                throw InputError(file: file, problem: "the questions mix Arabic-script and other languages; a log-likelihood suite "
+                    + "labels its answers in one script", remedy: "import each language's file separately")
+            }
+            draft.scoring = .loglikelihood
+            draft.continuation = " {{label}}"
+            draft.template = belebeleLikelihoodTemplate(labels: suiteLang.isArabicScript ? PromptRenderer.arabicLabels : PromptRenderer.latinLabels)
+            draft.metrics = SuiteImporter.choiceLikelihoodMetrics
+            draft.description += " Scored by log-likelihood with lm-eval's Belebele prompt: each label is a continuation of the prompt."
+        }
         return try SuiteImporter.write(draft, options: options)
+    }
+
+    /// lm-eval's Belebele prompt (`lm_eval/tasks/belebele/_default_template_yaml`) with mizan's labels for the items'
+    /// script, which are also what `{{label}}` renders: A–D for Latin script (lm-eval's prompt exactly), أ–د for Arabic script.
+    static func belebeleLikelihoodTemplate(labels: [String]) -> String {
+        "P: {{passage}}\nQ: {{input}}\n" + (1...4).map { "\(labels[$0 - 1]): {{mc_answer\($0)}}" }.joined(separator: "\n") + "\nAnswer:"
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import MizanCore
 
-/// Imports FLORES-style parallel text (one sentence a line per language) as a translation suite.
+/// Imports FLORES-style parallel text (one sentence a line per language) as a translation suite, or as a rolling
+/// (bits-per-byte) suite over several languages.
 public enum FloresImporter {
     /// The FLORES codes to look for for a language given as `ary_Arab`, `ary-Arab` or an alias (`tzm_Tfng` ⇄ `zgh_Tfng`).
     public static func codes(for raw: String) -> [String] {
@@ -90,6 +91,65 @@ public enum FloresImporter {
             template: "Translate from \(srcName) to \(tgtName):\n{{input}}\n\(tgtName):",
             metrics: [("chrf++", []), ("bleu", [("tokenize", tokenize)])],
             maxTokens: 256, items: items)
+        return try SuiteImporter.write(draft, options: options)
+    }
+
+    /// Reads one file per language and writes a `task: rolling` suite: one item per sentence per language (`lang` set,
+    /// `source_line` the line in every file, `cluster: source_line`), the languages of a sentence next to each other;
+    /// `limit` counts sentences. Metrics bits_per_byte and byte_perplexity.
+    public static func runRolling(dir: String, languages raw: [String], split: String = "devtest",
+                                  options: ImportOptions) throws -> ImportResult {
+        try SuiteImporter.check(options)
+        guard !raw.isEmpty else { throw UsageError("\(CLIFlag.task) rolling needs \(CLIFlag.languages), e.g. \(CLIFlag.languages) fra_Latn,ary_Arab,zgh_Tfng") }
+        var tags: [LanguageTag] = []
+        for code in raw {
+            guard let tag = LanguageTag(code) ?? LanguageTag(code.replacingOccurrences(of: "-", with: "_")) else {
+                throw UsageError("unknown language '\(code)': use one of " + LanguageTag.known.keys.sorted().joined(separator: ", ")
+                    + " (or a FLORES code such as fra_Latn, tzm_Tfng)")
+            }
+            guard !tags.contains(tag) else { throw UsageError("\(CLIFlag.languages) names \(tag) twice") }
+            tags.append(tag)
+        }
+        var files: [ImportedFile] = []
+        var texts: [[String]] = []
+        var paths: [String] = []
+        for code in raw {
+            let path = try locate(dir: dir, language: code, split: split)
+            let (bytes, file) = try SuiteImporter.read(path)
+            files.append(file)
+            paths.append(path)
+            texts.append(try SuiteImporter.lines(bytes, file: path))
+        }
+        for (i, lines) in texts.enumerated() where lines.count != texts[0].count {
+            throw InputError(file: paths[i], problem: "line counts differ: \(paths[0]) has \(texts[0].count) lines, \(paths[i]) has \(lines.count)",
+                             remedy: "use files of the same split and version (the FLORES lines are parallel)")
+        }
+        var items: [JSONValue] = []
+        for n in 0..<texts[0].count {
+            if let limit = options.limit, n >= limit { break }
+            for (k, tag) in tags.enumerated() {
+                let text = texts[k][n]
+                if text.trimmingCharacters(in: .whitespaces).isEmpty {
+                    throw InputError(file: paths[k], line: n + 1, problem: "empty line", remedy: "remove blank lines from every file, keeping them parallel")
+                }
+                items.append(.object([
+                    "id": .string("flores-\(n + 1)-\(tag)"), "input": .string(SuiteImporter.nfc(text)), "lang": .string(tag.description),
+                    "source_line": .number(Double(n + 1)),
+                ]))
+            }
+        }
+        guard !items.isEmpty else {
+            throw InputError(file: paths[0], problem: "the files hold no sentences", remedy: "check that you pointed at the right files")
+        }
+        let names = tags.map { SuiteImporter.languageNames[$0.description] ?? $0.description }
+        var draft = SuiteDraft(
+            language: tags[0], task: .rolling,
+            description: "Bits per byte of the FLORES \(split) split in \(names.joined(separator: ", ")): \(items.count / tags.count) "
+                + "sentences per language, one item per sentence per language (lang set; source_line is the line in every file), "
+                + "imported from the user's local copy by `mizan import flores \(CLIFlag.task) rolling`. Each sentence is scored as a whole "
+                + "text from the beginning of sequence; lower is better.",
+            importer: "flores", files: files, template: "{{input}}", metrics: SuiteImporter.rollingMetrics, maxTokens: 0, items: items)
+        draft.cluster = "source_line"
         return try SuiteImporter.write(draft, options: options)
     }
 }

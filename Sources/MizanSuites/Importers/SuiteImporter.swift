@@ -68,6 +68,15 @@ struct SuiteDraft {
     var maxTokens: Int
     var stop: [String] = ["\n"]
     var items: [JSONValue]
+    /// `scoring:` of a multiple-choice suite; `.loglikelihood` writes no `generation:` block.
+    var scoring = ScoringMethod.generate
+    /// `prompt.continuation` (log-likelihood multiple choice); nil keeps the default `" {{choice}}"`.
+    var continuation: String?
+    /// `cluster:` (an item field grouping related items), if any.
+    var cluster: String?
+
+    /// Whether the suite is scored by log-likelihood (no `generation:` block).
+    var isLikelihood: Bool { task == .loglikelihood || task == .rolling || (task == .multipleChoice && scoring == .loglikelihood) }
 }
 
 /// Reading inputs and writing suite folders, shared by the importers.
@@ -186,7 +195,7 @@ enum SuiteImporter {
             changelog:
               - \(q("\(options.version): imported with `mizan import \(d.importer)` on \(date)"))
             language: \(d.language)
-            task: \(d.task.rawValue)
+            task: \(d.task.rawValue)\(d.scoring == .generate ? "" : "\nscoring: \(d.scoring.rawValue)")
             description: \(q(options.description ?? d.description))
             license: \(q(options.licence ?? ""))
             status: "imported from a local copy; not redistributed by mizan"
@@ -198,7 +207,9 @@ enum SuiteImporter {
         for f in d.files {
             y += "    - path: \(q(f.path))\n      sha256: \(q(f.sha256))\n      bytes: \(f.bytes)\n"
         }
-        y += "  imported_at: \(q(date))\nprompt:\n  template: \(q(d.template))\nmetrics:\n"
+        y += "  imported_at: \(q(date))\nprompt:\n  template: \(q(d.template))\n"
+        if let c = d.continuation { y += "  continuation: \(q(c))\n" }
+        y += "metrics:\n"
         for m in d.metrics {
             if m.options.isEmpty {
                 y += "  - \(plain(m.name))\n"
@@ -207,7 +218,10 @@ enum SuiteImporter {
                 for (k, v) in m.options { y += "    \(k): \(v)\n" }
             }
         }
-        y += "generation:\n  max_tokens: \(d.maxTokens)\n  temperature: 0\n  stop: [\(d.stop.map(q).joined(separator: ", "))]\n"
+        if let c = d.cluster { y += "cluster: \(plain(c))\n" }
+        if !d.isLikelihood {
+            y += "generation:\n  max_tokens: \(d.maxTokens)\n  temperature: 0\n  stop: [\(d.stop.map(q).joined(separator: ", "))]\n"
+        }
         return y
     }
 
@@ -233,6 +247,13 @@ enum SuiteImporter {
         }
         return out + "\""
     }
+
+    /// The metrics of an imported log-likelihood multiple-choice suite.
+    static let choiceLikelihoodMetrics: [(name: String, options: [(String, String)])] =
+        ["acc", "acc_norm", "gold_prob", "brier"].map { ($0, []) }
+
+    /// The metrics of an imported rolling (bits-per-byte) suite.
+    static let rollingMetrics: [(name: String, options: [(String, String)])] = ["bits_per_byte", "byte_perplexity"].map { ($0, []) }
 
     /// English names of the tags, for prompts and descriptions.
     static let languageNames: [String: String] = [

@@ -3,7 +3,8 @@ import MizanCore
 
 /// How the columns of a table become item fields.
 public struct TableMapping: Sendable {
-    /// `generation` (needs `reference`) or `multiple-choice` (needs `choices` and `answer`).
+    /// `generation` (needs `reference`), `multiple-choice` (needs `choices` and `answer`), `loglikelihood` (needs
+    /// `target`) or `rolling` (the input is the text).
     public var task: TaskKind
     /// Language tag of the suite (`ary-Arab`, `ary_Arab`, …).
     public var lang: String
@@ -21,8 +22,15 @@ public struct TableMapping: Sendable {
     public var id: String?
     /// Prompt template (default: `{{input}}`, or question, choices and an answer cue); other `{{column}}`s are copied.
     public var template: String?
-    /// Metric names (default: `exact` and `chrf++` for generation, `choice` for multiple choice).
+    /// Metric names (default: `exact` and `chrf++` for generation, `choice` for multiple choice, the likelihood metrics
+    /// of the task for likelihood suites).
     public var metrics: [String]?
+    /// How multiple-choice items are answered: `generate` (a label) or `loglikelihood` (each choice scored).
+    public var scoring = ScoringMethod.generate
+    /// Per-choice continuation template for log-likelihood multiple choice (default `" {{choice}}"`).
+    public var continuation: String?
+    /// Column holding the continuation to score (`task: loglikelihood`).
+    public var target: String?
 
     /// A mapping; only `task`, `lang` and `input` are required.
     public init(task: TaskKind, lang: String, input: String, reference: String? = nil, choices: [String] = [],
@@ -53,13 +61,22 @@ public enum TableImporter {
             throw UsageError("\(CLIFlag.task) generation needs \(CLIFlag.reference) COLUMN")
         case .multipleChoice where m.choices.isEmpty || m.answer == nil:
             throw UsageError("\(CLIFlag.task) multiple-choice needs \(CLIFlag.choices) COL1,COL2,… and \(CLIFlag.answer) COLUMN")
+        case .loglikelihood where m.target == nil:
+            throw UsageError("\(CLIFlag.task) loglikelihood needs \(CLIFlag.target) COLUMN (the continuation to score)")
         default: break
+        }
+        if m.scoring == .loglikelihood && m.task != .multipleChoice {
+            throw UsageError("\(CLIFlag.scoring) loglikelihood applies to \(CLIFlag.task) multiple-choice (loglikelihood and rolling are always scored by log-likelihood)")
+        }
+        if m.continuation != nil && !(m.task == .multipleChoice && m.scoring == .loglikelihood) {
+            throw UsageError("\(CLIFlag.continuation) needs \(CLIFlag.task) multiple-choice \(CLIFlag.scoring) loglikelihood")
         }
         guard m.answerBase == 0 || m.answerBase == 1 else { throw UsageError("\(CLIFlag.answerBase) must be 0 or 1") }
         let (bytes, record) = try SuiteImporter.read(file)
         let rows = try self.rows(bytes, file: file)
-        let template = m.template ?? (m.task == .generation ? "{{input}}" : "{{input}}\n{{choices}}\n\(SuiteImporter.answerCue(tag))")
-        let extra = PromptRenderer.placeholders(in: template).filter { !["input", "choices"].contains($0) }
+        let template = m.template ?? defaultTemplate(m, tag: tag)
+        let extra = (PromptRenderer.placeholders(in: template) + PromptRenderer.placeholders(in: m.continuation ?? ""))
+            .filter { !["input", "choices", "choice", "label"].contains($0) }
         var items: [JSONValue] = []
         var seen: [String: Int] = [:]
         for (n, row) in rows.enumerated() {
@@ -83,7 +100,11 @@ public enum TableImporter {
             for column in extra { fields[column] = .string(try text(column)) }
             if m.task == .generation, let ref = m.reference {
                 fields["reference"] = .string(try text(ref))
-            } else if let answerColumn = m.answer {
+            } else if m.task == .loglikelihood, let target = m.target {
+                let t = try text(target)
+                if t.isEmpty { throw fail(target, "empty target", "fill in the continuation to score or remove the row") }
+                fields["target"] = .string(t)
+            } else if m.task == .multipleChoice, let answerColumn = m.answer {
                 var choices: [String]
                 if m.choices.count == 1, case .array(let list)? = row.fields[m.choices[0]] {
                     choices = try list.map {
@@ -104,15 +125,39 @@ public enum TableImporter {
             items.append(.object(fields))
         }
         guard !items.isEmpty else { throw InputError(file: file, problem: "the file holds no rows", remedy: "check the file, and that it has a header row (CSV)") }
-        let metrics = m.metrics ?? (m.task == .generation ? ["exact", "chrf++"] : ["choice"])
-        let draft = SuiteDraft(
+        let metrics = m.metrics ?? defaultMetrics(m)
+        let kind = m.task == .multipleChoice && m.scoring == .loglikelihood ? "log-likelihood multiple-choice" : m.task.rawValue
+        var draft = SuiteDraft(
             language: tag, task: m.task,
-            description: "\(items.count) \(m.task == .generation ? "generation" : "multiple-choice") items in "
+            description: "\(items.count) \(kind) items in "
                 + "\(SuiteImporter.languageNames[tag.description] ?? tag.description), imported from the user's local copy "
                 + "(\((file as NSString).lastPathComponent)) by `mizan import table`.",
             importer: "table", files: [record], template: template,
             metrics: metrics.map { ($0, []) }, maxTokens: m.task == .generation ? 256 : 12, items: items)
+        if m.task == .multipleChoice { draft.scoring = m.scoring }
+        draft.continuation = m.continuation
         return try SuiteImporter.write(draft, options: options)
+    }
+
+    /// The template when none is given: the input for generation, loglikelihood and rolling; question, lettered choices
+    /// and an answer cue for generated multiple choice; question and answer cue (a cloze) for log-likelihood multiple choice.
+    static func defaultTemplate(_ m: TableMapping, tag: LanguageTag) -> String {
+        switch m.task {
+        case .multipleChoice where m.scoring == .loglikelihood: return "{{input}}\n\(SuiteImporter.answerCue(tag))"
+        case .multipleChoice: return "{{input}}\n{{choices}}\n\(SuiteImporter.answerCue(tag))"
+        default: return "{{input}}"
+        }
+    }
+
+    /// The metrics when none are given.
+    static func defaultMetrics(_ m: TableMapping) -> [String] {
+        switch m.task {
+        case .generation: return ["exact", "chrf++"]
+        case .multipleChoice where m.scoring == .loglikelihood: return SuiteImporter.choiceLikelihoodMetrics.map(\.name)
+        case .multipleChoice: return ["choice"]
+        case .loglikelihood: return ["loglikelihood", "is_greedy"]
+        case .rolling: return SuiteImporter.rollingMetrics.map(\.name)
+        }
     }
 
     /// The zero-based index an answer cell names: a number (counted from `base`), a letter A–E or أ–هـ, or a choice's text.
