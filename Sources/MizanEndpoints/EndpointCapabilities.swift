@@ -56,10 +56,11 @@ public struct EndpointCapabilities: Sendable, Hashable {
                  "likelihood_methods": .array(methods.map { .string($0.rawValue) })])
     }
 
-    /// Tries every capability against `client`'s endpoint, one small request at a time (10 s timeout each).
+    /// Tries every capability against `client`'s endpoint, one small request at a time (30 s timeout each: a CPU server
+    /// answering an echo request can take several seconds).
     public static func probe(client: ModelClient) async throws -> EndpointCapabilities {
         let c = client.config
-        let t = Timeouts(connect: c.timeouts.connect, total: 10, stall: 10)
+        let t = Timeouts(connect: c.timeouts.connect, total: 30, stall: 30)
         func ask(_ url: String, _ body: [String: JSONValue]) async throws -> JSONExchange {
             try await client.exchange(url: url, body: .object(body), timeouts: t)
         }
@@ -83,7 +84,9 @@ public struct EndpointCapabilities: Sendable, Hashable {
         if ok(echo), let choice = echo.json?["choices"]?.arrayElements?.first {
             let promptTokens = echo.json?["usage"]?["prompt_tokens"]?.exactInt
             do {
-                let s = try OpenAIEchoLikelihoodBackend.continuation((choice, promptTokens), prompt: prompt, contextScalars: 0, endpoint: c.name)
+                // The prompt's first word is the context: llama-cpp-python gives no log-prob for a text's first token (it
+                // does not echo BOS), which does not stop it from scoring continuations.
+                let s = try OpenAIEchoLikelihoodBackend.continuation((choice, promptTokens), prompt: prompt, contextScalars: 3, endpoint: c.name)
                 findings.append(Finding(capability: .echoLogprobs, available: true,
                                         evidence: "\(s.tokenCount) prompt log-probs returned"
                                             + (promptTokens.map { " for \($0) prompt tokens (BOS included)" } ?? "")))

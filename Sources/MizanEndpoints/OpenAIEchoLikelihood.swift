@@ -18,6 +18,9 @@ public struct OpenAIEchoLikelihoodBackend: LikelihoodBackend {
     public let pacer: EndpointPacer?
     /// Prompts per request in `loglikelihoods`.
     public let batchSize: Int
+    /// Whether the endpoint accepts a list of prompts: unknown (nil) until the first batch; llama-cpp-python's server
+    /// answers a list with HTTP 500, vLLM accepts it. Shared by every copy of this backend.
+    let acceptsPromptLists = Locked<Bool?>(nil)
     public var method: LikelihoodMethod { .openAIEcho }
 
     /// Creates a backend; `batchSize` prompts go in one request.
@@ -42,7 +45,7 @@ public struct OpenAIEchoLikelihoodBackend: LikelihoodBackend {
                 throw LikelihoodError(.invalidInput, "empty continuation after context \(empty.0.suffix(40).debugDescription)",
                                       remedy: "give every choice or target some text")
             }
-            let choices = try await request(batch.map { $0.0 + $0.1 })
+            let choices = try await requestBatch(batch.map { $0.0 + $0.1 })
             for (pair, choice) in zip(batch, choices) {
                 out.append(try Self.continuation(choice, prompt: pair.0 + pair.1,
                                                   contextScalars: pair.0.unicodeScalars.count, endpoint: client.config.name))
@@ -62,16 +65,44 @@ public struct OpenAIEchoLikelihoodBackend: LikelihoodBackend {
         return RollingScore(logLikelihood: score.logLikelihood, tokenCount: score.tokenCount, windows: 1)
     }
 
+    /// The choices for `prompts`: one request carrying the list when the endpoint accepts lists, else one request per
+    /// prompt. The first list is sent once without retries; if it fails, lists are not sent again and its prompts go
+    /// one at a time (with the endpoint's retry policy), so a server without list support costs one extra request per
+    /// request in flight before the first refusal came back.
+    func requestBatch(_ prompts: [String]) async throws -> [(choice: JSONValue, promptTokens: Int?)] {
+        if prompts.count > 1, acceptsPromptLists.current != false {
+            if acceptsPromptLists.current == true { return try await request(prompts) }
+            if let answer = try? await request(prompts, retries: false) {
+                acceptsPromptLists.withLock { $0 = true }
+                return answer
+            }
+            acceptsPromptLists.withLock { $0 = false }
+        }
+        var out: [(choice: JSONValue, promptTokens: Int?)] = []
+        for prompt in prompts { out += try await request([prompt]) }
+        return out
+    }
+
     /// One validated request; returns each prompt's choice (by `index`) with the prompt-token count from usage
     /// when there is a single prompt.
-    func request(_ prompts: [String]) async throws -> [(choice: JSONValue, promptTokens: Int?)] {
+    func request(_ prompts: [String], retries: Bool = true) async throws -> [(choice: JSONValue, promptTokens: Int?)] {
         let body: JSONValue = .object([
             "model": .string(client.config.model),
             "prompt": prompts.count == 1 ? .string(prompts[0]) : .array(prompts.map { .string($0) }),
             "max_tokens": .number(1), "echo": .bool(true), "logprobs": .number(1), "temperature": .number(0),
             "stream": .bool(false),
         ])
-        let json = try await client.postJSON(url: url, body: body, pacer: pacer)
+        let json: JSONValue
+        if retries {
+            json = try await client.postJSON(url: url, body: body, pacer: pacer)
+        } else {
+            try await pacer?.acquire(tokens: 1)
+            let answer = try await client.exchange(url: url, body: body)
+            guard (200..<300).contains(answer.status), let parsed = answer.json else {
+                throw LikelihoodError(.endpoint, "endpoint '\(client.config.name)' \(url): \(answer.summary)", remedy: "send one prompt per request")
+            }
+            json = parsed
+        }
         guard let list = json["choices"]?.arrayElements, list.count == prompts.count else {
             throw LikelihoodError(.malformedAnswer, "endpoint '\(client.config.name)' returned \(json["choices"]?.arrayElements?.count ?? 0) "
                 + "choices for \(prompts.count) prompts", remedy: "use a server that accepts a list of prompts, or batch size 1")
@@ -107,7 +138,9 @@ public struct OpenAIEchoLikelihoodBackend: LikelihoodBackend {
         guard offsets.first == 0, offsets.allSatisfy({ $0 != nil }) else { throw ignored("text_offset does not start at 0") }
         let offs = offsets.map { $0 ?? 0 }
         let inPrompt = offs.indices.filter { offs[$0] < promptScalars }
-        if let expected = answer.promptTokens, inPrompt.count != expected {
+        // llama-cpp-python counts BOS in usage.prompt_tokens but does not echo it: one fewer log-prob is its answer.
+        // An endpoint that ignores echo returns the generated text alone, caught above by the prefix check.
+        if let expected = answer.promptTokens, inPrompt.count != expected, inPrompt.count != expected - 1 {
             throw ignored("\(inPrompt.count) log-probs cover a prompt of \(expected) tokens")
         }
         for i in inPrompt where offs[i] < contextScalars {
@@ -123,8 +156,13 @@ public struct OpenAIEchoLikelihoodBackend: LikelihoodBackend {
         for i in inPrompt where offs[i] >= contextScalars {
             guard let v = values[i].doubleValue, v.isFinite else {
                 if contextScalars == 0, result.isEmpty, values[i] == .null, tokens[i].stringValue?.isEmpty ?? false { continue }
-                throw LikelihoodError(.malformedAnswer, "endpoint '\(endpoint)' gave no log-prob for a continuation token "
-                    + "(the server adds no BOS?)", remedy: "use a non-empty context, or the llama.cpp native backend")
+                if contextScalars == 0 {
+                    throw LikelihoodError(.missingCapability, "endpoint '\(endpoint)' gives no log-prob for a text's first token "
+                        + "(it does not echo BOS), so a whole text cannot be scored from its beginning",
+                        remedy: "score rolling suites with the llama.cpp native backend (llama-server); this endpoint still scores continuations")
+                }
+                throw LikelihoodError(.malformedAnswer, "endpoint '\(endpoint)' gave no log-prob for a continuation token",
+                                      remedy: "use a non-empty context, or the llama.cpp native backend")
             }
             result.append(v)
             let top = lp["top_logprobs"]?.arrayElements?[i].members ?? [:]

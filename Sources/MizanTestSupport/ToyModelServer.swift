@@ -7,6 +7,9 @@ public enum ToyServerMode: String, Sendable, CaseIterable {
     /// A vLLM / llama-cpp-python style OpenAI server: completions honour `echo` + `logprobs`, chat has
     /// log-probs; no native llama.cpp paths.
     case openAIEcho = "echo"
+    /// llama-cpp-python's server: echo honoured, but BOS is not echoed (usage still counts it), a text's first
+    /// token has a null log-prob, and a list of prompts is answered with HTTP 500.
+    case llamaCppPython = "llama-cpp-python"
     /// An OpenAI server whose completions silently ignore `echo`; chat has log-probs; no native paths.
     case ignoresEcho = "ignore-echo"
     /// Chat completions (with log-probs) only.
@@ -36,7 +39,8 @@ public enum ToyModelServer {
                 + "\"total_slots\":1,\"model_path\":\"toy.gguf\",\"build_info\":\"mizan-toy\",\"chat_template\":\"\"}")
         case ("POST", "/v1/completions"), ("POST", "/completions"):
             guard mode != .chatOnly else { return notFound(request) }
-            return OpenAIToy.completions(request, model, honourEcho: mode == .openAIEcho)
+            return OpenAIToy.completions(request, model, honourEcho: mode == .openAIEcho || mode == .llamaCppPython,
+                                         llamaCppPython: mode == .llamaCppPython)
         case ("POST", "/v1/chat/completions"), ("POST", "/chat/completions"):
             return OpenAIToy.chat(request, model)
         case ("GET", "/v1/models"), ("GET", "/models"), ("GET", "/health"): return .builtin

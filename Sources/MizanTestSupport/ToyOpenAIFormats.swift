@@ -11,8 +11,9 @@ enum OpenAIToy {
     /// every prompt token, then the generated ones, and `text` is prompt + generated; otherwise only the
     /// generated tokens. `text_offset` counts the Unicode scalars before each token (a token starting
     /// inside a multi-byte character gets the offset of that character's end). `prompt` may be an array of
-    /// strings: one choice per prompt, as vLLM does.
-    static func completions(_ request: TestRequest, _ model: ToyLanguageModel, honourEcho: Bool) -> TestReply {
+    /// strings: one choice per prompt, as vLLM does. `llamaCppPython` answers as llama-cpp-python's server: no BOS
+    /// row, a null log-prob for the first prompt token, and HTTP 500 for a list of prompts.
+    static func completions(_ request: TestRequest, _ model: ToyLanguageModel, honourEcho: Bool, llamaCppPython: Bool = false) -> TestReply {
         guard let json = request.json else { return ToyModelServer.bad("body is not JSON") }
         let prompts: [String]
         if let s = json["prompt"]?.stringValue {
@@ -21,6 +22,9 @@ enum OpenAIToy {
             prompts = a.compactMap(\.stringValue)
         } else {
             return ToyModelServer.bad("'prompt' must be a string or an array of strings")
+        }
+        if llamaCppPython && prompts.count > 1 {
+            return .status(500, body: "{\"detail\":\"prompt must be a string\"}")
         }
         let maxTokens = max(0, json["max_tokens"]?.intValue ?? 16)
         let k = json["logprobs"]?.intValue
@@ -37,8 +41,8 @@ enum OpenAIToy {
             completionTotal += generated.count
             var rows: [Row] = []
             if echo {
-                rows.append(Row(id: ToyLanguageModel.bos, logprob: nil, previous: ToyLanguageModel.bos))
-                for i in 1..<ids.count { rows.append(Row(id: ids[i], logprob: 0, previous: ids[i - 1])) }
+                if !llamaCppPython { rows.append(Row(id: ToyLanguageModel.bos, logprob: nil, previous: ToyLanguageModel.bos)) }
+                for i in 1..<ids.count { rows.append(Row(id: ids[i], logprob: llamaCppPython && i == 1 ? nil : 0, previous: ids[i - 1])) }
             }
             var previous = ids.last ?? ToyLanguageModel.bos
             for id in generated { rows.append(Row(id: id, logprob: 0, previous: previous)); previous = id }
@@ -60,7 +64,7 @@ enum OpenAIToy {
             let isBOS = row.id == ToyLanguageModel.bos && i == 0 && row.logprob == nil
             tokens.append(JSONText.quoted(isBOS ? "" : model.piece(row.id)))
             offsets.append(String(completeScalars(bytesBefore)))
-            if isBOS {
+            if row.logprob == nil {
                 lps.append("null")
                 tops.append("null")
             } else {
