@@ -110,14 +110,14 @@ def median_max(xs):
 
 
 def predictions(lls, choices, gold):
-    """acc, acc_norm (mizan: per UTF-8 byte of " " + choice), lm-eval acc_norm (per character of the choice), acc_bytes."""
+    """acc, acc_norm as mizan defines it (acc_norm/2: per character of the choice), lm-eval acc_norm (per character of the
+    choice), acc_bytes (per UTF-8 byte of the choice, mizan's and lm-eval's)."""
     def first_max(v):
         return max(range(len(v)), key=lambda i: (v[i], -i))
     acc = first_max(lls) == gold
-    mizan_norm = first_max([l / len((" " + c).encode()) for l, c in zip(lls, choices)]) == gold
     chars = first_max([l / len(c) for l, c in zip(lls, choices)]) == gold
     byts = first_max([l / len(c.encode()) for l, c in zip(lls, choices)]) == gold
-    return acc, mizan_norm, chars, byts
+    return acc, chars, chars, byts
 
 
 def report(args):
@@ -157,8 +157,8 @@ def report(args):
                 agree += max(range(len(va)), key=lambda x: (va[x], -x)) == max(range(len(vb)), key=lambda x: (vb[x], -x))
             print(f"  {names[i] + ' vs ' + names[j]:44.44} {len(diffs):>6} {med:>10.2e} {mx:>10.2e}  {agree}/{len(items)}")
     print()
-    print("accuracy (same items; acc_norm: mizan divides by the UTF-8 bytes of the continuation \" choice\"; lm-eval 0.4.13's")
-    print("acc_norm divides by the characters of the choice, its acc_bytes by the choice's UTF-8 bytes):")
+    print("accuracy (same items; acc_norm as mizan stores it: acc_norm/2 divides by the characters of the choice, as lm-eval")
+    print("0.4.13's acc_norm does; acc_bytes by the choice's UTF-8 bytes, as lm-eval's acc_bytes):")
     suites = sorted({k[0] for k in lm_pairs})
     print(f"  {'suite':22} {'source':32} {'items':>5} {'acc':>6} {'acc_norm':>9} {'lm-eval acc_norm':>17} {'acc_bytes':>10}")
     for sid in suites:

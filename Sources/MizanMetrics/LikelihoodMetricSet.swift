@@ -11,7 +11,7 @@ public struct LikelihoodMetric: Metric {
         case acc
         /// `acc` over log-likelihood ÷ the choice's code points (lm-eval's `acc_norm`).
         case accNorm = "acc_norm"
-        /// `acc` over log-likelihood ÷ the continuation's UTF-8 bytes.
+        /// `acc` over log-likelihood ÷ the choice's UTF-8 bytes (lm-eval's `acc_bytes`).
         case accBytes = "acc_bytes"
         /// Softmax probability of the gold choice among the choices.
         case goldProb = "gold_prob"
@@ -103,7 +103,7 @@ public struct LikelihoodMetric: Metric {
         case .acc: return MetricResult(value: LikelihoodMetrics.acc(lls, gold: gold), details: details)
         case .accNorm, .accBytes:
             let lengths = kind == .accNorm ? answer.choices.compactMap { $0.continuation.map(LikelihoodMetrics.choiceLength) }
-                : answer.choices.compactMap(\.bytes)
+                : answer.choices.compactMap { $0.continuation.map(LikelihoodMetrics.choiceBytes) }
             guard lengths.count == lls.count else {
                 return MetricResult(value: nil, error: "\(name) needs each continuation's text and length; method \(answer.method) gives "
                     + "label probabilities, not continuation log-likelihoods")

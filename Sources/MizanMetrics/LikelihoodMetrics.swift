@@ -5,7 +5,8 @@ import Foundation
 /// - `acc`: 1 when the gold choice has the highest log-likelihood (the first maximum on ties, as `np.argmax`).
 /// - `acc_norm`: the same over log-likelihood ÷ the choice's length in characters (Unicode code points of the
 ///   continuation without its leading whitespace: lm-eval's `len(choice)`, the choice without the target delimiter).
-/// - `acc_bytes`: the same over log-likelihood ÷ the continuation's UTF-8 bytes (tokenizer- and script-neutral).
+/// - `acc_bytes`: the same over log-likelihood ÷ the choice's UTF-8 bytes (the continuation without its leading
+///   whitespace: lm-eval's `acc_bytes`, `len(choice.encode("utf-8"))`).
 /// - `bits_per_byte` = −Σ log-likelihood ÷ Σ UTF-8 bytes ÷ ln 2; `byte_perplexity` = exp(−Σ ll ÷ Σ bytes);
 ///   `word_perplexity` = exp(−Σ ll ÷ Σ words), words counted as `len(re.split(r"\s+", text))`. The sums run
 ///   over all documents (lm-eval's `weighted_perplexity` / `bits_per_byte` aggregations), not a mean of ratios.
@@ -30,6 +31,11 @@ public enum LikelihoodMetrics {
     /// Each log-likelihood divided by its length (at least 1).
     public static func normalised(_ logLikelihoods: [Double], lengths: [Int]) -> [Double] {
         zip(logLikelihoods, lengths).map { $0 / Double(max(1, $1)) }
+    }
+
+    /// lm-eval's `len(choice.encode("utf-8"))` for a continuation: its UTF-8 bytes after its leading whitespace.
+    public static func choiceBytes(ofContinuation continuation: String) -> Int {
+        String(String.UnicodeScalarView(continuation.unicodeScalars.drop { $0.properties.isWhitespace })).utf8.count
     }
 
     /// lm-eval's `len(choice)` for a continuation: its Unicode code points after its leading whitespace (the

@@ -38,14 +38,14 @@ import Testing
     }
 
     /// The toy model's log-likelihood of each choice (" " + choice after the input), from the formula.
-    static func expectedLLs(_ item: String) throws -> (lls: [Double], bytes: [Int], chars: [Int], gold: Int) {
+    static func expectedLLs(_ item: String) throws -> (lls: [Double], bytes: [Int], chars: [Int], choiceBytes: [Int], gold: Int) {
         let json = try StrictJSON.parse(item)
         let input = json["input"]!.stringValue!
         guard case .array(let list)? = json["choices"] else { throw WaitTimeout(what: "choices", seconds: 0) }
         let choices = list.map { $0.stringValue! }
         let gold = json["answer"]!.doubleValue.map { Int($0) } ?? 0
         return (choices.map { LikelihoodTests.expected(input, " " + $0).reduce(0, +) }, choices.map { (" " + $0).utf8.count },
-                choices.map { $0.unicodeScalars.count }, gold)
+                choices.map { $0.unicodeScalars.count }, choices.map { $0.utf8.count }, gold)
     }
 
     static func mizan(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
@@ -93,9 +93,9 @@ import Testing
             #expect(zip(other, got).allSatisfy { abs($0 - $1) < 1e-9 }, "echo vs native item \(id)")
             #expect(nativeAnswers[id]?.choices.map(\.bytes) == want.bytes.map { $0 })
             let acc = LikelihoodMetrics.acc(want.lls, gold: want.gold)
-            // acc_norm divides by the choice's code points (lm-eval's len(choice)), acc_bytes by the continuation's UTF-8 bytes.
+            // acc_norm divides by the choice's code points (lm-eval's len(choice)), acc_bytes by its UTF-8 bytes (lm-eval's acc_bytes).
             let accNorm = LikelihoodMetrics.accNorm(want.lls, lengths: want.chars, gold: want.gold)
-            let accBytes = LikelihoodMetrics.accNorm(want.lls, lengths: want.bytes, gold: want.gold)
+            let accBytes = LikelihoodMetrics.accNorm(want.lls, lengths: want.choiceBytes, gold: want.gold)
             #expect(nativeScores[id]?["acc_bytes"] == accBytes && echoScores[id]?["acc_bytes"] == accBytes, "acc_bytes item \(id)")
             accSum += acc
             normSum += accNorm

@@ -113,7 +113,7 @@ import Testing
         }
         #expect(try await value("acc", input) == 0)  // −2.5 > −3
         #expect(try await value("acc_norm", input) == 1)  // −3/5 = −0.6 > −2.5/3 ≈ −0.833 (code points after the space)
-        #expect(try await value("acc_bytes", input) == 1)  // −3/6 = −0.5 > −2.5/4 = −0.625
+        #expect(try await value("acc_bytes", input) == 1)  // −3/5 = −0.6 > −2.5/3 ≈ −0.833 (bytes after the space)
         // Arabic script: 2 UTF-8 bytes per letter, so dividing by characters (lm-eval) and by bytes pick different choices.
         let arabic = LikelihoodAnswer(method: "llama.cpp-native", choices: [
             LikelihoodAnswer.Choice(continuation: " الرباط", logprob: -9, tokens: 3, greedy: false, bytes: 13),
@@ -121,7 +121,8 @@ import Testing
         ])
         let ar = MetricInput(itemID: "3", output: arabic.text, choices: ["الرباط", "Fes"], answerIndex: 0, language: LanguageTag("ary-Arab")!)
         #expect(try await value("acc_norm", ar) == 0)  // −9/6 = −1.5 < −4/3 ≈ −1.333
-        #expect(try await value("acc_bytes", ar) == 1)  // −9/13 ≈ −0.692 > −4/4 = −1
+        #expect(try await value("acc_bytes", ar) == 1)  // −9/12 = −0.75 > −4/3 ≈ −1.333
+        #expect(LikelihoodMetrics.choiceBytes(ofContinuation: " الرباط") == 12)
         #expect(LikelihoodMetrics.choiceLength(ofContinuation: " الرباط") == 6)
         let p0 = 1 / (1 + exp(0.5))
         #expect(abs(try await value("gold_prob", input)! - p0) < 1e-15)
