@@ -65,12 +65,8 @@ struct LikelihoodRun: Sendable {
             .joined(separator: "\u{1F}"))
         let requestHash = hasher.finalizeHex()
         var response: ModelResponse
-        if let cache, let hit = try? cache.cachedResponse(requestHash: requestHash) {
+        if let hit = Runner.reusedResponse(from: cache, requestHash: requestHash) {
             response = hit
-            response.attempts = 0
-            response.reused = true
-            response.latency = 0
-            response.timeToFirstToken = nil
         } else {
             do {
                 try await slots?.acquire()
@@ -87,16 +83,8 @@ struct LikelihoodRun: Sendable {
                 }
             } catch { return nil }
         }
-        let language = suite.language(of: item)
-        var scores: [ScoreRecord] = []
-        if let text = response.text, response.failure == nil {
-            let input = MetricInput(itemID: item.id, output: text, references: item.references, choices: item.choices,
-                                    answerIndex: item.answerIndex, language: language, fields: item.fields)
-            do { scores = try await Runner.score(input, with: metrics) } catch { return nil }
-        }
-        return ItemRecord(itemID: item.id, language: language.description, requestHash: requestHash, prompt: context, response: response,
-                          scores: scores, references: item.references, choices: item.choices, answerIndex: item.answerIndex,
-                          fields: item.fields)
+        return await Runner.scoredRecord(item, suite: suite, requestHash: requestHash, prompt: context, response: response,
+                                         metrics: metrics)
     }
 
     /// Asks the backend: per-choice (or target) log-likelihoods, the whole text's, or the labels' next-token log-probs.

@@ -352,12 +352,8 @@ public struct Runner: Sendable {
         hasher.update(body)
         let requestHash = hasher.finalizeHex()
         var response: ModelResponse
-        if let cache, let hit = try? cache.cachedResponse(requestHash: requestHash) {
+        if let hit = reusedResponse(from: cache, requestHash: requestHash) {
             response = hit
-            response.attempts = 0
-            response.reused = true
-            response.latency = 0
-            response.timeToFirstToken = nil
         } else {
             do {
                 try await slots?.acquire()
@@ -366,18 +362,8 @@ public struct Runner: Sendable {
                 response = try await client.send(body: body, prompt: prompt, settings: settings, pacer: pacer)
             } catch { return nil }
         }
-        let language = suite.language(of: item)
-        var scores: [ScoreRecord] = []
-        if let text = response.text, response.failure == nil {
-            let input = MetricInput(itemID: item.id, output: text, references: item.references, choices: item.choices,
-                                    answerIndex: item.answerIndex, language: language, finishReason: response.finishReason,
-                                    fields: item.fields)
-            do { scores = try await score(input, with: metrics) } catch { return nil }
-        }
-        return ItemRecord(itemID: item.id, language: language.description, requestHash: requestHash,
-                          prompt: rendered.user, response: response, scores: scores,
-                          references: item.references, choices: item.choices, answerIndex: item.answerIndex, fields: item.fields,
-                          sample: sample)
+        return await scoredRecord(item, suite: suite, requestHash: requestHash, prompt: rendered.user, response: response,
+                                  metrics: metrics, sample: sample)
     }
 
     /// Scores one input with every metric; a throwing metric gives a score with its error.
