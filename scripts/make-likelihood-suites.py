@@ -19,6 +19,9 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from suite_files import write_or_check  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROMPTS = os.path.join(ROOT, "Prompts")
 CORPUS = os.path.join(PROMPTS, "_corpus", "parallel.jsonl")
@@ -122,21 +125,7 @@ def build():
 
 
 def main():
-    check = "--check" in sys.argv
-    changed = []
-    for path, text in sorted(build().items()):
-        old = open(path, encoding="utf-8").read() if os.path.exists(path) else None
-        if old != text:
-            changed.append(os.path.relpath(path, ROOT))
-            if not check:
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                with open(path, "w", encoding="utf-8", newline="\n") as f:
-                    f.write(text)
-    for c in changed:
-        print(("out of date: " if check else "wrote ") + c)
-    if not changed:
-        print("all suites up to date")
-    return 1 if (check and changed) else 0
+    return write_or_check(build(), ROOT)
 
 
 if __name__ == "__main__":
