@@ -7,12 +7,28 @@ import MizanTestSupport
 /// A run whose items all ended in endpoint errors, or more of them than the error budget allows, is `failed`,
 /// not `completed`; `compare --suite` skips it; `run` and `show` name the most frequent errors (issue 13, point 3).
 @Suite(.serialized) struct FailedRunTests {
-    /// A URL on 127.0.0.1 where nothing listens (a test server's port, once stopped).
-    static func closedEndpoint() throws -> String {
-        let server = try TestHTTPServer(responder: { _ in .text("x") })
-        let url = server.baseURL + "/v1"
-        server.stop()
-        return url
+    /// A port on 127.0.0.1 that refuses connections for as long as this value lives: a socket bound to it that never
+    /// listens. (A stopped test server's port could be taken by another test's server running in parallel, which would
+    /// then answer this test's requests.)
+    final class RefusingPort: Sendable {
+        let fd: Int32
+        let port: Int
+        init() throws {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            self.fd = fd
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &addr) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+            }
+            guard fd >= 0, bound else { throw WaitTimeout(what: "a bound socket on 127.0.0.1", seconds: 0) }
+            port = Int(UInt16(bigEndian: addr.sin_port))
+        }
+        deinit { close(fd) }
+        /// The endpoint URL on this port.
+        var endpoint: String { "http://127.0.0.1:\(port)/v1" }
     }
 
     /// A 10-item suite ("q 0" … "q 9") in `dir`.
@@ -26,7 +42,9 @@ import MizanTestSupport
     func aRunWhoseEveryItemFailedIsFailedAndSaysWhy(kind: StoreKind) throws {
         let dir = TestEnv.tempDir()
         let store = try kind.freshLocation()
-        let args = ["run", "--suite", try Self.suite(dir), "--endpoint", try Self.closedEndpoint(), "--limit", "3", "--store", store]
+        let closed = try RefusingPort()
+        defer { withExtendedLifetime(closed) {} }
+        let args = ["run", "--suite", try Self.suite(dir), "--endpoint", closed.endpoint, "--limit", "3", "--store", store]
         let r = try TestEnv.run(TestEnv.mizanBinary, args + ["--json"])
         #expect(r.status == 3, "\(r.stderr)")
         let out = try Self.json(r.stdout)
@@ -137,7 +155,9 @@ import MizanTestSupport
         let dir = TestEnv.tempDir()
         let store = try kind.freshLocation()
         let folder = try Self.suite(dir)
-        let endpoint = try Self.closedEndpoint()
+        let closed = try RefusingPort()
+        defer { withExtendedLifetime(closed) {} }
+        let endpoint = closed.endpoint
         for shard in ["0/2", "1/2"] {
             let r = try TestEnv.run(TestEnv.mizanBinary, ["run", "--suite", folder, "--endpoint", endpoint, "--store", store,
                                                           "--name", "doomed", "--shard", shard, "--json"])
