@@ -136,7 +136,8 @@ public enum ComparisonBuilder {
         let cautions = suites.flatMap { suite in ComparabilityGuard.cautions(suite: suite, runs: columns.compactMap { col in col.runs.first { $0.suiteID == suite } }) }
         var figures: [SuiteFigureRow] = []
         if !suites.contains(where: { s in columns.filter { $0.runs.contains { $0.suiteID == s } }.count > 1 }) {
-            throw UsageError("the runs share no suite, so nothing can be compared; pick runs of the same suite")
+            let found = columns.map { col in "\(col.label): \(col.runs.map(\.suiteID).joined(separator: ", "))" }.joined(separator: "; ")
+            throw UsageError("the runs share no suite, so nothing can be compared (\(found)); pick runs of the same suite")
         }
         var rows: [ComparisonRow] = [], coverage: [SuiteCoverage] = []
         for suite in suites {

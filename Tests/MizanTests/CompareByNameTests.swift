@@ -120,6 +120,10 @@ import Testing
         let none = try TestEnv.run(TestEnv.mizanBinary, ["compare", "--suite", "no-such-suite", "--store", store])
         #expect(none.status == 2 && none.stderr.contains("suite no-such-suite: no run in this store; suites with runs: by-name-b, by-name-a"),
                 "\(none.stderr)")
+        // Named by id, the two runs are two columns without a common suite: the message says which suites each has.
+        let byID = try TestEnv.run(TestEnv.mizanBinary, ["compare", onA[0], onB[0], "--store", store])
+        #expect(byID.status == 2 && byID.stderr.contains("share no suite, so nothing can be compared (gemma-q4_k_m: by-name-a; gemma-q2_k: by-name-b)"),
+                "\(byID.stderr)")
         // Run ids still select directly, and cannot be mixed with --name.
         let mixed = try TestEnv.run(TestEnv.mizanBinary, ["compare", onA[0], onB[0], "--name", "gemma-q2_k", "--store", store])
         #expect(mixed.status == 2 && mixed.stderr.contains("give run ids or --suite"))
