@@ -73,6 +73,36 @@ public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
     case temperature
     /// The suite version to write.
     case version
+    /// BLEU's tokenizer (`mizan score`).
+    case tokenize
+    /// Case-insensitive BLEU/chrF (`mizan score`).
+    case lowercase
+    /// Case-sensitive TER (`mizan score`).
+    case caseSensitive = "case-sensitive"
+    /// BLEU smoothing method (`mizan score`).
+    case smoothMethod = "smooth-method"
+    /// BLEU smoothing value (`mizan score`).
+    case smoothValue = "smooth-value"
+    /// BLEU's highest n-gram order (`mizan score`).
+    case maxNgramOrder = "max-ngram-order"
+    /// BLEU effective order (`mizan score`).
+    case effectiveOrder = "effective-order"
+    /// chrF character order (`mizan score`).
+    case chrfCharOrder = "chrf-char-order"
+    /// chrF word order (`mizan score`).
+    case chrfWordOrder = "chrf-word-order"
+    /// chrF β (`mizan score`).
+    case chrfBeta = "chrf-beta"
+    /// chrF keeps whitespace (`mizan score`).
+    case chrfWhitespace = "chrf-whitespace"
+    /// chrF epsilon smoothing (`mizan score`).
+    case chrfEpsSmoothing = "chrf-eps-smoothing"
+    /// TER normalization (`mizan score`).
+    case terNormalized = "ter-normalized"
+    /// TER punctuation removal (`mizan score`).
+    case terNoPunct = "ter-no-punct"
+    /// TER Asian support (`mizan score`).
+    case terAsianSupport = "ter-asian-support"
 
     /// The flag as typed on the command line, e.g. `--error-budget`.
     public var description: String { "--" + rawValue }

@@ -226,7 +226,7 @@ extension BLEUTokenizer {
     @inline(__always) private static func isDotComma(_ v: UInt32) -> Bool { v == 0x2E || v == 0x2C }
 
     /// The 13a punctuation class `[\{-\~\[-\` -\&\(-\+\:-\@\/]`.
-    @inline(__always) private static func is13aPunct(_ v: UInt32) -> Bool {
+    @inline(__always) static func is13aPunct(_ v: UInt32) -> Bool {
         (v >= 0x7B && v <= 0x7E) || (v >= 0x5B && v <= 0x60) || (v >= 0x20 && v <= 0x26)
             || (v >= 0x28 && v <= 0x2B) || (v >= 0x3A && v <= 0x40) || v == 0x2F
     }

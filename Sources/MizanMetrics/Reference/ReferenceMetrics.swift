@@ -3,9 +3,11 @@ import MizanText
 
 /// `bleu`, `chrf`, `chrf++` and `ter` as suite metrics: sacrebleu 2.6.0 scores (0–100) on normalized text.
 ///
-/// Options: `tokenize` (BLEU only: `13a` default, `intl` recommended for Arabic script, `char`, `none`),
-/// `lowercase` (bool; default sacrebleu's: BLEU/chrF case-sensitive, TER case-insensitive),
-/// `normalize` (`none`, `l0` default, `l1`), applied to output and references before scoring.
+/// Options (sacrebleu's API names; `ReferenceOptionKey`): BLEU `tokenize` (`13a` default, `intl` recommended for
+/// Arabic script, `char`, `none`), `smooth_method`, `smooth_value`, `max_ngram_order`, `effective_order`;
+/// chrF `char_order`, `word_order`, `beta`, `whitespace`, `eps_smoothing`; TER `normalized`, `no_punct`,
+/// `asian_support`; all: `lowercase` (bool; default sacrebleu's: BLEU/chrF case-sensitive, TER case-insensitive)
+/// and `normalize` (`none`, `l0` default, `l1`), applied to output and references before scoring.
 public struct ReferenceMetric: CorpusMetric {
     /// Which metric.
     public let kind: ReferenceMetricKind
@@ -18,24 +20,7 @@ public struct ReferenceMetric: CorpusMetric {
     public init(kind: ReferenceMetricKind, spec: MetricSpec) throws {
         self.kind = kind
         level = try spec.normalizationLevel(default: .l0)
-        var opts = ReferenceOptions()
-        if let raw = spec.options["tokenize"] {
-            guard kind == .bleu else {
-                throw MetricConfigError(field: "tokenize", message: "metric '\(spec.name)': only bleu takes a tokenize option")
-            }
-            guard let s = raw.stringValue, let tok = BLEUTokenizer(rawValue: s) else {
-                throw MetricConfigError(field: "tokenize",
-                                        message: "metric 'bleu': tokenize must be one of 13a, intl, char, none (use intl for Arabic script)")
-            }
-            opts.tokenize = tok
-        }
-        if let raw = spec.options["lowercase"] {
-            guard case .bool(let b) = raw else {
-                throw MetricConfigError(field: "lowercase", message: "metric '\(spec.name)': lowercase must be true or false")
-            }
-            opts.lowercase = b
-        }
-        options = opts
+        options = try ReferenceOptions.parse(kind, spec.options)
     }
 
     /// Builds the metric directly.
@@ -48,12 +33,14 @@ public struct ReferenceMetric: CorpusMetric {
     /// The suite name: `bleu`, `chrf`, `chrf++` or `ter`.
     public var name: String { kind.rawValue }
 
-    /// e.g. `bleu/1 sacrebleu:2.6.0 tok:intl normalize:l0`.
+    /// e.g. `bleu/1 sacrebleu:2.6.0 tok:intl normalize:l0`; options that differ from sacrebleu's defaults
+    /// follow the tokenizer and case (`smooth:floor[0.10] order:6`, `nc:4 nw:1 beta:3 space:yes eps:yes`,
+    /// `norm:yes punct:no asian:yes`), so scores made with other options never compare as equal.
     public var version: String {
         var v = "\(kind.rawValue)/1 sacrebleu:\(ReferenceScoring.sacrebleuVersion)"
         if kind == .bleu { v += " tok:\(options.tokenize.rawValue)" }
         if let lc = options.lowercase { v += " lowercase:\(lc)" }
-        return v + " normalize:\(level.rawValue)"
+        return v + options.versionSuffix(kind) + " normalize:\(level.rawValue)"
     }
 
     /// The corpus signature for one reference per item; see `signature(for:)` for the exact count.

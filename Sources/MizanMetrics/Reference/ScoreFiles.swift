@@ -119,6 +119,12 @@ public enum ScoreRunner {
     /// Scores in-memory segments and renders them like `run` (used by tests and by `run`).
     public static func render(_ request: ScoreRequest, hypotheses: [String], references: [[String]]) throws -> String {
         let metricName = request.metric.rawValue
+        var hypotheses = hypotheses, references = references
+        if request.options.whitespace && (request.metric == .chrf || request.metric == .chrfpp) {
+            // sacrebleu's CLI rstrip()s every line; only chrF with whitespace kept can tell
+            hypotheses = hypotheses.map(PyText.rstripped)
+            references = references.map { $0.map(PyText.rstripped) }
+        }
         if request.sentence {
             let scores = try ReferenceScoring.sentences(metric: request.metric, hypotheses: hypotheses,
                                                         references: references, options: request.options)
@@ -136,7 +142,13 @@ public enum ScoreRunner {
         let result = try ReferenceScoring.corpus(metric: request.metric, hypotheses: hypotheses,
                                                  references: references, options: request.options)
         if request.json {
-            return "{\"metric\":\(jsonString(metricName)),\"score\":\(jsonNumber(result.score)),\"signature\":\(jsonString(result.signature))}\n"
+            var extra = ""
+            if let b = result.bleu {
+                extra = ",\"counts\":[\(b.stats.correct.map(String.init).joined(separator: ","))]"
+                    + ",\"totals\":[\(b.stats.total.map(String.init).joined(separator: ","))]"
+                    + ",\"sys_len\":\(b.stats.sysLen),\"ref_len\":\(b.stats.refLen)"
+            }
+            return "{\"metric\":\(jsonString(metricName)),\"score\":\(jsonNumber(result.score)),\"signature\":\(jsonString(result.signature))\(extra)}\n"
         }
         return result.formatted(width: request.width) + "\n"
     }
