@@ -129,3 +129,23 @@ enum TercomText {
             || (0xFE30...0xFE4F).contains(v) || (0x3200...0x3F22).contains(v) || isAsianPunct(v) || isFullWidthPunct(v)
     }
 }
+
+extension TercomText {
+    /// sacrebleu `TercomTokenizer(...)(text)`: the tokens joined by single spaces (tests compare it with sacrebleu's).
+    static func tokens(_ text: String, _ options: TercomOptions) -> String {
+        var s = PyText.scalars(text)
+        if options.lowercase { s = PyText.lower(s) }
+        if options.rewrites { s = rewrite(s, options) }
+        var words: [String] = []
+        var current = String.UnicodeScalarView()
+        for v in s {
+            if PyText.isSpace(v) {
+                if !current.isEmpty { words.append(String(current)); current = String.UnicodeScalarView() }
+            } else if let u = Unicode.Scalar(v) {
+                current.append(u)
+            }
+        }
+        if !current.isEmpty { words.append(String(current)) }
+        return words.joined(separator: " ")
+    }
+}
