@@ -10,8 +10,9 @@ Run ONCE (the fixture is committed; CI never needs the network):
 Every parametrized case of test/test_bleu.py, test_sentence_bleu.py, test_chrf.py, test_ter.py and
 test_tokenizer_ter.py becomes one entry with the options mapped to mizan's suite option names, the
 expected value and the test's own tolerance (`tolerance` on the test's scale; `scale` 0.01 when the
-test divides sacrebleu's 0-100 score by 100). test_significance.py's cases and test.sh's are listed
-with `kind: "pending"` / `"download"` and the reason. scripts/ci/sacrebleu-cases.py runs the table.
+test divides sacrebleu's 0-100 score by 100). test_significance.py's cases run on its committed WMT17
+systems (written beside the table as sacrebleu-wmt17-en-de-systems.json.xz); test_api.py's and test.sh's
+are listed with `kind: "download"` and the reason. scripts/ci/sacrebleu-cases.py runs the table.
 """
 import ast
 import json
@@ -138,9 +139,19 @@ for node in sig.body:
     if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) and node.targets[0].id in ("MOSES_P_VALS", "MULTEVAL_P_VALS"):
         test = "test_paired_bootstrap" if node.targets[0].id == "MOSES_P_VALS" else "test_paired_approximate_randomization"
         for i, (k, v) in enumerate(zip(node.value.keys, node.value.values)):
-            add(f"test_significance.py::{test}", i, kind="pending", system=ast.literal_eval(k),
-                expected=ast.literal_eval(v),
-                reason="paired significance (--paired-bs / --paired-ar) is not in mizan score yet")
+            expected = ast.literal_eval(v)
+            add(f"test_significance.py::{test}", i, kind="paired", system=ast.literal_eval(k),
+                expected=expected if isinstance(expected, float) else expected[0], tolerance=1e-2,
+                data="sacrebleu-wmt17-en-de-systems.json.xz")
+# the systems the significance tests score (test/wmt17_en_de_systems.pkl.bz2), as xz-compressed JSON
+import bz2, lzma, pickle  # noqa: E401,E402
+systems = pickle.load(bz2.open(os.path.join(root, "test", "wmt17_en_de_systems.pkl.bz2"), "rb"))
+out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "MizanTests", "Fixtures",
+                   "sacrebleu-wmt17-en-de-systems.json.xz")
+blob = json.dumps({"note": "sacrebleu 2.6.0 test/wmt17_en_de_systems.pkl.bz2: [name, lines] per system; "
+                           "the last entry is the references", "systems": systems}, ensure_ascii=False)
+with open(out, "wb") as f:
+    f.write(lzma.compress(blob.encode("utf-8"), preset=9 | lzma.PRESET_EXTREME))
 
 # test_api.py: dataset download helpers, not scoring
 api = open(os.path.join(root, "test", "test_api.py"), encoding="utf-8").read()

@@ -8,6 +8,7 @@ Prints one line per failure and a summary: cases run, passed, and the cases not 
 Exit status 1 when a case fails. Needs no network and no sacrebleu.
 """
 import json
+import lzma
 import os
 import subprocess
 import sys
@@ -84,7 +85,41 @@ def check(case):
         a = score(case, case["hyps"], case["refs_a"], ["--width", str(case["width"])])
         b = score(case, case["hyps"], case["refs_b"], ["--width", str(case["width"])])
         return None if a.split(" = ")[1] == b.split(" = ")[1] else f"{a.strip()} != {b.strip()}"
+    if kind == "paired":
+        return None  # checked per test run in paired_checks()
     raise ValueError(f"unknown kind {kind}")
+
+
+def paired_checks(cases):
+    """test_significance.py: one paired test of the 16 WMT17 en-de systems (the first is the baseline) against the
+    references, BLEU with tokenize none, seed 12345 — bootstrap with 2000 resamples, approximate randomization with
+    10000 trials — then each system's p-value against its expected value (± 0.01, the test's tolerance)."""
+    paired = [c for c in cases if c["kind"] == "paired"]
+    if not paired:
+        return 0, []
+    data = json.loads(lzma.open(os.path.join(os.path.dirname(FIXTURE), paired[0]["data"])).read())["systems"]
+    *systems, (_, refs) = data
+    names = [n for n, _ in systems]
+    args = ["--metric", "bleu", "--tokenize", "none", "--paired-seed", "12345", "--json",
+            "--ref", write("paired-ref", refs)]
+    for name, lines in systems:
+        args += ["--hyp", write(name, lines)]
+    failed = []
+    for test, flag in (("test_paired_bootstrap", ["--paired-bs", "--paired-bs-n", "2000"]),
+                       ("test_paired_approximate_randomization", ["--paired-ar", "--paired-ar-n", "10000"])):
+        r = subprocess.run([BIN, "score"] + args + flag, capture_output=True, text=True)
+        p = {}
+        if r.returncode == 0:
+            for line in r.stdout.splitlines():
+                o = json.loads(line)
+                p[os.path.basename(o["system"])] = o["p_value"]
+        for case in (c for c in paired if c["id"].startswith(f"test_significance.py::{test}")):
+            got = p.get(case["system"]) or 0.0  # sacrebleu's test sums into a defaultdict: the baseline counts 0
+            if r.returncode != 0 or abs(got - case["expected"]) >= case["tolerance"]:
+                failed.append(case["id"])
+                why = r.stderr.strip() if r.returncode != 0 else f"expected p {case['expected']} ± {case['tolerance']}, got {got}"
+                print(f"FAIL {case['id']}: {why}")
+    return len(paired), failed
 
 
 def main():
@@ -94,7 +129,7 @@ def main():
     library = [c for c in cases if c["kind"] == "bleu-stats"]
     for case in cases:
         if case["kind"] not in runnable:
-            if case["kind"] != "bleu-stats":
+            if case["kind"] not in ("bleu-stats", "paired"):
                 not_run[case.get("reason", case["kind"])] += 1
             continue
         ran += 1
@@ -105,6 +140,9 @@ def main():
         if problem:
             failed.append(case["id"])
             print(f"FAIL {case['id']}: {problem}")
+    n_paired, failed_paired = paired_checks(cases)
+    ran += n_paired
+    failed += failed_paired
     print(f"sacrebleu 2.6.0 cases through mizan score: {ran} run, {ran - len(failed)} passed, {len(failed)} failed")
     print(f"  + {len(library)} BLEU-from-statistics cases run by Tests/MizanTests/SacrebleuCaseTests.swift (no text to score)")
     for reason, n in sorted(not_run.items()):
