@@ -55,6 +55,8 @@ public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
     case scoring
     /// Several generations per item.
     case samples
+    /// The SentencePiece model file of the spm/flores BLEU tokenizers.
+    case spmModel = "spm-model"
     /// One slice of a sharded run, `i/n`.
     case shard
     /// The split to import.

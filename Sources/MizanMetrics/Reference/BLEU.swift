@@ -85,6 +85,7 @@ public enum BLEU {
 struct BLEUWorker: ~Copyable {
     let tokenizer: BLEUTokenizer
     let lowercase: Bool
+    let spm: SentencePieceModel?
     private var words = WordTable()
     private var grams = NGramTrie()
     private var depth = NodeArray<UInt8>()
@@ -101,9 +102,10 @@ struct BLEUWorker: ~Copyable {
     private var gramIDs = ScalarBuffer()
     private var scratch = TokenizerScratch()
 
-    init(tokenizer: BLEUTokenizer, lowercase: Bool) {
+    init(tokenizer: BLEUTokenizer, lowercase: Bool, spm: SentencePieceModel? = nil) {
         self.tokenizer = tokenizer
         self.lowercase = lowercase
+        self.spm = tokenizer.usesSentencePiece ? spm : nil
     }
 
     /// Word ids of the preprocessed, tokenized segment (sacrebleu `_preprocess_segment` + `split()`).
@@ -115,7 +117,13 @@ struct BLEUWorker: ~Copyable {
             swap(&raw, &low)
         }
         let n = PyText.rstripLength(raw)
-        tokenizer.apply(raw, count: n, into: &tok, scratch: &scratch)
+        if let spm {
+            var line = String.UnicodeScalarView()
+            for i in 0..<n { line.append(Unicode.Scalar(raw[i]) ?? "\u{FFFD}") }
+            tok.load(spm.encode(String(line)))
+        } else {
+            tokenizer.apply(raw, count: n, into: &tok, scratch: &scratch)
+        }
         let c = tok.count
         let p = tok.base
         if tokenizer.splitsEveryScalar {

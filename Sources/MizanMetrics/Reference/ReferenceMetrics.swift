@@ -3,7 +3,8 @@ import MizanText
 
 /// `bleu`, `chrf`, `chrf++` and `ter` as suite metrics: sacrebleu 2.6.0 scores (0–100) on normalized text.
 ///
-/// Options: `tokenize` (BLEU only: `13a` default, `intl` recommended for Arabic script, `char`, `none`),
+/// Options: `tokenize` (BLEU only: `13a` default, `intl` recommended for Arabic script, `char`, `none`, and the
+/// SentencePiece tokenizers `spm`, `flores101`, `flores200` with `spm_model: PATH`, relative to the suite folder),
 /// `lowercase` (bool; default sacrebleu's: BLEU/chrF case-sensitive, TER case-insensitive),
 /// `normalize` (`none`, `l0` default, `l1`), applied to output and references before scoring.
 public struct ReferenceMetric: CorpusMetric {
@@ -14,8 +15,8 @@ public struct ReferenceMetric: CorpusMetric {
     /// Normalization applied before scoring (default l0).
     public let level: NormalizationLevel
 
-    /// Builds the metric from a suite's `MetricSpec`.
-    public init(kind: ReferenceMetricKind, spec: MetricSpec) throws {
+    /// Builds the metric from a suite's `MetricSpec`; `context` resolves a relative `spm_model` path.
+    public init(kind: ReferenceMetricKind, spec: MetricSpec, context: MetricContext = MetricContext()) throws {
         self.kind = kind
         level = try spec.normalizationLevel(default: .l0)
         var opts = ReferenceOptions()
@@ -25,9 +26,23 @@ public struct ReferenceMetric: CorpusMetric {
             }
             guard let s = raw.stringValue, let tok = BLEUTokenizer(rawValue: s) else {
                 throw MetricConfigError(field: "tokenize",
-                                        message: "metric 'bleu': tokenize must be one of 13a, intl, char, none (use intl for Arabic script)")
+                                        message: "metric 'bleu': tokenize must be one of \(BLEUTokenizer.namesForMessages) (use intl for Arabic script)")
             }
             opts.tokenize = tok
+        }
+        if let raw = spec.options["spm_model"] {
+            guard opts.tokenize.usesSentencePiece, let path = raw.stringValue, !path.isEmpty else {
+                throw MetricConfigError(field: "spm_model",
+                                        message: "metric '\(spec.name)': spm_model is the path of a SentencePiece model file and goes with tokenize: spm, flores101 or flores200")
+            }
+            do {
+                opts.spmModel = try SentencePieceModel(path: context.resolve(path: path))
+            } catch let e as ReferenceScoringError {
+                throw MetricConfigError(field: "spm_model", message: "metric '\(spec.name)': \(e.message)")
+            }
+        } else if opts.tokenize.usesSentencePiece {
+            throw MetricConfigError(field: "spm_model", message: "metric '\(spec.name)': "
+                + opts.tokenize.missingModelMessage(how: "set spm_model: PATH (relative to the suite folder) in the metric's options"))
         }
         if let raw = spec.options["lowercase"] {
             guard case .bool(let b) = raw else {
@@ -51,7 +66,10 @@ public struct ReferenceMetric: CorpusMetric {
     /// e.g. `bleu/1 sacrebleu:2.6.0 tok:intl normalize:l0`.
     public var version: String {
         var v = "\(kind.rawValue)/1 sacrebleu:\(ReferenceScoring.sacrebleuVersion)"
-        if kind == .bleu { v += " tok:\(options.tokenize.rawValue)" }
+        if kind == .bleu {
+            v += " tok:\(options.tokenize.rawValue)"
+            if let m = options.spmModel, options.tokenize.usesSentencePiece { v += " spm:\(m.shortHash)" }
+        }
         if let lc = options.lowercase { v += " lowercase:\(lc)" }
         return v + " normalize:\(level.rawValue)"
     }

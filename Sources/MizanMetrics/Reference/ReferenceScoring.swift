@@ -19,11 +19,21 @@ public struct ReferenceOptions: Sendable, Hashable {
     public var tokenize: BLEUTokenizer
     /// Case-insensitive scoring; nil means sacrebleu's default (BLEU/chrF: mixed case; TER: lowercased).
     public var lowercase: Bool?
+    /// The SentencePiece model of the `spm`/`flores101`/`flores200` tokenizers (a file the user provides).
+    public var spmModel: SentencePieceModel?
 
     /// Options; defaults are sacrebleu's.
-    public init(tokenize: BLEUTokenizer = .thirteenA, lowercase: Bool? = nil) {
+    public init(tokenize: BLEUTokenizer = .thirteenA, lowercase: Bool? = nil, spmModel: SentencePieceModel? = nil) {
         self.tokenize = tokenize
         self.lowercase = lowercase
+        self.spmModel = spmModel
+    }
+
+    /// The signature's tokenizer field: `tok:13a`, or `tok:flores200|spm:<first 12 hex of the model's SHA-256>`.
+    public var tokenizerSignature: String {
+        var s = "tok:\(tokenize.signatureName)"
+        if tokenize.usesSentencePiece, let m = spmModel { s += "|spm:\(m.shortHash)" }
+        return s
     }
 
     /// Whether text is lowercased for `metric`.
@@ -85,7 +95,7 @@ public enum ReferenceScoring {
         let lower = options.lowercases(metric)
         switch metric {
         case .bleu:
-            let all = parallelStats(hypotheses, segmentReferences, make: { BLEUWorker(tokenizer: options.tokenize, lowercase: lower) },
+            let all = parallelStats(hypotheses, segmentReferences, make: { BLEUWorker(tokenizer: options.tokenize, lowercase: lower, spm: options.spmModel) },
                                     body: { $0.stats(hypothesis: $1, references: $2) })
             var total = BLEUStats()
             for s in all { total.add(s) }
@@ -119,7 +129,7 @@ public enum ReferenceScoring {
         let lower = options.lowercases(metric)
         switch metric {
         case .bleu:
-            return parallelStats(hypotheses, segmentReferences, make: { BLEUWorker(tokenizer: options.tokenize, lowercase: lower) },
+            return parallelStats(hypotheses, segmentReferences, make: { BLEUWorker(tokenizer: options.tokenize, lowercase: lower, spm: options.spmModel) },
                                  body: { BLEU.compute($0.stats(hypothesis: $1, references: $2), effectiveOrder: true).score })
         case .chrf, .chrfpp:
             let config = chrfConfig(metric, lower)
@@ -138,7 +148,7 @@ public enum ReferenceScoring {
         let v = "version:\(sacrebleuVersion)"
         switch metric {
         case .bleu:
-            return "nrefs:\(nrefs)|case:\(lower ? "lc" : "mixed")|eff:\(sentence ? "yes" : "no")|tok:\(options.tokenize.signatureName)|smooth:exp|\(v)"
+            return "nrefs:\(nrefs)|case:\(lower ? "lc" : "mixed")|eff:\(sentence ? "yes" : "no")|\(options.tokenizerSignature)|smooth:exp|\(v)"
         case .chrf, .chrfpp:
             let config = chrfConfig(metric, lower)
             return "nrefs:\(nrefs)|case:\(lower ? "lc" : "mixed")|eff:yes|nc:\(config.charOrder)|nw:\(config.wordOrder)|space:no|\(v)"
