@@ -1,4 +1,5 @@
 import Foundation
+import MizanCore
 
 // `mizan score` with several hypothesis files: sacrebleu's paired significance mode (`--paired-bs`, `--paired-ar`).
 
@@ -6,12 +7,12 @@ extension ScoreRunner {
     /// Reads the baseline (`hypothesisPath`) and the other systems, runs the paired test and renders it.
     static func runPaired(_ request: ScoreRequest) throws -> String {
         guard let kind = request.pairedTest else {
-            throw ScoreInputError("several hypothesis files are compared with a paired test: add --paired-bs or --paired-ar")
+            throw ScoreInputError("several hypothesis files are compared with a paired test: add \(CLIFlag.pairedBs) or \(CLIFlag.pairedAr)")
         }
         guard !request.systemPaths.isEmpty else {
-            throw ScoreInputError("a paired test needs at least two hypothesis files (the first is the baseline); repeat --hyp")
+            throw ScoreInputError("a paired test needs at least two hypothesis files (the first is the baseline); repeat \(CLIFlag.hyp)")
         }
-        if request.sentence { throw ScoreInputError("paired tests are on the corpus score: drop --sentence") }
+        if request.sentence { throw ScoreInputError("paired tests are on the corpus score: drop \(CLIFlag.sentence)") }
         if let n = request.pairedSamples, n < 1 { throw ScoreInputError("the number of resamples or trials must be at least 1") }
         let paths = [request.hypothesisPath] + request.systemPaths
         let systems = try paths.map { try SegmentFile.read($0) }

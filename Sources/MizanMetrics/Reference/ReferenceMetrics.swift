@@ -110,3 +110,22 @@ public struct ReferenceMetric: CorpusMetric {
         return ReferenceScoring.corpus(metric: kind, hypotheses: hyps, segmentReferences: refs, options: options).score
     }
 }
+
+extension ReferenceMetric {
+    /// sacrebleu's paired bootstrap of this corpus metric (1000 resamples, seed 12345): `baseline` and `system` are
+    /// the same items in the same order (the baseline's references are used). Results: baseline first, then the
+    /// system with its p-value; nil when no item has references.
+    public func pairedBootstrap(baseline: [MetricInput], system: [MetricInput], samples: Int? = nil,
+                                seed: UInt64 = PairedSignificance.defaultSeed) -> [PairedResult]? {
+        var a: [String] = [], b: [String] = [], refs: [[String]] = []
+        for (x, y) in zip(baseline, system) where !x.references.isEmpty {
+            let n = Normalizers.make(level, for: x.language)
+            a.append(n.normalize(x.output))
+            b.append(n.normalize(y.output))
+            refs.append(x.references.map { n.normalize($0) })
+        }
+        guard !refs.isEmpty else { return nil }
+        return PairedSignificance.test(.bootstrap, metric: kind, systems: [a, b], segmentReferences: refs, options: options,
+                                       samples: samples, seed: seed)
+    }
+}
