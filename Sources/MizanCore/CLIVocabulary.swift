@@ -25,6 +25,8 @@ public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
     case errorBudget = "error-budget"
     /// Replace a non-empty output folder.
     case force
+    /// A hypothesis file of `mizan score` (repeated for a paired test).
+    case hyp
     /// The language tag.
     case lang
     /// The languages of an imported bits-per-byte suite.
@@ -43,6 +45,10 @@ public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
     case noCache = "no-cache"
     /// The output folder.
     case out
+    /// The paired approximate randomization test of `mizan score`.
+    case pairedAr = "paired-ar"
+    /// The paired bootstrap resampling test of `mizan score`.
+    case pairedBs = "paired-bs"
     /// A reference file.
     case ref
     /// Continue a stored run.
@@ -55,6 +61,8 @@ public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
     case scoring
     /// Several generations per item.
     case samples
+    /// The SentencePiece model file of the spm/flores BLEU tokenizers.
+    case spmModel = "spm-model"
     /// One slice of a sharded run, `i/n`.
     case shard
     /// The split to import.
@@ -69,6 +77,8 @@ public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
     case task
     /// The column holding the continuation to score (imported loglikelihood suites).
     case target
+    /// One score per segment (`mizan score`).
+    case sentence
     /// The sampling temperature.
     case temperature
     /// The suite version to write.

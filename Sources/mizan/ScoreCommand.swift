@@ -17,8 +17,12 @@ struct ScoreCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Metric: bleu, chrf, chrf++ or ter.")
     var metric: String
 
-    @Option(name: .long, help: "BLEU tokenizer: 13a (default), intl, char, none.")
+    @Option(name: .long, help: "BLEU tokenizer: 13a (default), intl, char, none, spm, flores101, flores200.")
     var tokenize: String?
+
+    @Option(name: .customLong("spm-model"),
+            help: "SentencePiece model file for --tokenize spm, flores101 or flores200 (mizan never downloads one).")
+    var spmModel: String?
 
     @Flag(name: .long, help: "Case-insensitive BLEU/chrF (TER is case-insensitive by default, as in sacrebleu).")
     var lowercase = false
@@ -66,8 +70,23 @@ struct ScoreCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Reference file; repeat for several reference sets.")
     var ref: [String] = []
 
-    @Option(name: .long, help: "Hypothesis (system output) file.")
-    var hyp: String
+    @Option(name: .long, help: "Hypothesis (system output) file; repeat for a paired test (the first is the baseline).")
+    var hyp: [String]
+
+    @Flag(name: .long, help: "Paired bootstrap resampling test of every --hyp against the first (sacrebleu --paired-bs).")
+    var pairedBs = false
+
+    @Flag(name: .long, help: "Paired approximate randomization test of every --hyp against the first (sacrebleu --paired-ar).")
+    var pairedAr = false
+
+    @Option(name: .long, help: "Bootstrap resamples of --paired-bs (default 1000).")
+    var pairedBsN: Int?
+
+    @Option(name: .long, help: "Trials of --paired-ar (default 10000).")
+    var pairedArN: Int?
+
+    @Option(name: .long, help: "Seed of the paired tests' resampling (sacrebleu's SACREBLEU_SEED; default 12345).")
+    var pairedSeed: UInt64 = 12345
 
     @Flag(name: .long, help: "One score per segment instead of the corpus score.")
     var sentence = false
@@ -83,14 +102,29 @@ struct ScoreCommand: AsyncParsableCommand {
             fail("unknown metric '\(metric)'; use bleu, chrf, chrf++ or ter")
         }
         if ref.isEmpty { fail("give at least one --ref FILE") }
-        let options: ReferenceOptions
+        var options: ReferenceOptions
         do {
             options = try ReferenceOptions.parse(kind, optionValues(kind), spelling: { $0.flag.description })
         } catch let e as MetricConfigError {
             fail(e.message)
         }
-        let request = ScoreRequest(metric: kind, options: options, referencePaths: ref, hypothesisPath: hyp,
+        let tok = options.tokenize
+        if let spmModel {
+            guard tok.usesSentencePiece, kind == .bleu else {
+                fail("--spm-model goes with --metric bleu and --tokenize spm, flores101 or flores200")
+            }
+            do { options.spmModel = try SentencePieceModel(path: spmModel) } catch let e as ReferenceScoringError { fail(e.message) }
+        } else if tok.usesSentencePiece && kind == .bleu {
+            fail(tok.missingModelMessage(how: "pass --spm-model PATH"))
+        }
+        if hyp.isEmpty { fail("give a --hyp FILE") }
+        if pairedBs && pairedAr { fail("--paired-bs and --paired-ar exclude each other; choose one") }
+        var request = ScoreRequest(metric: kind, options: options, referencePaths: ref, hypothesisPath: hyp[0],
                                    sentence: sentence, json: json, width: max(0, width))
+        request.systemPaths = Array(hyp.dropFirst())
+        request.pairedTest = pairedBs ? .bootstrap : (pairedAr ? .approximateRandomization : nil)
+        request.pairedSamples = pairedBs ? pairedBsN : (pairedAr ? pairedArN : nil)
+        request.pairedSeed = pairedSeed
         do {
             let text = try ScoreRunner.run(request)
             FileHandle.standardOutput.write(Data(text.utf8))

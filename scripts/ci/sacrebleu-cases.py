@@ -100,8 +100,9 @@ def paired_checks(cases):
     data = json.loads(lzma.open(os.path.join(os.path.dirname(FIXTURE), paired[0]["data"])).read())["systems"]
     *systems, (_, refs) = data
     names = [n for n, _ in systems]
-    args = ["--metric", "bleu", "--tokenize", "none", "--paired-seed", "12345", "--json",
-            "--ref", write("paired-ref", refs)]
+    args = ["--metric", "bleu", "--tokenize", "none", "--paired-seed", "12345", "--json"]
+    for k, ref_set in enumerate(refs):  # a list of reference sets, as sacrebleu's BLEU(references=...) takes
+        args += ["--ref", write(f"paired-ref{k}", ref_set)]
     for name, lines in systems:
         args += ["--hyp", write(name, lines)]
     failed = []

@@ -112,6 +112,7 @@ struct BLEUWorker: ~Copyable {
     let tokenizer: BLEUTokenizer
     let lowercase: Bool
     let maxOrder: Int
+    let spm: SentencePieceModel?
     private var words = WordTable()
     private var grams = NGramTrie()
     private var depth = NodeArray<UInt8>()
@@ -128,10 +129,11 @@ struct BLEUWorker: ~Copyable {
     private var gramIDs = ScalarBuffer()
     private var scratch = TokenizerScratch()
 
-    init(tokenizer: BLEUTokenizer, lowercase: Bool, maxOrder: Int = 4) {
+    init(tokenizer: BLEUTokenizer, lowercase: Bool, maxOrder: Int = 4, spm: SentencePieceModel? = nil) {
         self.tokenizer = tokenizer
         self.lowercase = lowercase
         self.maxOrder = maxOrder
+        self.spm = tokenizer.usesSentencePiece ? spm : nil
     }
 
     /// Word ids of the preprocessed, tokenized segment (sacrebleu `_preprocess_segment` + `split()`).
@@ -143,7 +145,13 @@ struct BLEUWorker: ~Copyable {
             swap(&raw, &low)
         }
         let n = PyText.rstripLength(raw)
-        tokenizer.apply(raw, count: n, into: &tok, scratch: &scratch)
+        if let spm {
+            var line = String.UnicodeScalarView()
+            for i in 0..<n { line.append(Unicode.Scalar(raw[i]) ?? "\u{FFFD}") }
+            tok.load(spm.encode(String(line)))
+        } else {
+            tokenizer.apply(raw, count: n, into: &tok, scratch: &scratch)
+        }
         let c = tok.count
         let p = tok.base
         if tokenizer.splitsEveryScalar {

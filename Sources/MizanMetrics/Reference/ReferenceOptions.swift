@@ -52,11 +52,34 @@ public struct ReferenceOptions: Sendable, Hashable {
     public var noPunct = false
     /// TER: Asian (CJK) handling for `normalized` and `noPunct`.
     public var asianSupport = false
+    /// The SentencePiece model of the `spm`/`flores101`/`flores200` tokenizers (a file the user provides).
+    public var spmModel: SentencePieceModel?
 
     /// Options; defaults are sacrebleu's.
-    public init(tokenize: BLEUTokenizer = .thirteenA, lowercase: Bool? = nil) {
+    public init(tokenize: BLEUTokenizer = .thirteenA, lowercase: Bool? = nil, spmModel: SentencePieceModel? = nil) {
         self.tokenize = tokenize
         self.lowercase = lowercase
+        self.spmModel = spmModel
+    }
+
+    /// The signature's tokenizer field: `tok:13a`, or `tok:flores200|spm:<first 12 hex of the model's SHA-256>`.
+    public var tokenizerSignature: String {
+        var s = "tok:\(tokenize.signatureName)"
+        if tokenize.usesSentencePiece, let m = spmModel { s += "|spm:\(m.shortHash)" }
+        return s
+    }
+
+    /// The options the paired significance tests do not implement (they reproduce sacrebleu's float32 resampling
+    /// for default BLEU smoothing and order and for effective-order chrF), as flag or key names; empty when supported.
+    public func unsupportedInPairedTests(_ metric: ReferenceMetricKind, spelling: (ReferenceOptionKey) -> String) -> [String] {
+        var out: [String] = []
+        if metric == .bleu {
+            if smoothMethod != .exp || smoothValue != nil { out.append(spelling(.smoothMethod)) }
+            if maxNgramOrder != 4 { out.append(spelling(.maxNgramOrder)) }
+            if effectiveOrder == true { out.append(spelling(.effectiveOrder)) }
+        }
+        if (metric == .chrf || metric == .chrfpp) && epsSmoothing { out.append(spelling(.epsSmoothing)) }
+        return out
     }
 
     /// Whether text is lowercased for `metric`.
@@ -145,7 +168,7 @@ public enum ReferenceOptionKey: String, Sendable, CaseIterable {
 
 extension ReferenceOptions {
     /// Keys a reference metric's entry may carry besides its options (handled elsewhere).
-    static let otherKeys: Set<String> = ["normalize"]
+    static let otherKeys: Set<String> = ["normalize", "spm_model"]
 
     /// Reads the options of `metric` from a suite entry's (or `mizan score`'s) key–value pairs, rejecting unknown
     /// keys, options of other metrics and bad values. `spelling` names a key in messages (the suite key, or a flag).

@@ -102,7 +102,8 @@ public enum ReferenceScoring {
         case .bleu:
             let eff = options.usesEffectiveOrder(sentence: true)
             return parallelStats(hypotheses, segmentReferences,
-                                 make: { BLEUWorker(tokenizer: options.tokenize, lowercase: lower, maxOrder: options.maxNgramOrder) },
+                                 make: { BLEUWorker(tokenizer: options.tokenize, lowercase: lower, maxOrder: options.maxNgramOrder,
+                                             spm: options.spmModel) },
                                  body: { BLEU.compute($0.stats(hypothesis: $1, references: $2), effectiveOrder: eff,
                                                       smooth: options.smoothMethod, smoothValue: options.smoothValue).score })
         case .chrf, .chrfpp:
@@ -124,7 +125,7 @@ public enum ReferenceScoring {
         switch metric {
         case .bleu:
             return "nrefs:\(nrefs)|case:\(lower ? "lc" : "mixed")|eff:\(yn(options.usesEffectiveOrder(sentence: sentence)))"
-                + "|tok:\(options.tokenize.signatureName)|smooth:\(options.smoothingLabel)|\(v)"
+                + "|\(options.tokenizerSignature)|smooth:\(options.smoothingLabel)|\(v)"
         case .chrf, .chrfpp:
             let config = options.chrfConfig(metric)
             return "nrefs:\(nrefs)|case:\(lower ? "lc" : "mixed")|eff:\(yn(!config.epsSmoothing))|nc:\(config.charOrder)"
@@ -140,7 +141,8 @@ public enum ReferenceScoring {
                                   options: ReferenceOptions = ReferenceOptions()) -> BLEUResult {
         let lower = options.lowercases(.bleu)
         let all = parallelStats(hypotheses, segmentReferences,
-                                make: { BLEUWorker(tokenizer: options.tokenize, lowercase: lower, maxOrder: options.maxNgramOrder) },
+                                make: { BLEUWorker(tokenizer: options.tokenize, lowercase: lower, maxOrder: options.maxNgramOrder,
+                                                   spm: options.spmModel) },
                                 body: { $0.stats(hypothesis: $1, references: $2) })
         var total = BLEUStats(maxOrder: options.maxNgramOrder)
         for s in all { total.add(s) }

@@ -84,6 +84,14 @@ public struct ScoreRequest: Sendable, Hashable {
     public var json: Bool
     /// Decimals in text output (sacrebleu's `--width`, default 1).
     public var width: Int
+    /// More hypothesis files compared with `hypothesisPath` (the baseline) by `pairedTest`.
+    public var systemPaths: [String] = []
+    /// The paired significance test (sacrebleu `--paired-bs` / `--paired-ar`), nil for plain scoring.
+    public var pairedTest: PairedTestKind?
+    /// Resamples (bs) or trials (ar); nil for sacrebleu's defaults (1000 / 10000).
+    public var pairedSamples: Int?
+    /// The resampling seed (sacrebleu's `SACREBLEU_SEED`, default 12345).
+    public var pairedSeed: UInt64 = PairedSignificance.defaultSeed
 
     /// A request; defaults mirror sacrebleu's CLI.
     public init(metric: ReferenceMetricKind, options: ReferenceOptions = ReferenceOptions(), referencePaths: [String],
@@ -103,6 +111,7 @@ public enum ScoreRunner {
     /// Runs a request and returns what the command prints (lines joined by `\n`, with a final newline).
     public static func run(_ request: ScoreRequest) throws -> String {
         guard !request.referencePaths.isEmpty else { throw ScoreInputError("give at least one \(CLIFlag.ref) FILE") }
+        if request.pairedTest != nil || !request.systemPaths.isEmpty { return try runPaired(request) }
         let hyps = try SegmentFile.read(request.hypothesisPath)
         var refSets: [[String]] = []
         for path in request.referencePaths {
