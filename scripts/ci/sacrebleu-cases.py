@@ -145,7 +145,7 @@ def main():
     ran += n_paired
     failed += failed_paired
     print(f"sacrebleu 2.6.0 cases through mizan score: {ran} run, {ran - len(failed)} passed, {len(failed)} failed")
-    print(f"  + {len(library)} BLEU-from-statistics cases run by Tests/MizanTests/SacrebleuCaseTests.swift (no text to score)")
+    print(f"  + {len(library)} BLEU-from-statistics cases run by Tests/MizanTests/SacrebleuOptionsTests.swift (no text to score)")
     for reason, n in sorted(not_run.items()):
         print(f"  not run: {n} — {reason}")
     sys.exit(1 if failed else 0)
