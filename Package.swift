@@ -23,9 +23,11 @@ let package = Package(
         .target(name: "CLibPQ", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         // jemalloc as the mizan binary's malloc (Debian libjemalloc-dev; libjemalloc2 at run time); see Sources/MizanAllocator/allocator.c.
         .target(name: "MizanAllocator", linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]),
+        // SentencePiece (Debian libsentencepiece-dev; libsentencepiece0 at run time) behind a C shim, for the spm/flores BLEU tokenizers.
+        .target(name: "CSentencePiece", linkerSettings: [.linkedLibrary("sentencepiece")]),
         .target(name: "MizanCore", swiftSettings: strict),
         .target(name: "MizanText", dependencies: ["MizanCore"], swiftSettings: strict),
-        .target(name: "MizanMetrics", dependencies: ["MizanCore", "MizanText", "MizanYAML"], swiftSettings: strict),
+        .target(name: "MizanMetrics", dependencies: ["MizanCore", "MizanText", "MizanYAML", "CSentencePiece"], swiftSettings: strict),
         .target(name: "MizanTransport", dependencies: ["MizanCore", "CCurl"], swiftSettings: strict),
         .target(name: "MizanYAML", dependencies: ["MizanCore", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),

@@ -56,6 +56,9 @@ public struct ComparisonRow: Sendable {
     public var differences: [PairedDifference?]
     /// Per column: the corpus-level score (BLEU, chrF, TER …) over the compared items, for corpus metrics only.
     public var corpus: [Double?] = []
+    /// Per column, for corpus metrics: sacrebleu's paired bootstrap of the corpus score (mean, 95% half-width and,
+    /// against the reference column, the p-value); nil elsewhere.
+    public var corpusTests: [PairedResult?] = []
 }
 
 /// How many items each suite's comparison kept and dropped.
@@ -183,9 +186,14 @@ public enum ComparisonBuilder {
                         return PairedStatistics.compare(reference: paired.map(\.0), candidate: paired.map(\.1), clusters: paired.map(\.2),
                                                         scale: scale, permutations: options.permutations, seed: options.seed)
                     }
-                    rows.append(ComparisonRow(suite: suite, suiteLabel: "\(ref.suiteID)@\(ref.suiteVersion)", language: language,
-                                              metric: metric, cells: cells, differences: diffs,
-                                              corpus: corpusByColumn.map { $0?[metric]?[language] }))
+                    let corpus = corpusByColumn.map { $0?[metric]?[language] }
+                    var row = ComparisonRow(suite: suite, suiteLabel: "\(ref.suiteID)@\(ref.suiteVersion)", language: language,
+                                            metric: metric, cells: cells, differences: diffs, corpus: corpus)
+                    if corpus.contains(where: { $0 != nil }) {
+                        row.corpusTests = CorpusSignificance.tests(metric: metric, runs: runs, items: itemsByRun,
+                                                                   reference: options.reference, ids: ids)
+                    }
+                    rows.append(row)
                 }
             }
         }
