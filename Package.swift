@@ -40,7 +40,8 @@ let package = Package(
                 dependencies: ["MizanCore", "MizanText", "MizanMetrics", "MizanEndpoints", "MizanSuites", "MizanStore"],
                 swiftSettings: strict),
         .target(name: "MizanReport", dependencies: ["MizanCore", "MizanStore", "MizanText", "MizanMetrics"], swiftSettings: strict),
-        .target(name: "MizanGate", dependencies: ["MizanCore", "MizanMetrics", "MizanStore", "MizanReport", "MizanYAML"], swiftSettings: strict),
+        .target(name: "MizanGate", dependencies: ["MizanCore", "MizanMetrics", "MizanStore", "MizanReport", "MizanYAML",
+                                                "MizanHuman"], swiftSettings: strict),
         // Human evaluation: pairwise studies, annotators, judgments, suite reviews and their statistics (docs/human-evaluation.md).
         .target(name: "MizanHuman", dependencies: ["MizanCore", "MizanStore", "MizanReport", "MizanSuites"], swiftSettings: strict),
         .target(name: "MizanTestSupport", dependencies: ["MizanCore"], swiftSettings: strict),

@@ -139,3 +139,59 @@ import MizanStore
         #expect(final.count == 10 && Set(final.map(\.pair)).count == 10)
     }
 }
+
+/// The human preference in `mizan compare` and `mizan gate`: the same figure as `mizan human results`.
+@Suite(.timeLimit(.minutes(5))) struct HumanCompareGateTests {
+    /// A store whose study between run-a and run-b has 10 judgments: 7 for run B, 2 for run A, 1 tie.
+    static func judgedStore() throws -> (store: String, studies: HumanStudies, study: String) {
+        let store = try HumanCLITests.store()
+        let studies = try HumanStudies(store: try openResultStore(store))
+        let study = try studies.createStudy(StudySpec(name: "t", runA: "run-a", runB: "run-b", seed: 2)).study
+        let a = try studies.addAnnotators(study: study.id, names: ["a"])[0].annotator
+        while let p = try studies.nextPair(for: a) {
+            let outcome: Outcome = p.pair < 7 ? .runB : p.pair < 9 ? .runA : .tie
+            let verdict: Verdict = outcome == .tie ? .tie : ((outcome == .runB) == p.bShownFirst ? .a : .b)
+            try studies.recordJudgment(annotator: a, pair: p.pair, verdict: verdict, submissionKey: "k\(p.pair)")
+        }
+        return (store, studies, study.id)
+    }
+
+    @Test func compareShowsTheHumanPreferenceOfTheStudy() throws {
+        let (store, studies, study) = try Self.judgedStore()
+        let expected = try #require(try studies.results(study: study).preference.winRateB)
+        #expect(expected.value == 0.75, "7 wins + half a tie over 10")
+        let table = try HumanCLITests.mizan(["compare", "run-a", "run-b", "--store", store])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("Human preference") && table.stdout.contains(StudyReport.percentWithInterval(expected)))
+        let json = try HumanCLITests.mizan(["compare", "run-a", "run-b", "--format", "json", "--store", store])
+        let row = try #require(JSONValue.parse(json.stdout)?["human_preference"])
+        guard case .array(let rows) = row else { Issue.record("human_preference is not an array"); return }
+        #expect(rows.count == 1 && rows[0]["win_rate_b"]?["value"]?.doubleValue == 0.75 && rows[0]["tally"]?["judged"]?.doubleValue == 10)
+        // Reversed, the reference is run B: run A's win rate is the complement.
+        let reversed = try HumanCLITests.mizan(["compare", "run-b", "run-a", "--store", store])
+        #expect(reversed.stdout.contains("25.0% ["))
+    }
+
+    @Test func gateHoldsTheCandidateToAMinimumHumanWinRate() throws {
+        let (store, _, _) = try Self.judgedStore()
+        let dir = TestEnv.tempDir()
+        func gate(_ rules: String) throws -> (status: Int32, stdout: String, stderr: String) {
+            try rules.write(toFile: dir + "/gate.yaml", atomically: true, encoding: .utf8)
+            return try HumanCLITests.mizan(["gate", "--baseline", "run-a", "--candidate", "run-b", "--rules", dir + "/gate.yaml", "--store", store])
+        }
+        let pass = try gate("version: 1\nrules:\n  - name: humans\n    min_human_win_rate: 0.7\n    max_human_loss_rate: 0.2\n")
+        #expect(pass.status == 0, "\(pass.stdout)\(pass.stderr)")
+        let fail = try gate("version: 1\nrules:\n  - name: humans\n    min_human_win_rate: 0.8\n")
+        #expect(fail.status == 1 && fail.stdout.contains("min_human_win_rate") && fail.stdout.contains("75.0%"), "\(fail.stdout)\(fail.stderr)")
+        let loss = try gate("version: 1\nrules:\n  - name: humans\n    max_human_loss_rate: 0.1\n")
+        #expect(loss.status == 1 && loss.stdout.contains("2 of 10"), "\(loss.stdout)")
+        let bad = try gate("version: 1\nrules:\n  - name: humans\n    min_human_win_rate: 2\n")
+        #expect(bad.status == 2 && bad.stderr.contains("min_human_win_rate"))
+        // Without any study between the runs the rule fails and says what to do.
+        let other = TestEnv.tempDir() + "/store.sqlite"
+        _ = try HumanFixture.store(other)
+        try "version: 1\nrules:\n  - name: humans\n    min_human_win_rate: 0.5\n".write(toFile: dir + "/gate.yaml", atomically: true, encoding: .utf8)
+        let none = try HumanCLITests.mizan(["gate", "--baseline", "run-a", "--candidate", "run-b", "--rules", dir + "/gate.yaml", "--store", other])
+        #expect(none.status == 1 && none.stdout.contains("mizan human new --runs run-a run-b"), "\(none.stdout)")
+    }
+}

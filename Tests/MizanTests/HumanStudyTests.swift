@@ -17,7 +17,8 @@ enum HumanFixture {
             return ItemRecord(itemID: item, language: i % 2 == 0 ? "ary-Arab" : "zgh-Tfng", requestHash: "\(id)-\(item)",
                               prompt: "prompt \(item) <b>", response: ModelResponse(text: failed ? nil : "\(prefix)-\(item)", httpStatus: failed ? 503 : 200,
                                                                                  latency: 0.1, failure: failed ? EndpointFailure(kind: .httpStatus, message: "HTTP 503") : nil),
-                              scores: [], references: ["ref \(item)"], fields: ["id": .string(item), "input": .string("input \(item)")])
+                              scores: failed ? [] : [ScoreRecord(metric: "exact", metricVersion: "exact/1", value: i % 3 == 0 ? 1 : 0)],
+                              references: ["ref \(item)"], fields: ["id": .string(item), "input": .string("input \(item)")])
         }
         return (run, records)
     }
