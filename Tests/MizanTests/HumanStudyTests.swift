@@ -119,6 +119,7 @@ enum HumanFixture {
         let studies = try HumanStudies(store: try HumanFixture.store(try kind.freshLocation(), items: 4))
         let s = try studies.createStudy(StudySpec(name: "k2", runA: "run-a", runB: "run-b", perItem: 2, seed: 3))
         let people = try studies.addAnnotators(study: s.study.id, names: ["a", "b", "c"]).map(\.annotator)
+        #expect(try studies.progress(annotator: people[0]) == StudyProgress(done: 0, total: 4))
         var judged = 0
         var progressed = true
         while progressed {
@@ -139,6 +140,8 @@ enum HumanFixture {
         #expect(Dictionary(grouping: all, by: \.pair).values.allSatisfy { Set($0.map(\.annotatorID)).count == 2 })
         #expect(all.allSatisfy { $0.verdict == .b })
         #expect(try studies.progress(study: s.study.id) == StudyProgress(done: 8, total: 8))
+        let each = try people.map { try studies.progress(annotator: $0) }
+        #expect(each.map(\.done).reduce(0, +) == 8 && each.allSatisfy { $0.total == $0.done }, "nothing left open to anyone: \(each)")
         // An annotator cannot take a pair that already has its K annotators.
         let notMine = try #require(all.map(\.pair).first { pair in !all.contains { $0.pair == pair && $0.annotatorID == people[0].id } })
         #expect { try studies.recordJudgment(annotator: people[0], pair: notMine, verdict: .a, submissionKey: "late") }
