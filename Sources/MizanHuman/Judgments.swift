@@ -123,6 +123,11 @@ extension HumanStudies {
         return StudyProgress(done: done, total: max(pairs - full, done))
     }
 
+    /// The judgments `annotator` made, by pair.
+    public func judgments(annotator: Annotator) throws -> [Judgment] {
+        try judgments(study: annotator.studyID).filter { $0.annotatorID == annotator.id }
+    }
+
     /// Every judgment of a study, by pair then time.
     public func judgments(study: String) throws -> [Judgment] {
         try store.read { s in
