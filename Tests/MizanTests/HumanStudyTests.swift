@@ -197,3 +197,34 @@ enum HumanFixture {
         #expect(throws: Never.self) { _ = try HumanStudies(store: store).studies() }
     }
 }
+
+/// Annotators on separate connections (as several server processes would be) never over-assign or double a judgment.
+@Suite(.timeLimit(.minutes(5))) struct HumanConcurrencyTests {
+    @Test(arguments: StoreKind.testable) func concurrentAnnotatorsOnTwoConnectionsKeepKPerPair(kind: StoreKind) async throws {
+        let location = try kind.freshLocation()
+        let setup = try HumanStudies(store: try HumanFixture.store(location, items: 12))
+        let study = try setup.createStudy(StudySpec(name: "busy", runA: "run-a", runB: "run-b", perItem: 2, seed: 4)).study
+        let people = try setup.addAnnotators(study: study.id, names: ["a", "b", "c", "d"]).map(\.annotator)
+        let connections = [try HumanStudies(store: try openResultStore(location)), try HumanStudies(store: try openResultStore(location))]
+        let outcomes = Locked<[RecordOutcome]>([])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (i, a) in people.enumerated() {
+                let studies = connections[i % 2], twin = connections[(i + 1) % 2]
+                group.addTask {
+                    while let p = try studies.nextPair(for: a) {
+                        // The same form sent twice, once through each connection.
+                        let key = "\(a.id)-\(p.pair)"
+                        let first = try studies.recordJudgment(annotator: a, pair: p.pair, verdict: .tie, submissionKey: key)
+                        let second = try twin.recordJudgment(annotator: a, pair: p.pair, verdict: .tie, submissionKey: key)
+                        outcomes.withLock { $0 += [first, second] }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let all = try setup.judgments(study: study.id)
+        #expect(all.count == 24, "12 pairs × K = 2")
+        #expect(Dictionary(grouping: all, by: \.pair).values.allSatisfy { $0.count == 2 && Set($0.map(\.annotatorID)).count == 2 })
+        #expect(outcomes.current.filter { $0 == .recorded }.count == 24 && outcomes.current.filter { $0 == .duplicate }.count == 24)
+    }
+}
