@@ -228,3 +228,33 @@ enum HumanFixture {
         #expect(outcomes.current.filter { $0 == .recorded }.count == 24 && outcomes.current.filter { $0 == .duplicate }.count == 24)
     }
 }
+
+/// Bradley–Terry over several studies on one suite.
+@Suite(.timeLimit(.minutes(5))) struct HumanSuiteStrengthTests {
+    @Test func threeRunsInTwoStudiesAreRankedAndTwoRunsMatchTheClosedForm() throws {
+        let store = try HumanFixture.store(TestEnv.tempDir() + "/store.sqlite", items: 8)
+        let (run, records) = HumanFixture.run("run-c", name: "third", items: 8, prefix: "c")
+        try store.createRun(run)
+        try store.record(runID: run.id, items: records)
+        let studies = try HumanStudies(store: store)
+        // run-b beats run-a 6–2; run-c beats run-b 6–2.
+        for (a, b) in [("run-a", "run-b"), ("run-b", "run-c")] {
+            let st = try studies.createStudy(StudySpec(name: "\(a)-\(b)", runA: a, runB: b, seed: 9)).study
+            let who = try studies.addAnnotators(study: st.id, names: ["x"])[0].annotator
+            while let p = try studies.nextPair(for: who) {
+                let bWins = p.pair < 6
+                try studies.recordJudgment(annotator: who, pair: p.pair, verdict: bWins == p.bShownFirst ? .a : .b, submissionKey: "\(st.id)-\(p.pair)")
+            }
+            if a == "run-a" {
+                let two = try studies.strengths(suite: "h-suite", resamples: 200)
+                let units: [[Outcome]] = (0..<8).map { [$0 < 6 ? .runB : .runA] }
+                #expect(two.map(\.runID) == ["run-a", "run-b"] && abs(two[1].logStrength.value - PairwiseStatistics.logStrengthB(units)) < 1e-9)
+            }
+        }
+        let s = try studies.strengths(suite: "h-suite", resamples: 200)
+        #expect(s.map(\.runID) == ["run-a", "run-b", "run-c"] && s.map(\.label) == ["base", "cand", "third"])
+        #expect(s[0].logStrength.value == 0 && s[1].logStrength.value > 0 && s[2].logStrength.value > s[1].logStrength.value)
+        #expect(s[2].logStrength.low <= s[2].logStrength.value && s[2].logStrength.value <= s[2].logStrength.high)
+        #expect(try studies.strengths(suite: "other").isEmpty)
+    }
+}
