@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MizanCore
+import MizanHuman
 import MizanReport
 import MizanStore
 
@@ -93,12 +94,25 @@ struct CompareCommand: AsyncParsableCommand {
                 options.reference = i
             }
             let comparison = try ComparisonBuilder.build(loaded, options: options)
-            let text: String
+            let human = try CompareHuman.rows(comparison, store: store)
+            let humanTable = human.isEmpty ? nil : CompareHuman.table(human, referenceLabel: comparison.columns[comparison.reference].label)
+            var text: String
             switch format {
-            case .table: text = ComparisonTables.render(comparison, format: .table)
-            case .md: text = ComparisonTables.render(comparison, format: .md)
+            case .table, .md:
+                let f: TableFormat = format == .table ? .table : .md
+                text = ComparisonTables.render(comparison, format: f)
+                if let humanTable {
+                    text += "\nHuman preference (pairwise studies; win rate = wins + half of ties and both bad, 95% bootstrap interval):\n"
+                        + humanTable.render(f)
+                }
             case .csv: text = ComparisonTables.render(comparison, format: .csv)
-            case .json: text = ComparisonJSON.render(comparison).prettyJSON + "\n"
+            case .json:
+                var json = ComparisonJSON.render(comparison)
+                if case .object(var o) = json, !human.isEmpty {
+                    o["human_preference"] = CompareHuman.json(human)
+                    json = .object(o)
+                }
+                text = json.prettyJSON + "\n"
             case .latex: text = LaTeXExport.document(comparison)
             case .html:
                 let title = "mizan: " + comparison.columns.map(\.label).joined(separator: " vs ")
