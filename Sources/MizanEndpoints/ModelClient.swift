@@ -90,8 +90,10 @@ public struct ModelClient: Sendable {
         try await send(body: requestBody(prompt, settings: settings), prompt: prompt, settings: settings, pacer: pacer)
     }
 
-    /// `generate(_:settings:pacer:)` with the body already built (so callers can hash it once).
-    public func send(body: [UInt8], prompt: RenderedPrompt, settings: GenerationSettings, pacer: EndpointPacer?) async throws -> ModelResponse {
+    /// `generate(_:settings:pacer:)` with the body already built (so callers can hash it once); `overload` is
+    /// called for every 429/503 answer, retried or not (the signal `--concurrency auto` backs off on).
+    public func send(body: [UInt8], prompt: RenderedPrompt, settings: GenerationSettings, pacer: EndpointPacer?,
+                     overload: (@Sendable () -> Void)? = nil) async throws -> ModelResponse {
         let estimate = Double(prompt.user.unicodeScalars.count + (prompt.system?.unicodeScalars.count ?? 0)) / 4
             + Double(settings.maxTokens ?? 256)
         var attempt = 0
@@ -100,6 +102,7 @@ public struct ModelClient: Sendable {
             try await pacer?.acquire(tokens: estimate)
             var response = try await send(body: body, maxTokens: settings.maxTokens, fresh: attempt > 1)
             response.attempts = attempt
+            if response.httpStatus == 429 || response.httpStatus == 503 { overload?() }
             let policy = config.retry
             guard policy.isRetryable(response), attempt <= policy.maxRetries else { return response }
             let wait = policy.delay(beforeRetry: attempt, retryAfter: response.failure?.retryAfter)

@@ -110,8 +110,8 @@ public struct Runner: Sendable {
     ///
     /// Structure: items are read one at a time (`SuiteItemReader`, streamed from `items.jsonl` for
     /// a streamed suite) and expanded into (item, sample) units, skipping those a resumed run has;
-    /// 1.5 × `concurrency` long-lived worker tasks take units one at a time, send (or reuse a
-    /// cached response) while holding one of `concurrency` request slots, score, commit the item
+    /// 1.5 × `concurrency` (auto: its maximum) long-lived worker tasks take units one at a time, send (or reuse a
+    /// cached response) while holding one of the request slots (`RunScheduling`), score, commit the item
     /// through the `GroupCommitter`, and only then count it done and report progress. (A task per
     /// unit cost a task allocation and a wake-up of this loop per item.)
     public func run(_ request: RunRequest, progress: (@Sendable (RunProgress) -> Void)? = nil) async throws -> RunOutcome {
@@ -125,6 +125,7 @@ public struct Runner: Sendable {
         let client = try ModelClient(config: request.endpoint)
         let pacer = EndpointPacer(limit: request.endpoint.rateLimit)
         let likelihood = try await LikelihoodRun.prepare(request, client: client, pacer: pacer)
+        let scheduling = RunScheduling(endpoint: request.endpoint, sequential: likelihood?.sequential == true, likelihood: likelihood != nil)
         let selectedCount = min(request.limit ?? suite.itemCount, suite.itemCount)
         let mineCount = try request.shard.map { try $0.count(in: suite, limit: selectedCount) } ?? selectedCount
         let samples = max(1, request.samples)
@@ -141,6 +142,7 @@ public struct Runner: Sendable {
                                          retry: request.endpoint.retry, samples: samples, seedBase: seedBase,
                                          likelihood: likelihood?.manifest)
             manifest = Manifest.withCache(manifest, mode: request.cache, enabled: useCache, newHits: 0)
+            manifest.concurrency = scheduling.manifest
             var record = RunRecord(id: Runner.newRunID(), suiteID: suite.id, suiteVersion: suite.version, suiteHash: suite.contentHash,
                                    endpoint: request.endpoint.name, model: request.endpoint.model, status: .running,
                                    startedAt: isoNow(), itemCount: selectedCount, manifest: manifest.json)
@@ -199,9 +201,9 @@ public struct Runner: Sendable {
         let start = monotonicSeconds()
         let units = Locked(UnitSource(reader: try SuiteItemReader(suite), limit: selectedCount, samples: samples, skip: skip,
                                       shard: request.shard))
-        let concurrency = likelihood?.sequential == true ? 1 : max(1, request.endpoint.concurrency)
-        let committer = GroupCommitter(store: store, runID: runID, batchTarget: max(1, concurrency / 2))
-        let slots = RequestSlots(concurrency)
+        let committer = GroupCommitter(store: store, runID: runID, batchTarget: max(1, scheduling.initial / 2))
+        let slots = scheduling.slots
+        let controller = scheduling.controller
         let control = request.control
         let cache: (any ResultStore)? = useCache ? store : nil
         let tally = Locked(RunTally(done: done, errors: errors))
@@ -210,7 +212,7 @@ public struct Runner: Sendable {
         // free their slot): each takes the next unit, sends, scores and commits it, and counts it
         // done, until the units run out, the run drains, or a store write fails.
         await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<(concurrency + (concurrency + 1) / 2) {
+            for _ in 0..<scheduling.workers {
                 group.addTask {
                     while !Task.isCancelled, control?.isDraining != true {
                         let unit: (SuiteItem, Int)?
@@ -231,7 +233,7 @@ public struct Runner: Sendable {
                                                                   control: control)
                         } else {
                             evaluated = await Runner.evaluate(item, suite: suite, settings: settings, sample: sample, client: client, pacer: pacer,
-                                                              metrics: metrics, cache: cache, slots: slots, control: control)
+                                                              metrics: metrics, cache: cache, slots: slots, control: control, controller: controller)
                         }
                         guard let record = evaluated else { continue }
                         do { try await committer.commit(record) } catch {
@@ -262,6 +264,7 @@ public struct Runner: Sendable {
         let interrupted = Task.isCancelled || failure != nil || done < total
         let status = Runner.finalStatus(interrupted: interrupted, sent: done - keptReused - hits, errors: errors,
                                         errorBudget: request.errorBudget)
+        try scheduling.recordTrajectory(store: store, runID: runID, sharded: request.shard != nil)
         if hits > 0, let record = try? store.run(matching: runID) {
             try store.updateManifest(runID: runID, manifest: Manifest.withCache(record.runManifest, mode: request.cache, enabled: useCache, newHits: hits).json)
         }
@@ -341,7 +344,7 @@ public struct Runner: Sendable {
     /// is not sent (nil, as if never handed out).
     static func evaluate(_ item: SuiteItem, suite: Suite, settings: GenerationSettings, sample: Int, client: ModelClient, pacer: EndpointPacer,
                          metrics: [any Metric], cache: (any ResultStore)? = nil, slots: RequestSlots? = nil,
-                         control: RunControl? = nil) async -> ItemRecord? {
+                         control: RunControl? = nil, controller: AdaptiveConcurrency? = nil) async -> ItemRecord? {
         let rendered = PromptRenderer.conversation(suite, item: item)
         let prompt = RenderedPrompt(system: rendered.system, user: rendered.user, history: rendered.history,
                                     separator: rendered.separator)
@@ -359,7 +362,11 @@ public struct Runner: Sendable {
                 try await slots?.acquire()
                 defer { slots?.release() }
                 if control?.isDraining == true { return nil }
-                response = try await client.send(body: body, prompt: prompt, settings: settings, pacer: pacer)
+                let ticket = controller?.started()
+                response = try await client.send(body: body, prompt: prompt, settings: settings, pacer: pacer) {
+                    if let ticket { controller?.overloaded(ticket) }
+                }
+                if let ticket { controller?.finished(ticket, response: response) }
             } catch { return nil }
         }
         return await scoredRecord(item, suite: suite, requestHash: requestHash, prompt: rendered.user, response: response,
