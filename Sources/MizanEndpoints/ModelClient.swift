@@ -10,6 +10,10 @@ public struct ModelClient: Sendable {
     let engine: CurlEngine
     private let authorization: String?
     let resolvedHeaders: [(String, String)]
+    /// Fields added to every generation request as sent but not to the body that is hashed for the response
+    /// cache (`requestBody`): server cache hints such as llama.cpp's `cache_prompt`, which change timing, not
+    /// answers. A field the endpoint's `params` set is left as configured.
+    public var cacheHints: [String: JSONValue] = [:]
 
     /// Creates a client; reads the API key and secret headers from the environment now, so a
     /// missing variable fails before any request is sent.
@@ -43,6 +47,26 @@ public struct ModelClient: Sendable {
     /// The exact JSON body that would be sent for `prompt` (canonical, for hashing and caching).
     public func requestBody(_ prompt: RenderedPrompt, settings: GenerationSettings) -> [UInt8] {
         Array(Dialect.body(for: prompt, settings: settings, config: config).canonicalJSON.utf8)
+    }
+
+    /// `requestBody` plus `cacheHints`: the body actually sent.
+    public func sentBody(_ prompt: RenderedPrompt, settings: GenerationSettings, hashed: [UInt8]) -> [UInt8] {
+        guard !cacheHints.isEmpty, case .object(var o) = Dialect.body(for: prompt, settings: settings, config: config) else { return hashed }
+        for (k, v) in cacheHints where o[k] == nil { o[k] = v }
+        return Array(JSONValue.object(o).canonicalJSON.utf8)
+    }
+
+    /// The number of server slots when the endpoint is llama.cpp's server (its `/props` reports `total_slots`);
+    /// nil for other servers (a 404 or no such field) and for Ollama endpoints.
+    public func llamaCppSlots() async -> Int? {
+        guard config.kind != .ollama else { return nil }
+        let request = HTTPRequest(url: config.serverRoot + "/props", method: "GET", headers: resolvedHeaders, body: nil,
+                                  timeouts: Timeouts(connect: config.timeouts.connect, total: 10, stall: 10),
+                                  tls: config.tls, proxy: config.proxy, maxResponseBytes: 4 << 20)
+        guard let r = try? await engine.send(request), (200..<300).contains(r.status),
+              case .object(let o)? = try? StrictJSON.parse(bytes: r.body), case .number(let n)? = o["total_slots"],
+              n >= 1, n == n.rounded() else { return nil }
+        return Int(n)
     }
 
     /// Sends one generation request. Throws only `CancellationError`; everything else is recorded.

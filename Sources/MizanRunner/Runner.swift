@@ -122,10 +122,12 @@ public struct Runner: Sendable {
                 throw InputError(file: suite.path + "/suite.yaml", field: "metrics", problem: e.message, remedy: "fix the metric entry")
             }
         }
-        let client = try ModelClient(config: request.endpoint)
+        let base = try ModelClient(config: request.endpoint)
         let pacer = EndpointPacer(limit: request.endpoint.rateLimit)
-        let likelihood = try await LikelihoodRun.prepare(request, client: client, pacer: pacer)
+        let likelihood = try await LikelihoodRun.prepare(request, client: base, pacer: pacer)
         let scheduling = RunScheduling(endpoint: request.endpoint, sequential: likelihood?.sequential == true, likelihood: likelihood != nil)
+        let (client, ordering) = await RunScheduling.cacheHints(for: base, samples: max(1, request.samples), likelihood: likelihood != nil,
+                                                                block: scheduling.controller == nil ? scheduling.initial : 4)
         let selectedCount = min(request.limit ?? suite.itemCount, suite.itemCount)
         let mineCount = try request.shard.map { try $0.count(in: suite, limit: selectedCount) } ?? selectedCount
         let samples = max(1, request.samples)
@@ -143,6 +145,7 @@ public struct Runner: Sendable {
                                          likelihood: likelihood?.manifest)
             manifest = Manifest.withCache(manifest, mode: request.cache, enabled: useCache, newHits: 0)
             manifest.concurrency = scheduling.manifest
+            if likelihood == nil { manifest.ordering = ordering }
             var record = RunRecord(id: Runner.newRunID(), suiteID: suite.id, suiteVersion: suite.version, suiteHash: suite.contentHash,
                                    endpoint: request.endpoint.name, model: request.endpoint.model, status: .running,
                                    startedAt: isoNow(), itemCount: selectedCount, manifest: manifest.json)
@@ -200,7 +203,7 @@ public struct Runner: Sendable {
         }
         let start = monotonicSeconds()
         let units = Locked(UnitSource(reader: try SuiteItemReader(suite), limit: selectedCount, samples: samples, skip: skip,
-                                      shard: request.shard))
+                                      shard: request.shard, block: ordering.window ?? 1))
         let committer = GroupCommitter(store: store, runID: runID, batchTarget: max(1, scheduling.initial / 2))
         let slots = scheduling.slots
         let controller = scheduling.controller
@@ -301,42 +304,6 @@ public struct Runner: Sendable {
         var failure: (any Error)?
     }
 
-    /// The (item, sample) units of a run in order: the first `limit` items, `samples` each, minus `skip`.
-    struct UnitSource {
-        let reader: SuiteItemReader
-        var remaining: Int
-        let samples: Int
-        let skip: Set<String>
-        /// Only items of this shard, if set.
-        let shard: ShardSpec?
-        var item: SuiteItem?
-        var sample = 0
-
-        init(reader: SuiteItemReader, limit: Int, samples: Int, skip: Set<String>, shard: ShardSpec? = nil) {
-            self.reader = reader
-            self.shard = shard
-            remaining = limit
-            self.samples = samples
-            self.skip = skip
-        }
-
-        mutating func next() throws -> (SuiteItem, Int)? {
-            while true {
-                if let current = item, sample < samples {
-                    sample += 1
-                    if !skip.isEmpty && skip.contains("\(current.id)#\(sample - 1)") { continue }
-                    return (current, sample - 1)
-                }
-                item = nil
-                guard remaining > 0, let nextItem = try reader.next() else { return nil }
-                remaining -= 1
-                if let shard, !shard.contains(nextItem.id) { continue }
-                item = nextItem
-                sample = 0
-            }
-        }
-    }
-
     /// Sends one item and scores it; nil when cancelled before an answer arrived.
     /// With `cache`, a stored successful response to the identical request is reused (marked `reused`, with its
     /// origin run, attempts 0 and no latency or TTFT: those stay with the run that sent the request).
@@ -363,7 +330,8 @@ public struct Runner: Sendable {
                 defer { slots?.release() }
                 if control?.isDraining == true { return nil }
                 let ticket = controller?.started()
-                response = try await client.send(body: body, prompt: prompt, settings: settings, pacer: pacer) {
+                let sent = client.sentBody(prompt, settings: settings, hashed: body)
+                response = try await client.send(body: sent, prompt: prompt, settings: settings, pacer: pacer) {
                     if let ticket { controller?.overloaded(ticket) }
                 }
                 if let ticket { controller?.finished(ticket, response: response) }
