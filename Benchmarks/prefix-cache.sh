@@ -48,7 +48,7 @@ countries = ["France", "Morocco", "Japan", "Kenya", "Peru", "Norway", "Egypt", "
 capitals = ["Paris", "Rabat", "Tokyo", "Nairobi", "Lima", "Oslo", "Cairo", "Ottawa", "Santiago", "New Delhi", "Rome", "Madrid",
             "Accra", "Kathmandu", "Havana", "Tehran", "Baghdad", "Bamako", "Muscat", "Vientiane", "Suva", "N'Djamena", "Lome", "Niamey"]
 with open(f"{work}/fewshot/suite.yaml", "w") as f:
-    f.write("id: prefix-fewshot\nversion: 1.0.0\nlanguage: en\ntask: generation\n"
+    f.write("id: prefix-fewshot\nversion: 1.0.0\nlanguage: eng-Latn\ntask: generation\n"
             f"prompt:\n  system: {json.dumps(preamble)}\n  template: \"What is the capital of {{{{input}}}}?\"\n"
             "metrics: [exact]\ngeneration:\n  max_tokens: 8\n  temperature: 0.7\nfewshot:\n  count: 3\n")
 with open(f"{work}/fewshot/items.jsonl", "w") as items:
@@ -80,10 +80,10 @@ one_run() {
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 for r in $(seq 1 "$ROUNDS"); do
   for way in off before after; do
-    echo "$(one_run "$way" "$r")" > "$WORK/$way-$r"
+    one_run "$way" "$r" > "$WORK/$way-$r" || { echo "mizan run failed" >&2; exit 1; }
     echo "round $r  $way: $(cat "$WORK/$way-$r")  (prompt tokens, prompt ms, wall s)"
   done
-  same=$(paste -d'\n' /dev/null < /dev/null; python3 -c "
+  same=$(python3 -c "
 import sys
 a = open('$WORK/answers-before-$r').read().splitlines(); b = open('$WORK/answers-after-$r').read().splitlines()
 print(sum(x == y for x, y in zip(a, b)), 'of', len(a))")

@@ -2,7 +2,8 @@ import Foundation
 import MizanCore
 
 /// The live controller behind `--concurrency auto`: counts the requests started at the current limit as they
-/// finish, closes a measurement window after `max(8, 2 × limit)` of them (or at once on a 429/503), asks
+/// finish, closes a measurement window after `max(8, 2 × limit)` of them and at least `minimumWindow` seconds (or at
+/// once on a 429/503), asks
 /// `ConcurrencyTuner` for the next limit and hands it to `apply` (the run's request slots). Requests started
 /// before a change are not counted in the next window. Every change is kept for the run manifest.
 public final class AdaptiveConcurrency: Sendable {
@@ -25,6 +26,8 @@ public final class AdaptiveConcurrency: Sendable {
         var steps: [RunManifest.Step] = []
     }
 
+    /// The shortest measurement window in seconds (shorter ones measure scheduling noise more than the server).
+    public static let minimumWindow = 0.25
     /// The most steps kept for the manifest (a long run keeps its first ones and the end state).
     public static let stepCap = 500
     private let state: Locked<State>
@@ -75,7 +78,7 @@ public final class AdaptiveConcurrency: Sendable {
             s.latency += response.latency
             s.lastCompletion = now
             if let c = response.usage.completionTokens, response.failure == nil { s.tokens += c } else { s.tokensKnown = false }
-            guard s.completions >= max(8, 2 * s.tuner.limit) else { return nil }
+            guard s.completions >= max(8, 2 * s.tuner.limit), now - s.windowStart >= Self.minimumWindow else { return nil }
             return close(&s, now: now)
         }
         if let change { apply(change) }

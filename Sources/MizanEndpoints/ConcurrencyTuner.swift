@@ -67,7 +67,7 @@ public struct ConcurrencyWindow: Sendable, Hashable {
 /// smallest limit within `tolerance` of the best throughput seen (the knee), then probe one step up and down
 /// in turn every `holdWindows` windows, keeping a step only if it pays (up: throughput +`gain`; down: throughput
 /// within `tolerance`, i.e. the same throughput at lower latency). An overload signal (429/503) cuts the limit
-/// multiplicatively (×0.7, at least −1) and caps it below the overloaded value; the cap rises by one after every
+/// multiplicatively (×0.7 rounded, at least −1) and caps it below the overloaded value; the cap rises by one after every
 /// `cooldownWindows` clean windows (additive increase, multiplicative decrease). docs/concurrency.md.
 public struct ConcurrencyTuner: Sendable {
     /// The smallest limit (1).
@@ -112,7 +112,7 @@ public struct ConcurrencyTuner: Sendable {
             clean = 0
             slowStart = false
             measured[l] = 0
-            let cut = max(minimum, min(l - 1, Int((Double(l) * 0.7).rounded(.down))))
+            let cut = max(minimum, min(l - 1, Int((Double(l) * 0.7).rounded())))
             base = cut
             held = 0
             return set(cut, "overload")
