@@ -56,19 +56,6 @@ public struct ModelClient: Sendable {
         return Array(JSONValue.object(o).canonicalJSON.utf8)
     }
 
-    /// The number of server slots when the endpoint is llama.cpp's server (its `/props` reports `total_slots`);
-    /// nil for other servers (a 404 or no such field) and for Ollama endpoints.
-    public func llamaCppSlots() async -> Int? {
-        guard config.kind != .ollama else { return nil }
-        let request = HTTPRequest(url: config.serverRoot + "/props", method: "GET", headers: resolvedHeaders, body: nil,
-                                  timeouts: Timeouts(connect: config.timeouts.connect, total: 10, stall: 10),
-                                  tls: config.tls, proxy: config.proxy, maxResponseBytes: 4 << 20)
-        guard let r = try? await engine.send(request), (200..<300).contains(r.status),
-              case .object(let o)? = try? StrictJSON.parse(bytes: r.body), case .number(let n)? = o["total_slots"],
-              n >= 1, n == n.rounded() else { return nil }
-        return Int(n)
-    }
-
     /// Sends one generation request. Throws only `CancellationError`; everything else is recorded.
     public func generate(_ prompt: RenderedPrompt, settings: GenerationSettings) async throws -> ModelResponse {
         try await send(body: requestBody(prompt, settings: settings), maxTokens: settings.maxTokens)

@@ -44,14 +44,17 @@ struct RunScheduling: Sendable {
     }
 
     /// The cache hints for `client` and the manifest's `ordering` part: items go in the suite's order (consecutive
-    /// requests share the suite's system prompt and template preamble); a llama.cpp server (`/props` reports
-    /// `total_slots`) is also sent `cache_prompt: true` (docs/concurrency.md says why `id_slot` is not).
+    /// requests share the suite's system prompt and template preamble); a llama.cpp server (its `/props`, as recorded
+    /// in the manifest's fingerprint, reports `total_slots`) is also sent `cache_prompt: true` (docs/concurrency.md
+    /// says why `id_slot` is not).
     /// With several samples, `block` items go out sample-major (`UnitSource`; `block` is the fixed concurrency, 4 with
     /// auto); `MIZAN_ORDERING=suite` keeps the suite's order (for before/after measurements).
-    static func cacheHints(for client: ModelClient, samples: Int, likelihood: Bool, block: Int) async -> (ModelClient, RunManifest.Ordering) {
+    static func cacheHints(for client: ModelClient, props: JSONValue?, samples: Int, likelihood: Bool, block: Int)
+        -> (ModelClient, RunManifest.Ordering) {
         if likelihood { return (client, RunManifest.Ordering(strategy: "suite", window: nil, groups: nil, cachePrompt: nil, slots: nil)) }
         var client = client
-        let slots = await client.llamaCppSlots()
+        var slots: Int?
+        if case .number(let n)? = props?["total_slots"], n >= 1, n == n.rounded(), n < 1e6 { slots = Int(n) }
         if slots != nil { client.cacheHints = ["cache_prompt": .bool(true)] }
         let sent = slots != nil && client.config.params["cache_prompt"] == nil
         let blocked = samples > 1 && block > 1 && ProcessInfo.processInfo.environment["MIZAN_ORDERING"] != "suite"

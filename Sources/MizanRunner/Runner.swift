@@ -126,8 +126,13 @@ public struct Runner: Sendable {
         let pacer = EndpointPacer(limit: request.endpoint.rateLimit)
         let likelihood = try await LikelihoodRun.prepare(request, client: base, pacer: pacer)
         let scheduling = RunScheduling(endpoint: request.endpoint, sequential: likelihood?.sequential == true, likelihood: likelihood != nil)
-        let (client, ordering) = await RunScheduling.cacheHints(for: base, samples: max(1, request.samples), likelihood: likelihood != nil,
-                                                                block: scheduling.controller == nil ? scheduling.initial : 4)
+        // What the server says about itself (for a new run's manifest; a resumed run's is in its manifest) tells
+        // whether it is llama.cpp's, which gets cache hints.
+        let fingerprint: JSONValue? = if request.resume == nil { await base.fingerprint() } else { nil }
+        let (client, ordering) = RunScheduling.cacheHints(for: base, props: fingerprint?["server"]?["props"]
+                                                              ?? request.resume?.runManifest.endpoint?.server?["props"],
+                                                          samples: max(1, request.samples), likelihood: likelihood != nil,
+                                                          block: scheduling.controller == nil ? scheduling.initial : 4)
         let selectedCount = min(request.limit ?? suite.itemCount, suite.itemCount)
         let mineCount = try request.shard.map { try $0.count(in: suite, limit: selectedCount) } ?? selectedCount
         let samples = max(1, request.samples)
@@ -138,9 +143,8 @@ public struct Runner: Sendable {
         var done = 0, errors = 0, keptReused = 0
         var previous = request.resume
         if previous == nil {
-            let fingerprint = await client.fingerprint()
             var manifest = Manifest.make(suite: suite, languages: suite.languages(ofFirst: selectedCount), itemsSelected: selectedCount,
-                                         endpoint: fingerprint, metrics: metrics, harnessVersion: harnessVersion, name: request.name,
+                                         endpoint: fingerprint ?? .object([:]), metrics: metrics, harnessVersion: harnessVersion, name: request.name,
                                          retry: request.endpoint.retry, samples: samples, seedBase: seedBase,
                                          likelihood: likelihood?.manifest)
             manifest = Manifest.withCache(manifest, mode: request.cache, enabled: useCache, newHits: 0)
@@ -204,7 +208,7 @@ public struct Runner: Sendable {
         let start = monotonicSeconds()
         let units = Locked(UnitSource(reader: try SuiteItemReader(suite), limit: selectedCount, samples: samples, skip: skip,
                                       shard: request.shard, block: ordering.window ?? 1))
-        let committer = GroupCommitter(store: store, runID: runID, batchTarget: max(1, scheduling.initial / 2))
+        let committer = GroupCommitter(store: store, runID: runID, batchTarget: max(1, scheduling.ceiling / 2))
         let slots = scheduling.slots
         let controller = scheduling.controller
         let control = request.control
@@ -267,7 +271,7 @@ public struct Runner: Sendable {
         let interrupted = Task.isCancelled || failure != nil || done < total
         let status = Runner.finalStatus(interrupted: interrupted, sent: done - keptReused - hits, errors: errors,
                                         errorBudget: request.errorBudget)
-        try scheduling.recordTrajectory(store: store, runID: runID, sharded: request.shard != nil)
+        if failure == nil { try scheduling.recordTrajectory(store: store, runID: runID, sharded: request.shard != nil) }
         if hits > 0, let record = try? store.run(matching: runID) {
             try store.updateManifest(runID: runID, manifest: Manifest.withCache(record.runManifest, mode: request.cache, enabled: useCache, newHits: hits).json)
         }
