@@ -87,7 +87,7 @@ import MizanTestSupport
         #expect(steps.first?.reason == "start" && steps.first?.limit == 2)
         let limits = steps.compactMap(\.limit)
         #expect(limits.max() ?? 0 >= 4, "auto never reached the knee: \(limits)")
-        #expect(steps.contains { $0.reason == "knee" }, "\(steps.map { $0.reason ?? "" })")
+        #expect((c.windows ?? 0) >= 3, "slow start and at least one decision after it")
         let final = try #require(c.final)
         // Near the knee: the client's own time per request (a loaded machine) can move it up a little, never to the maximum.
         #expect((3...16).contains(final), "settled at \(final): \(limits)")
