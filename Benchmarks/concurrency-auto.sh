@@ -8,7 +8,7 @@
 #     the same settings; items that ended in an error, 429s seen (retried), wall time, medians.
 #
 #   Benchmarks/concurrency-auto.sh [rounds] [items] [max_tokens]   (defaults 3, 40, 24; the stub part uses 10 × items)
-#   PARTS=llama or PARTS=stub runs one part only.
+#   PARTS=llama or PARTS=stub runs one part only; SETTINGS="auto 4 …" changes the settings and their order.
 #   MIZAN_BIN=/path/to/bin uses that folder's mizan and mizan-testserver instead of a release build.
 #   LLAMA_PORT (default 8092): a llama-server already answering there is used as it is (say how it was started).
 set -euo pipefail
@@ -18,7 +18,7 @@ ITEMS=${2:-40}
 TOKENS=${3:-24}
 PARTS=${PARTS:-llama stub}
 PORT=${LLAMA_PORT:-8092}
-SETTINGS="1 2 4 8 16 auto"
+SETTINGS=${SETTINGS:-1 2 4 8 16 auto}
 if [ -n "${MIZAN_BIN:-}" ]; then BIN=$MIZAN_BIN; else
   swift build -c release --product mizan >/dev/null
   swift build -c release --product mizan-testserver >/dev/null

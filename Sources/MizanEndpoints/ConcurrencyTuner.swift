@@ -67,8 +67,9 @@ public struct ConcurrencyWindow: Sendable, Hashable {
 /// smallest limit within `tolerance` of the best throughput seen (the knee), then probe one step up and down
 /// in turn every `holdWindows` windows, keeping a step only if it pays (up: throughput +`gain`; down: throughput
 /// within `tolerance`, i.e. the same throughput at lower latency). An overload signal (429/503) cuts the limit
-/// multiplicatively (×0.7 rounded, at least −1) and caps it below the overloaded value; the cap rises by one after every
-/// `cooldownWindows` clean windows (additive increase, multiplicative decrease). docs/concurrency.md.
+/// multiplicatively (×0.7 rounded, at least −1) and caps it below the overloaded value; the cap rises by one after
+/// `cooldownWindows` clean windows, twice as many after each further overload at the same limit (additive increase,
+/// multiplicative decrease). docs/concurrency.md.
 public struct ConcurrencyTuner: Sendable {
     /// The smallest limit (1).
     public let minimum = 1
@@ -82,7 +83,7 @@ public struct ConcurrencyTuner: Sendable {
     public var tolerance = 0.05
     /// Windows held at the settled limit between probes.
     public var holdWindows = 2
-    /// Clean windows after an overload before the cap rises by one.
+    /// Clean windows after a first overload at a limit before the cap rises by one (doubled for each repeat).
     public var cooldownWindows = 8
 
     private var slowStart = true
@@ -90,6 +91,8 @@ public struct ConcurrencyTuner: Sendable {
     private var base: Int
     private var ceiling: Int
     private var clean = 0
+    private var cooldown = 8
+    private var overloadsAt: [Int: Int] = [:]
     private var held = 0
     private var probeUpNext = true
 
@@ -110,6 +113,10 @@ public struct ConcurrencyTuner: Sendable {
         if w.overloads > 0 {
             ceiling = max(minimum, l - 1)
             clean = 0
+            // Each overload at the same limit doubles the wait before it is tried again (8, 16, 32, … windows).
+            let times = overloadsAt[l, default: 0] + 1
+            overloadsAt[l] = times
+            cooldown = cooldownWindows << min(times - 1, 6)
             slowStart = false
             measured[l] = 0
             let cut = max(minimum, min(l - 1, Int((Double(l) * 0.7).rounded())))
@@ -118,7 +125,7 @@ public struct ConcurrencyTuner: Sendable {
             return set(cut, "overload")
         }
         clean += 1
-        if clean >= cooldownWindows, ceiling < maximum {
+        if clean >= cooldown, ceiling < maximum {
             ceiling += 1
             clean = 0
         }

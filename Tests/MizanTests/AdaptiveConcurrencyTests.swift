@@ -44,7 +44,7 @@ import MizanTestSupport
 
     @Test func overloadCutsTheLimitAndCapsItBelowTheOverloadedValue() {
         // Overloaded above 3 requests in flight.
-        let steps = Self.simulate(windows: 80, overloadAbove: 3) { Double(min($0, 8)) * 10 }
+        let steps = Self.simulate(windows: 120, overloadAbove: 3) { Double(min($0, 8)) * 10 }
         #expect(steps[1].reason == "overload" && steps[1].limit == 3, "\(steps.prefix(4))")
         var previous = 2
         for s in steps {
@@ -53,6 +53,10 @@ import MizanTestSupport
         }
         let over = steps.dropFirst(2).filter { $0.limit > 3 }.count
         #expect(over * 8 <= steps.count, "limits above the overload point: \(steps.map(\.limit))")
+        // Each new try of 4 comes later than the one before (the wait doubles after each overload there).
+        let tries = steps.filter { $0.reason == "probe up" && $0.limit == 4 }.map(\.window)
+        let gaps = zip(tries.dropFirst(), tries).map { $0 - $1 }
+        #expect(tries.count >= 3 && zip(gaps.dropFirst(), gaps).allSatisfy { $0 > $1 }, "tries of 4 at windows \(tries)")
         let holds = steps.dropFirst(2).filter { $0.reason == "hold" }.map(\.limit)
         #expect(holds.allSatisfy { (2...3).contains($0) } && holds.filter { $0 == 3 }.count > holds.filter { $0 == 2 }.count, "\(holds)")
     }
