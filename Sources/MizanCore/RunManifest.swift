@@ -37,6 +37,10 @@ public struct RunManifest: ManifestObject {
     public var rescores: [Rescore]?
     /// `likelihood`: how likelihoods were computed, for likelihood-scored suites.
     public var likelihood: Likelihood?
+    /// `concurrency`: fixed or `auto`, and the limits `auto` chose over time (since issue 17).
+    public var concurrency: Concurrency?
+    /// `ordering`: the order items were sent in and the cache hints sent with them (since issue 17).
+    public var ordering: Ordering?
     /// Members this version does not read (see `ManifestObject`).
     public var extra: [String: JSONValue]
     var absent: Set<String> = []
@@ -86,6 +90,8 @@ public struct RunManifest: ManifestObject {
         shards = r.part("shards")
         rescores = r.array("rescores") { ManifestObjectReader.part($0) as Rescore? }
         likelihood = r.part("likelihood")
+        concurrency = r.part("concurrency")
+        ordering = r.part("ordering")
         extra = r.rest
         absent = r.absent
     }
@@ -108,6 +114,8 @@ public struct RunManifest: ManifestObject {
         w.put("shards", shards?.json)
         w.put("rescores", rescores.map { .array($0.map(\.json)) })
         w.put("likelihood", likelihood?.json)
+        w.put("concurrency", concurrency?.json)
+        w.put("ordering", ordering?.json)
         return w.json
     }
 

@@ -76,8 +76,10 @@ public struct MizanConfig: Sendable {
         if let k = node["api_key_env"] { e.apiKeyEnv = try k.string() }
         if let s = node["stream"] { e.stream = try s.bool() }
         if let c = node["concurrency"] {
-            e.concurrency = try c.int()
-            guard e.concurrency >= 1 else { throw c.error("concurrency must be at least 1", remedy: "write a positive integer") }
+            guard let choice = ConcurrencyChoice(text: try c.string()) else {
+                throw c.error("concurrency must be a positive whole number or auto", remedy: "write e.g. `concurrency: 8` or `concurrency: auto`")
+            }
+            e.apply(choice)
         }
         if let l = node["likelihood"] {
             guard let selection = LikelihoodSelection(rawValue: try l.string()) else {
@@ -141,7 +143,7 @@ public struct MizanConfig: Sendable {
     }
 
     /// Resolves `--endpoint` (a configured name or an ad-hoc URL) with command-line overrides.
-    public func resolve(endpoint: String, kind: EndpointKind?, model: String?, concurrency: Int?) throws -> EndpointConfig {
+    public func resolve(endpoint: String, kind: EndpointKind?, model: String?, concurrency: ConcurrencyChoice?) throws -> EndpointConfig {
         var e: EndpointConfig
         if let named = endpoints[endpoint] {
             e = named
@@ -157,7 +159,7 @@ public struct MizanConfig: Sendable {
         }
         if let kind { e.kind = kind }
         if let model { e.model = model }
-        if let concurrency { e.concurrency = max(1, concurrency) }
+        if let concurrency { e.apply(concurrency) }
         return e
     }
 }

@@ -37,8 +37,10 @@ public struct EndpointConfig: Sendable, Hashable {
     public var headers: [String: HeaderValue]
     /// Stream responses (SSE / NDJSON) to measure time to first token.
     public var stream: Bool
-    /// Requests in flight at once.
+    /// Requests in flight at once (with `autoConcurrency`, unused: the controller chooses).
     public var concurrency: Int
+    /// `concurrency: auto`: the run adapts the requests in flight (`AdaptiveConcurrency`).
+    public var autoConcurrency = false
     /// Connect / total / stall timeouts.
     public var timeouts: Timeouts
     /// TLS options.
@@ -130,7 +132,7 @@ public struct EndpointConfig: Sendable, Hashable {
         }
         var o: [String: JSONValue] = [
             "name": .string(name), "url": .string(url), "kind": .string(kind.rawValue), "model": .string(model),
-            "stream": .bool(stream), "concurrency": .number(Double(concurrency)), "headers": .object(h),
+            "stream": .bool(stream), "concurrency": autoConcurrency ? .string("auto") : .number(Double(concurrency)), "headers": .object(h),
             "timeouts": .object(["connect": .number(timeouts.connect),
                                  "total": timeouts.total.map { .number($0) } ?? .null,
                                  "stall": timeouts.stall.map { .number($0) } ?? .null]),

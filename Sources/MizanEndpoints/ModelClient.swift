@@ -10,6 +10,10 @@ public struct ModelClient: Sendable {
     let engine: CurlEngine
     private let authorization: String?
     let resolvedHeaders: [(String, String)]
+    /// Fields added to every generation request as sent but not to the body that is hashed for the response
+    /// cache (`requestBody`): server cache hints such as llama.cpp's `cache_prompt`, which change timing, not
+    /// answers. A field the endpoint's `params` set is left as configured.
+    public var cacheHints: [String: JSONValue] = [:]
 
     /// Creates a client; reads the API key and secret headers from the environment now, so a
     /// missing variable fails before any request is sent.
@@ -43,6 +47,13 @@ public struct ModelClient: Sendable {
     /// The exact JSON body that would be sent for `prompt` (canonical, for hashing and caching).
     public func requestBody(_ prompt: RenderedPrompt, settings: GenerationSettings) -> [UInt8] {
         Array(Dialect.body(for: prompt, settings: settings, config: config).canonicalJSON.utf8)
+    }
+
+    /// `requestBody` plus `cacheHints`: the body actually sent.
+    public func sentBody(_ prompt: RenderedPrompt, settings: GenerationSettings, hashed: [UInt8]) -> [UInt8] {
+        guard !cacheHints.isEmpty, case .object(var o) = Dialect.body(for: prompt, settings: settings, config: config) else { return hashed }
+        for (k, v) in cacheHints where o[k] == nil { o[k] = v }
+        return Array(JSONValue.object(o).canonicalJSON.utf8)
     }
 
     /// Sends one generation request. Throws only `CancellationError`; everything else is recorded.
@@ -90,8 +101,10 @@ public struct ModelClient: Sendable {
         try await send(body: requestBody(prompt, settings: settings), prompt: prompt, settings: settings, pacer: pacer)
     }
 
-    /// `generate(_:settings:pacer:)` with the body already built (so callers can hash it once).
-    public func send(body: [UInt8], prompt: RenderedPrompt, settings: GenerationSettings, pacer: EndpointPacer?) async throws -> ModelResponse {
+    /// `generate(_:settings:pacer:)` with the body already built (so callers can hash it once); `overload` is
+    /// called for every 429/503 answer, retried or not (the signal `--concurrency auto` backs off on).
+    public func send(body: [UInt8], prompt: RenderedPrompt, settings: GenerationSettings, pacer: EndpointPacer?,
+                     overload: (@Sendable () -> Void)? = nil) async throws -> ModelResponse {
         let estimate = Double(prompt.user.unicodeScalars.count + (prompt.system?.unicodeScalars.count ?? 0)) / 4
             + Double(settings.maxTokens ?? 256)
         var attempt = 0
@@ -100,6 +113,7 @@ public struct ModelClient: Sendable {
             try await pacer?.acquire(tokens: estimate)
             var response = try await send(body: body, maxTokens: settings.maxTokens, fresh: attempt > 1)
             response.attempts = attempt
+            if response.httpStatus == 429 || response.httpStatus == 503 { overload?() }
             let policy = config.retry
             guard policy.isRetryable(response), attempt <= policy.maxRetries else { return response }
             let wait = policy.delay(beforeRetry: attempt, retryAfter: response.failure?.retryAfter)

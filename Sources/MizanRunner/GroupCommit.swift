@@ -94,15 +94,18 @@ public enum CacheMode: String, Sendable, CaseIterable {
 
 /// Bounds the requests in flight to the endpoint's concurrency, apart from the tasks: a task that
 /// has its answer and waits for its commit holds no slot, so the next request can start meanwhile.
+/// The limit can change while the run goes (`setLimit`, for `--concurrency auto`): a higher one wakes
+/// waiters at once; a lower one takes effect as requests in flight finish.
 final class RequestSlots: Sendable {
     private struct State {
-        var free: Int
+        var limit: Int
+        var inUse = 0
         var waiters: [(id: Int, continuation: CheckedContinuation<Void, any Error>)] = []
         var nextID = 0
     }
     private let state: Locked<State>
 
-    init(_ count: Int) { state = Locked(State(free: max(1, count))) }
+    init(_ count: Int) { state = Locked(State(limit: max(1, count))) }
 
     /// Waits for a free slot; throws `CancellationError` if the task is cancelled while waiting.
     func acquire() async throws {
@@ -112,7 +115,7 @@ final class RequestSlots: Sendable {
                 enum Outcome { case cancelled, granted, queued }
                 let outcome = state.withLock { s -> Outcome in
                     if Task.isCancelled { return .cancelled }
-                    if s.free > 0 { s.free -= 1; return .granted }
+                    if s.inUse < s.limit { s.inUse += 1; return .granted }
                     s.waiters.append((id, continuation))
                     return .queued
                 }
@@ -129,12 +132,30 @@ final class RequestSlots: Sendable {
         }
     }
 
-    /// Frees a slot (hands it to the longest waiter).
+    /// Frees a slot (hands it to the longest waiter while the limit allows).
     func release() {
-        let waiter = state.withLock { s -> (id: Int, continuation: CheckedContinuation<Void, any Error>)? in
-            if s.waiters.isEmpty { s.free += 1; return nil }
-            return s.waiters.removeFirst()
+        let granted = state.withLock { s -> [CheckedContinuation<Void, any Error>] in
+            s.inUse -= 1
+            return Self.grant(&s)
         }
-        waiter?.continuation.resume()
+        for c in granted { c.resume() }
+    }
+
+    /// Changes the number of slots.
+    func setLimit(_ limit: Int) {
+        let granted = state.withLock { s -> [CheckedContinuation<Void, any Error>] in
+            s.limit = max(1, limit)
+            return Self.grant(&s)
+        }
+        for c in granted { c.resume() }
+    }
+
+    private static func grant(_ s: inout State) -> [CheckedContinuation<Void, any Error>] {
+        var granted: [CheckedContinuation<Void, any Error>] = []
+        while s.inUse < s.limit, !s.waiters.isEmpty {
+            s.inUse += 1
+            granted.append(s.waiters.removeFirst().continuation)
+        }
+        return granted
     }
 }

@@ -15,8 +15,8 @@ public struct RunOptions: Sendable {
     public var kind: EndpointKind?
     /// The model (`--model`), overriding the configuration.
     public var model: String?
-    /// Requests in flight (`--concurrency`), overriding the configuration.
-    public var concurrency: Int?
+    /// Requests in flight (`--concurrency N|auto`), overriding the configuration.
+    public var concurrency: ConcurrencyChoice?
     /// A stored run to continue (`--resume`): a run id or an unambiguous prefix.
     public var resume: String?
     /// With `resume`: re-send items that ended in an endpoint error (`--retry-errors`).

@@ -110,8 +110,8 @@ public struct Runner: Sendable {
     ///
     /// Structure: items are read one at a time (`SuiteItemReader`, streamed from `items.jsonl` for
     /// a streamed suite) and expanded into (item, sample) units, skipping those a resumed run has;
-    /// 1.5 × `concurrency` long-lived worker tasks take units one at a time, send (or reuse a
-    /// cached response) while holding one of `concurrency` request slots, score, commit the item
+    /// 1.5 × `concurrency` (auto: its maximum) long-lived worker tasks take units one at a time, send (or reuse a
+    /// cached response) while holding one of the request slots (`RunScheduling`), score, commit the item
     /// through the `GroupCommitter`, and only then count it done and report progress. (A task per
     /// unit cost a task allocation and a wake-up of this loop per item.)
     public func run(_ request: RunRequest, progress: (@Sendable (RunProgress) -> Void)? = nil) async throws -> RunOutcome {
@@ -122,9 +122,17 @@ public struct Runner: Sendable {
                 throw InputError(file: suite.path + "/suite.yaml", field: "metrics", problem: e.message, remedy: "fix the metric entry")
             }
         }
-        let client = try ModelClient(config: request.endpoint)
+        let base = try ModelClient(config: request.endpoint)
         let pacer = EndpointPacer(limit: request.endpoint.rateLimit)
-        let likelihood = try await LikelihoodRun.prepare(request, client: client, pacer: pacer)
+        let likelihood = try await LikelihoodRun.prepare(request, client: base, pacer: pacer)
+        let scheduling = RunScheduling(endpoint: request.endpoint, sequential: likelihood?.sequential == true, likelihood: likelihood != nil)
+        // What the server says about itself (for a new run's manifest; a resumed run's is in its manifest) tells
+        // whether it is llama.cpp's, which gets cache hints.
+        let fingerprint: JSONValue? = if request.resume == nil { await base.fingerprint() } else { nil }
+        let (client, ordering) = RunScheduling.cacheHints(for: base, props: fingerprint?["server"]?["props"]
+                                                              ?? request.resume?.runManifest.endpoint?.server?["props"],
+                                                          samples: max(1, request.samples), likelihood: likelihood != nil,
+                                                          block: scheduling.controller == nil ? scheduling.initial : 4)
         let selectedCount = min(request.limit ?? suite.itemCount, suite.itemCount)
         let mineCount = try request.shard.map { try $0.count(in: suite, limit: selectedCount) } ?? selectedCount
         let samples = max(1, request.samples)
@@ -135,12 +143,13 @@ public struct Runner: Sendable {
         var done = 0, errors = 0, keptReused = 0
         var previous = request.resume
         if previous == nil {
-            let fingerprint = await client.fingerprint()
             var manifest = Manifest.make(suite: suite, languages: suite.languages(ofFirst: selectedCount), itemsSelected: selectedCount,
-                                         endpoint: fingerprint, metrics: metrics, harnessVersion: harnessVersion, name: request.name,
+                                         endpoint: fingerprint ?? .object([:]), metrics: metrics, harnessVersion: harnessVersion, name: request.name,
                                          retry: request.endpoint.retry, samples: samples, seedBase: seedBase,
                                          likelihood: likelihood?.manifest)
             manifest = Manifest.withCache(manifest, mode: request.cache, enabled: useCache, newHits: 0)
+            manifest.concurrency = scheduling.manifest
+            if likelihood == nil { manifest.ordering = ordering }
             var record = RunRecord(id: Runner.newRunID(), suiteID: suite.id, suiteVersion: suite.version, suiteHash: suite.contentHash,
                                    endpoint: request.endpoint.name, model: request.endpoint.model, status: .running,
                                    startedAt: isoNow(), itemCount: selectedCount, manifest: manifest.json)
@@ -198,10 +207,10 @@ public struct Runner: Sendable {
         }
         let start = monotonicSeconds()
         let units = Locked(UnitSource(reader: try SuiteItemReader(suite), limit: selectedCount, samples: samples, skip: skip,
-                                      shard: request.shard))
-        let concurrency = likelihood?.sequential == true ? 1 : max(1, request.endpoint.concurrency)
-        let committer = GroupCommitter(store: store, runID: runID, batchTarget: max(1, concurrency / 2))
-        let slots = RequestSlots(concurrency)
+                                      shard: request.shard, block: ordering.window ?? 1))
+        let committer = GroupCommitter(store: store, runID: runID, batchTarget: max(1, scheduling.ceiling / 2))
+        let slots = scheduling.slots
+        let controller = scheduling.controller
         let control = request.control
         let cache: (any ResultStore)? = useCache ? store : nil
         let tally = Locked(RunTally(done: done, errors: errors))
@@ -210,7 +219,7 @@ public struct Runner: Sendable {
         // free their slot): each takes the next unit, sends, scores and commits it, and counts it
         // done, until the units run out, the run drains, or a store write fails.
         await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<(concurrency + (concurrency + 1) / 2) {
+            for _ in 0..<scheduling.workers {
                 group.addTask {
                     while !Task.isCancelled, control?.isDraining != true {
                         let unit: (SuiteItem, Int)?
@@ -231,7 +240,7 @@ public struct Runner: Sendable {
                                                                   control: control)
                         } else {
                             evaluated = await Runner.evaluate(item, suite: suite, settings: settings, sample: sample, client: client, pacer: pacer,
-                                                              metrics: metrics, cache: cache, slots: slots, control: control)
+                                                              metrics: metrics, cache: cache, slots: slots, control: control, controller: controller)
                         }
                         guard let record = evaluated else { continue }
                         do { try await committer.commit(record) } catch {
@@ -262,6 +271,7 @@ public struct Runner: Sendable {
         let interrupted = Task.isCancelled || failure != nil || done < total
         let status = Runner.finalStatus(interrupted: interrupted, sent: done - keptReused - hits, errors: errors,
                                         errorBudget: request.errorBudget)
+        if failure == nil { try scheduling.recordTrajectory(store: store, runID: runID, sharded: request.shard != nil) }
         if hits > 0, let record = try? store.run(matching: runID) {
             try store.updateManifest(runID: runID, manifest: Manifest.withCache(record.runManifest, mode: request.cache, enabled: useCache, newHits: hits).json)
         }
@@ -298,42 +308,6 @@ public struct Runner: Sendable {
         var failure: (any Error)?
     }
 
-    /// The (item, sample) units of a run in order: the first `limit` items, `samples` each, minus `skip`.
-    struct UnitSource {
-        let reader: SuiteItemReader
-        var remaining: Int
-        let samples: Int
-        let skip: Set<String>
-        /// Only items of this shard, if set.
-        let shard: ShardSpec?
-        var item: SuiteItem?
-        var sample = 0
-
-        init(reader: SuiteItemReader, limit: Int, samples: Int, skip: Set<String>, shard: ShardSpec? = nil) {
-            self.reader = reader
-            self.shard = shard
-            remaining = limit
-            self.samples = samples
-            self.skip = skip
-        }
-
-        mutating func next() throws -> (SuiteItem, Int)? {
-            while true {
-                if let current = item, sample < samples {
-                    sample += 1
-                    if !skip.isEmpty && skip.contains("\(current.id)#\(sample - 1)") { continue }
-                    return (current, sample - 1)
-                }
-                item = nil
-                guard remaining > 0, let nextItem = try reader.next() else { return nil }
-                remaining -= 1
-                if let shard, !shard.contains(nextItem.id) { continue }
-                item = nextItem
-                sample = 0
-            }
-        }
-    }
-
     /// Sends one item and scores it; nil when cancelled before an answer arrived.
     /// With `cache`, a stored successful response to the identical request is reused (marked `reused`, with its
     /// origin run, attempts 0 and no latency or TTFT: those stay with the run that sent the request).
@@ -341,7 +315,7 @@ public struct Runner: Sendable {
     /// is not sent (nil, as if never handed out).
     static func evaluate(_ item: SuiteItem, suite: Suite, settings: GenerationSettings, sample: Int, client: ModelClient, pacer: EndpointPacer,
                          metrics: [any Metric], cache: (any ResultStore)? = nil, slots: RequestSlots? = nil,
-                         control: RunControl? = nil) async -> ItemRecord? {
+                         control: RunControl? = nil, controller: AdaptiveConcurrency? = nil) async -> ItemRecord? {
         let rendered = PromptRenderer.conversation(suite, item: item)
         let prompt = RenderedPrompt(system: rendered.system, user: rendered.user, history: rendered.history,
                                     separator: rendered.separator)
@@ -359,7 +333,12 @@ public struct Runner: Sendable {
                 try await slots?.acquire()
                 defer { slots?.release() }
                 if control?.isDraining == true { return nil }
-                response = try await client.send(body: body, prompt: prompt, settings: settings, pacer: pacer)
+                let ticket = controller?.started()
+                let sent = client.sentBody(prompt, settings: settings, hashed: body)
+                response = try await client.send(body: sent, prompt: prompt, settings: settings, pacer: pacer) {
+                    if let ticket { controller?.overloaded(ticket) }
+                }
+                if let ticket { controller?.finished(ticket, response: response) }
             } catch { return nil }
         }
         return await scoredRecord(item, suite: suite, requestHash: requestHash, prompt: rendered.user, response: response,

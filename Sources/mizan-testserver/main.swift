@@ -2,6 +2,7 @@
 //
 //   mizan-testserver [--host H] [--port N] [--mode echo|answers|enormous|toy-MODE] [--answers FILE.jsonl]
 //                    [--bytes N] [--chunked] [--delay SECONDS] [--chunk-delay SECONDS] [--context TOKENS]
+//                    [--capacity N]   (with --mode knee|rate-limited)
 //
 // Prints `listening on http://HOST:PORT` and serves until SIGTERM or SIGINT.
 #if canImport(Glibc)
@@ -34,6 +35,10 @@ let usage = """
       --mode toy-echo         the toy model as a vLLM-style OpenAI server (completions honour echo + logprobs)
       --mode toy-ignore-echo  the toy model as an OpenAI server whose completions ignore echo
       --mode toy-chat         the toy model behind chat completions only
+      --mode knee      echo, but at most --capacity N requests are worked on at once, each for --delay S
+                       (default 0.05); the rest queue (a server with a throughput knee at N)
+      --mode rate-limited  as knee, but requests beyond --capacity N get 429 with Retry-After: 0 at once
+      --capacity N     requests worked on at once in knee and rate-limited modes (default 4)
       --context N      the toy model's context size in tokens (default 64)
       --delay S        wait S seconds before each answer
       --chunk-delay S  wait S seconds between stream chunks
@@ -50,6 +55,8 @@ struct Options {
     var context = 64
     var bytes = 64 << 20
     var chunked = false
+    var capacity = 4
+    var delayGiven = false
 }
 
 func parseOptions(_ all: [String]) -> Options {
@@ -72,7 +79,10 @@ func parseOptions(_ all: [String]) -> Options {
             options.port = p
         case "--mode": options.mode = value(arg); modeGiven = true
         case "--answers": options.answersPath = value(arg)
-        case "--delay": options.delay = seconds(arg)
+        case "--delay": options.delay = seconds(arg); options.delayGiven = true
+        case "--capacity":
+            guard let n = Int(value(arg)), n >= 1 else { fail("--capacity needs a number >= 1") }
+            options.capacity = n
         case "--chunk-delay": options.chunkDelay = seconds(arg)
         case "--context":
             guard let n = Int(value(arg)), n >= 2 else { fail("--context needs a number of tokens >= 2") }
@@ -87,8 +97,8 @@ func parseOptions(_ all: [String]) -> Options {
     }
     if options.answersPath != nil, !modeGiven { options.mode = "answers" }
     let toyModes = ToyServerMode.allCases.map { "toy-" + $0.rawValue }
-    guard ["echo", "answers", "enormous"].contains(options.mode) || toyModes.contains(options.mode) else {
-        fail("--mode must be echo, answers, enormous or one of \(toyModes.joined(separator: ", "))")
+    guard ["echo", "answers", "enormous", "knee", "rate-limited"].contains(options.mode) || toyModes.contains(options.mode) else {
+        fail("--mode must be echo, answers, enormous, knee, rate-limited or one of \(toyModes.joined(separator: ", "))")
     }
     return options
 }
@@ -136,6 +146,10 @@ do {
         server = try TestHTTPServer(host: options.host, port: options.port, routeAllPathsToResponder: true) { request in
             delay > 0 ? .delayed(seconds: delay, toy(request)) : toy(request)
         }
+    } else if options.mode == "knee" || options.mode == "rate-limited" {
+        let model = CapacityModel(capacity: options.capacity, serviceSeconds: options.delayGiven ? delay : 0.05,
+                                  overflow: options.mode == "knee" ? .queue : .reject)
+        server = try TestHTTPServer(host: options.host, port: options.port) { model.reply($0) }
     } else {
         server = try TestHTTPServer(host: options.host, port: options.port) { request in
             if let enormous { return delay > 0 ? .delayed(seconds: delay, .fault(enormous)) : .fault(enormous) }

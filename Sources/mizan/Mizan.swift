@@ -60,8 +60,8 @@ struct EndpointChoice: ParsableArguments {
     @Option(help: "Model name sent to the endpoint (overrides the config).")
     var model: String?
 
-    @Option(help: "Requests in flight at once (overrides the config; default 8).")
-    var concurrency: Int?
+    @Option(help: "Requests in flight at once, or auto to find the server's best setting (overrides the config; default 8).")
+    var concurrency: ConcurrencyChoice?
 
     /// The kind named by `--api`, or a usage error listing the choices.
     func kind() throws -> EndpointKind? {
@@ -71,6 +71,11 @@ struct EndpointChoice: ParsableArguments {
         }
         return k
     }
+}
+
+extension ConcurrencyChoice: ExpressibleByArgument {
+    /// Reads `--concurrency N|auto`.
+    public init?(argument: String) { self.init(text: argument) }
 }
 
 /// Prints to standard error.
