@@ -62,13 +62,13 @@ public struct BettingConfidenceSequence: Sendable {
     /// The lower confidence bound (original units): the largest `m` established from below, or `low`.
     public var lowerBound: Double {
         let ys = scaled
-        return bisect(excluded: { Self.maxLogCapital(ys, bets, $0) >= log(1 / alpha) }, from: 0, to: 1)
+        return bisect(excluded: { Self.maxLogCapital(ys, bets, $0) >= log(1 / alpha) }, from: 1e-9, to: 1)
     }
 
     /// The upper confidence bound (original units): the smallest `m` established from above, or `high`.
     public var upperBound: Double {
         let flipped = scaled.map { 1 - $0 }
-        let u = bisect(excluded: { Self.maxLogCapital(flipped, bets, $0) >= log(1 / alpha) }, from: 0, to: 1)
+        let u = bisect(excluded: { Self.maxLogCapital(flipped, bets, $0) >= log(1 / alpha) }, from: 1e-9, to: 1)
         return low + high - u
     }
 
@@ -76,7 +76,7 @@ public struct BettingConfidenceSequence: Sendable {
 
     /// `low + (high − low) · sup{m ∈ [a, b] : excluded(m)}` by bisection (`excluded` is true below some point, false above).
     private func bisect(excluded: (Double) -> Bool, from a: Double, to b: Double) -> Double {
-        guard excluded(a) else { return low + (high - low) * a }
+        guard excluded(a) else { return low }
         var (lo, hi) = (a, b)
         for _ in 0..<40 {
             let mid = (lo + hi) / 2
@@ -86,7 +86,7 @@ public struct BettingConfidenceSequence: Sendable {
     }
 
     /// `log sup_{t ≤ n} K⁺_t(m)` for values `ys` in `[0, 1]` and bets `bets` (−∞ for `m ≤ 0`: no bet is bounded there).
-    static func maxLogCapital(_ ys: [Double], _ bets: [Double], _ m: Double) -> Double {
+    public static func maxLogCapital(_ ys: [Double], _ bets: [Double], _ m: Double) -> Double {
         guard m > 0 else { return -.infinity }
         let lambdaMax = truncation / m
         var logK = 0.0, best = 0.0
