@@ -120,7 +120,8 @@ public enum GateReports {
         return x + "</testsuites>\n"
     }
 
-    /// `<properties>` with the answers reused by the baseline and candidate runs of `suite` (none when nothing was).
+    /// `<properties>` with the answers reused by the baseline and candidate runs of `suite` and the sequential gate's
+    /// item use (none when there is neither).
     static func reuseProperties(_ r: GateReport, suite: String) -> String {
         var props = ""
         for col in r.comparison.columns {

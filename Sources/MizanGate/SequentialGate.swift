@@ -163,8 +163,12 @@ public final class SequentialMonitor: Sendable {
         return checks.map { check, fail, pass, low in
             let paired = check == "max_drop" || check == "no_significant_regression"
             let margin = check == "no_significant_regression" ? (l.sequentialMargin ?? GateLimits.defaultSequentialMargin * range) : pass
-            let cs = paired ? BettingConfidenceSequence(low: -range, high: range, alpha: alpha)
-                : BettingConfidenceSequence(low: lo, high: hi, alpha: alpha)
+            // max_drop, min and max hold the suite's own mean (as the fixed-size gate measures it): the population of its
+            // items, drawn without replacement. no_significant_regression asks whether the model got worse beyond these
+            // items (as the fixed-size gate's paired test does): independent draws.
+            let items = check == "no_significant_regression" ? nil : population
+            let cs = paired ? BettingConfidenceSequence(low: -range, high: range, alpha: alpha, population: items)
+                : BettingConfidenceSequence(low: lo, high: hi, alpha: alpha, population: items)
             var sources = l.source(of: check)
             if check == "no_significant_regression", let s = l.sources["sequential_margin"], !sources.contains(s) { sources.append(s) }
             let result = SequentialCheckResult(suite: suite, language: language, metric: metric, check: check, rules: sources,
@@ -215,7 +219,10 @@ public final class SequentialMonitor: Sendable {
             let metric = tests[i].result.metric
             guard let base = baseline.values[metric]?[id] else { continue }
             // An endpoint error or an unscored answer is not in the comparison (as in the fixed-size gate).
-            guard let cand = candidate.values[metric]?[id] else { continue }
+            guard let cand = candidate.values[metric]?[id] else {
+                tests[i].cs.dropFromPopulation()
+                continue
+            }
             tests[i].cs.add(tests[i].direction.map { $0.worsening(from: base, to: cand) } ?? cand)
             guard tests[i].result.outcome == .undecided else { continue }
             let t = tests[i]

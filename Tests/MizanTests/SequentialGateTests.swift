@@ -63,6 +63,31 @@ import MizanTestSupport
         #expect(Double(missesLow) / Double(runs) <= 0.1 && Double(missesHigh) / Double(runs) <= 0.1, "misses \(missesLow), \(missesHigh)")
     }
 
+    @Test func withoutReplacementTheBoundCoversThePopulationMeanAndClosesOnIt() {
+        // One fixed population of 60 skewed values; 300 random orders: the share of orders whose lower (upper) bound ever
+        // passes the population mean stays at most α = 0.1, and once every value is seen the bound closes in on that mean.
+        var rng = SplitMix64(seed: 99)
+        func uniform() -> Double { Double(rng.next() >> 11) * 0x1p-53 }
+        let population = (0..<60).map { _ in pow(uniform(), 3) }
+        let truth = population.reduce(0, +) / 60
+        var missesLow = 0, missesHigh = 0
+        var last = BettingConfidenceSequence(low: 0, high: 1, alpha: 0.1, population: 60)
+        for _ in 0..<300 {
+            var cs = BettingConfidenceSequence(low: 0, high: 1, alpha: 0.1, population: 60)
+            for x in SequentialMonitor.order(population, count: 60, seed: rng.next()) { cs.add(x) }
+            if cs.establishesAbove(truth) { missesLow += 1 }
+            if cs.establishesBelow(truth) { missesHigh += 1 }
+            last = cs
+        }
+        #expect(Double(missesLow) / 300 <= 0.1 && Double(missesHigh) / 300 <= 0.1, "misses \(missesLow), \(missesHigh)")
+        #expect(last.lowerBound <= truth && truth <= last.upperBound && last.upperBound - last.lowerBound < 0.05,
+                "[\(last.lowerBound), \(last.upperBound)] around \(truth)")
+        // Independent draws (no population) never close in like that.
+        var iid = BettingConfidenceSequence(low: 0, high: 1, alpha: 0.1)
+        for x in population { iid.add(x) }
+        #expect(iid.upperBound - iid.lowerBound > 0.1)
+    }
+
     @Test func decisionsFollowTheBoundAndTheOrderIsSeeded() {
         var worse = BettingConfidenceSequence(low: -1, high: 1, alpha: 0.05)
         for _ in 0..<10 { worse.add(1) }
