@@ -38,7 +38,8 @@ export MIZAN_CONFIG="$WORK/mizan.yaml"
 echo "==> baseline: $SUITE against gemma (temperature 0)" >&2
 RUN_ID=$("$MIZAN_BIN" run --suite "Prompts/$SUITE" --endpoint gemma ${LIMIT:+--limit "$LIMIT"} --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["run_id"])')
 "$MIZAN_BIN" baseline save "$RUN_ID" --name bench --dir "$WORK/baselines" >/dev/null
-echo "case,mode,run,exit,items_used,items_planned,seconds" > "$WORK/results.csv"
+RESULTS="${TMPDIR:-/tmp}/sequential-gate-real.csv"  # written as the runs go (kept if the script is stopped)
+echo "case,mode,run,exit,items_used,items_planned,seconds" > "$RESULTS"
 for r in $(seq 1 "$RUNS"); do
   for ep in gemma gemma-degraded; do
     for mode in fixed sequential; do
@@ -64,14 +65,13 @@ else:
 PY
 )
       secs=$(python3 -c "print(round($end - $start, 1))")
-      echo "$ep,$mode,$r,$code,$used,$planned,$secs" >> "$WORK/results.csv"
+      echo "$ep,$mode,$r,$code,$used,$planned,$secs" >> "$RESULTS"
       echo "    $ep $mode run $r: exit $code, $used of $planned items, ${secs} s" >&2
       [ "$mode" = sequential ] && [ "$r" = 1 ] && { echo "--- $ep sequential, run 1:"; cat "$WORK/gate-$ep-$mode-$r.txt"; } >&2
     done
   done
 done
-cp "$WORK/results.csv" "${TMPDIR:-/tmp}/sequential-gate-real.csv"
-python3 - "$WORK/results.csv" "$SUITE" <<'PY'
+python3 - "$RESULTS" "$SUITE" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 print(f"Suite {sys.argv[2]} ({rows[0]['items_planned']} items), rules examples/ci/gate.yaml, {max(int(r['run']) for r in rows)} runs per cell (medians).\n")
