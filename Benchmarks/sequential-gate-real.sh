@@ -10,6 +10,9 @@
 #   first LIMIT items of the suite in the baseline, default all)
 #   Targets (issue 17): degraded fails using ≤ 40% of the items; temperature 0 passes using ≤ 50%.
 # Uses the debug build of mizan (its own time is negligible next to the model's); MIZAN_BIN overrides.
+# MIZAN_BASELINE_FILE=FILE reuses a baseline saved by an earlier invocation (its copy is left in
+# ${TMPDIR:-/tmp}/sequential-gate-real-baseline.json) instead of running one; CASES sets the cells and their order
+# within a run (default "gemma:fixed gemma:sequential gemma-degraded:fixed gemma-degraded:sequential").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}; SUITE=${2:-mt-ary-fra}; PORT=${3:-8091}; LIMIT=${4:-}
@@ -35,23 +38,31 @@ endpoints:
     params: {temperature: 1.5, top_k: 0, top_p: 1.0, min_p: 0.0, max_tokens: 6}
 YAML
 export MIZAN_CONFIG="$WORK/mizan.yaml"
-echo "==> baseline: $SUITE against gemma (temperature 0)" >&2
-RUN_ID=$("$MIZAN_BIN" run --suite "Prompts/$SUITE" --endpoint gemma ${LIMIT:+--limit "$LIMIT"} --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["run_id"])')
-"$MIZAN_BIN" baseline save "$RUN_ID" --name bench --dir "$WORK/baselines" >/dev/null
+mkdir -p "$WORK/baselines"
+if [ -n "${MIZAN_BASELINE_FILE:-}" ]; then
+  cp "$MIZAN_BASELINE_FILE" "$WORK/baselines/bench.json"
+else
+  echo "==> baseline: $SUITE against gemma (temperature 0)" >&2
+  start=$(date +%s.%N)
+  RUN_ID=$("$MIZAN_BIN" run --suite "Prompts/$SUITE" --endpoint gemma ${LIMIT:+--limit "$LIMIT"} --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["run_id"])')
+  echo "    baseline run: $(python3 -c "print(round($(date +%s.%N) - $start, 1))") s" >&2
+  "$MIZAN_BIN" baseline save "$RUN_ID" --name bench --dir "$WORK/baselines" >/dev/null
+  cp "$WORK/baselines/bench.json" "${TMPDIR:-/tmp}/sequential-gate-real-baseline.json"
+fi
 RESULTS="${TMPDIR:-/tmp}/sequential-gate-real.csv"  # written as the runs go (kept if the script is stopped)
 echo "case,mode,run,exit,items_used,items_planned,seconds" > "$RESULTS"
 for r in $(seq 1 "$RUNS"); do
-  for ep in gemma gemma-degraded; do
-    for mode in fixed sequential; do
-      extra=(); [ "$mode" = sequential ] && extra=(--sequential --seed "$r")
-      start=$(date +%s.%N)
-      set +e
-      "$MIZAN_BIN" gate --baseline "$WORK/baselines/bench.json" --endpoint "$ep" --rules examples/ci/gate.yaml "${extra[@]}" \
-        --markdown "$WORK/gate-$ep-$mode-$r.md" > "$WORK/gate-$ep-$mode-$r.txt" 2>"$WORK/gate-$ep-$mode-$r.err"
-      code=$?
-      set -e
-      end=$(date +%s.%N)
-      read -r used planned < <(python3 - "$WORK/gate-$ep-$mode-$r.txt" "$WORK/bench.sqlite" <<'PY'
+  for cell in ${CASES:-gemma:fixed gemma:sequential gemma-degraded:fixed gemma-degraded:sequential}; do
+    ep=${cell%%:*}; mode=${cell##*:}
+    extra=(); [ "$mode" = sequential ] && extra=(--sequential --seed "$r")
+    start=$(date +%s.%N)
+    set +e
+    "$MIZAN_BIN" gate --baseline "$WORK/baselines/bench.json" --endpoint "$ep" --rules examples/ci/gate.yaml "${extra[@]}" \
+      --markdown "$WORK/gate-$ep-$mode-$r.md" > "$WORK/gate-$ep-$mode-$r.txt" 2>"$WORK/gate-$ep-$mode-$r.err"
+    code=$?
+    set -e
+    end=$(date +%s.%N)
+    read -r used planned < <(python3 - "$WORK/gate-$ep-$mode-$r.txt" "$WORK/bench.sqlite" <<'PY'
 import re, sqlite3, sys
 text = open(sys.argv[1]).read()
 m = re.search(r"sequential: (\d+) of (\d+) items", text)
@@ -64,11 +75,10 @@ else:
     print(n, run[1])
 PY
 )
-      secs=$(python3 -c "print(round($end - $start, 1))")
-      echo "$ep,$mode,$r,$code,$used,$planned,$secs" >> "$RESULTS"
-      echo "    $ep $mode run $r: exit $code, $used of $planned items, ${secs} s" >&2
-      [ "$mode" = sequential ] && [ "$r" = 1 ] && { echo "--- $ep sequential, run 1:"; cat "$WORK/gate-$ep-$mode-$r.txt"; } >&2
-    done
+    secs=$(python3 -c "print(round($end - $start, 1))")
+    echo "$ep,$mode,$r,$code,$used,$planned,$secs" >> "$RESULTS"
+    echo "    $ep $mode run $r: exit $code, $used of $planned items, ${secs} s" >&2
+    if [ "$mode" = sequential ] && [ "$r" = 1 ]; then { echo "--- $ep sequential, run 1:"; cat "$WORK/gate-$ep-$mode-$r.txt"; } >&2; fi
   done
 done
 python3 - "$RESULTS" "$SUITE" <<'PY'
@@ -78,9 +88,11 @@ print(f"Suite {sys.argv[2]} ({rows[0]['items_planned']} items), rules examples/c
 print("| candidate | gate | exit codes | items used (median) | share of items | wall time (median) | sequential / fixed |")
 print("|---|---|---|---:|---:|---:|---:|")
 for case in ["gemma", "gemma-degraded"]:
-    fixed = statistics.median(float(r["seconds"]) for r in rows if r["case"] == case and r["mode"] == "fixed")
+    fixed_times = [float(r["seconds"]) for r in rows if r["case"] == case and r["mode"] == "fixed"]
+    fixed = statistics.median(fixed_times) if fixed_times else float("nan")
     for mode in ["fixed", "sequential"]:
         rs = [r for r in rows if r["case"] == case and r["mode"] == mode]
+        if not rs: continue
         used = statistics.median(int(r["items_used"]) for r in rs)
         planned = int(rs[0]["items_planned"])
         secs = statistics.median(float(r["seconds"]) for r in rs)
