@@ -39,7 +39,7 @@ extension Gate {
         case (.regression, true): what = "\(r.quantity) established below \(f(r.failBeyond))"
         case (.pass, false): what = "\(r.quantity) of \(f(r.passWithin)) or more ruled out"
         case (.pass, true): what = "\(r.quantity) below \(f(r.passWithin)) ruled out"
-        case (.undecided, _): what = "undecided"
+        case (.undecided, _): what = "undecided when the gate stopped (another check had established a regression)"
         }
         return GateCheck(check: r.check, rules: r.rules, suite: r.suite, language: r.language, metric: r.metric, passed: !failed,
                          measured: measured, limit: limit, detail: "sequential: \(what); " + boundText(r))

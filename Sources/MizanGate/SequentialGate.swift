@@ -182,7 +182,9 @@ public final class SequentialMonitor: Sendable {
     /// True when the suite has no sequential test (nothing can stop it early).
     public var isEmpty: Bool { state.current.tests.isEmpty }
 
-    /// Takes a stored candidate item (one sample); returns true once every test of the suite is decided.
+    /// Takes a stored candidate item (one sample); returns true once the suite's verdict is clear: a regression is
+    /// established on some check (decisions never change, so the gate fails whatever the others would show), or every
+    /// check is decided.
     @discardableResult
     public func add(_ record: ItemRecord) -> Bool {
         state.withLock { s in
@@ -192,7 +194,8 @@ public final class SequentialMonitor: Sendable {
                 s.next += 1
                 feed(got, into: &s.tests)
             }
-            return !s.tests.isEmpty && s.tests.allSatisfy { $0.result.outcome != .undecided }
+            return !s.tests.isEmpty
+                && (s.tests.contains { $0.result.outcome == .regression } || s.tests.allSatisfy { $0.result.outcome != .undecided })
         }
     }
 

@@ -59,7 +59,7 @@ extension GateCommand {
                 try store.updateManifest(runID: done.record.id, manifest: .object(manifest))
             }
             printErr("candidate run \(done.outcome.runID) of \(id)@\(done.suite.version): \(done.outcome.stored) items, \(done.outcome.errors) errors"
-                + (early ? " (sequential: stopped early, every check decided)" : ""))
+                + (early ? " (sequential: stopped early, the verdict was clear)" : ""))
             out.append(try LoadedRun(try store.run(matching: done.record.id), from: store))
         }
         let checks = plan.steps.compactMap { monitors[$0.suite.id] }.flatMap(\.results)
