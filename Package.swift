@@ -56,6 +56,8 @@ let package = Package(
         .executableTarget(name: "mizan-testserver", dependencies: ["MizanTestSupport"], swiftSettings: strict),
         // Coverage simulation of the confidence intervals (Benchmarks/ci-coverage.sh); not shipped.
         .executableTarget(name: "mizan-coverage", dependencies: ["MizanReport", "MizanMetrics"], swiftSettings: strict),
+        // Error rates and item use of the sequential gate, by simulation (Benchmarks/sequential-gate-sim.sh); not shipped.
+        .executableTarget(name: "mizan-sequential-sim", dependencies: ["MizanGate", "MizanReport"], swiftSettings: strict),
         .testTarget(name: "MizanTests",
                     dependencies: ["MizanCore", "MizanText", "MizanMetrics", "MizanTransport", "MizanEndpoints",
                                    "MizanSuites", "MizanStore", "MizanRunner", "MizanReport", "MizanGate", "MizanTestSupport",

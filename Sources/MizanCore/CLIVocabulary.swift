@@ -65,6 +65,8 @@ public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
     case samples
     /// The SentencePiece model file of the spm/flores BLEU tokenizers.
     case spmModel = "spm-model"
+    /// Sequential gating: stop as soon as every checked slice is decided.
+    case sequential
     /// One slice of a sharded run, `i/n`.
     case shard
     /// The split to import.

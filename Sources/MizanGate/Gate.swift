@@ -84,6 +84,8 @@ public struct GateReport: Sendable {
     public var baselineName: String
     /// The candidate's runs.
     public var candidateRuns: [RunRecord]
+    /// What the sequential gate did (`--sequential`); nil for a fixed-size gate.
+    public var sequential: SequentialSummary?
 
     /// The failed checks.
     public var failures: [GateCheck] { checks.filter { !$0.passed } }
@@ -96,7 +98,7 @@ public enum Gate {
     /// runs through `human` (`HumanStudies.preference`, the figure `mizan compare` and the web app show).
     public static func evaluate(baseline: [LoadedRun], baselineName: String, candidate: [LoadedRun], rules: GateRules,
                                 errorBudget: Double, allowIncomparable: Bool = false, seed: UInt64 = 20_261_123,
-                                human: HumanStudies? = nil) throws -> GateReport {
+                                human: HumanStudies? = nil, sequential: SequentialSummary? = nil) throws -> GateReport {
         let baseSuites = Set(baseline.map(\.run.suiteID))
         let missing = candidate.map(\.run.suiteID).filter { !baseSuites.contains($0) }
         if !missing.isEmpty {
@@ -126,6 +128,7 @@ public enum Gate {
             guard let base = baseline.first(where: { $0.run.suiteID == run.run.suiteID }) else { continue }
             checks += try humanChecks(baseline: base.run, candidate: run.run, rules: rules, human: human)
         }
+        if let sequential { checks = applying(sequential, to: checks) }
         checks.sort { ($0.passed ? 1 : 0, $0.suite, $0.language, $0.metric ?? "", $0.check) < ($1.passed ? 1 : 0, $1.suite, $1.language, $1.metric ?? "", $1.check) }
         let worst = worstItems(failing: checks.filter { !$0.passed && $0.metric != nil }, baseline: baseline, candidate: candidate)
         let decision: GateDecision
@@ -135,7 +138,7 @@ public enum Gate {
             decision = checks.allSatisfy(\.passed) ? .pass : .regression
         }
         return GateReport(decision: decision, checks: checks, worstItems: worst, comparison: comparison, rulesSource: rules.source,
-                          baselineName: baselineName, candidateRuns: candidate.map(\.run))
+                          baselineName: baselineName, candidateRuns: candidate.map(\.run), sequential: sequential)
     }
 
     static func scoreChecks(row: ComparisonRow, base: MeanWithCI, cand: MeanWithCI, diff: PairedDifference?, rules: GateRules) -> [GateCheck] {

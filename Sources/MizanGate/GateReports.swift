@@ -6,6 +6,27 @@ import MizanReport
 public enum GateReports {
     /// One line with the verdict.
     public static func verdict(_ r: GateReport) -> String {
+        verdictOnly(r) + (r.sequential.map { "; " + sequentialLine($0) } ?? "")
+    }
+
+    /// `sequential: 14 of 39 items (seed 7), stopped early`.
+    public static func sequentialLine(_ s: SequentialSummary) -> String {
+        "sequential: \(s.used) of \(s.planned) items (seed \(s.seed)), " + (s.stoppedEarly ? "stopped early" : "ran every item")
+    }
+
+    /// Each sequentially tested check: outcome, confidence bounds at the stop, items used.
+    public static func sequentialTable(_ s: SequentialSummary) -> Table {
+        var t = Table(header: ["suite", "language", "metric", "check", "outcome", "bound at the stop", "items"],
+                      fit: [.elastic(min: 12), .fixed, .elastic(min: 8), .fixed, .fixed, .elastic(min: 16), .fixed])
+        for c in s.checks {
+            let f = { (x: Double) in SummaryTables.formatScore(x, metric: c.metric) }
+            let items = "\(c.used)/\(c.population)" + (c.decidedAfter.map { " (decided at \($0))" } ?? "")
+            t.rows.append([c.suite, c.language, c.metric, c.check, c.outcome.rawValue, "\(c.quantity) [\(f(c.lower)), \(f(c.upper))]", items])
+        }
+        return t
+    }
+
+    static func verdictOnly(_ r: GateReport) -> String {
         let failed = r.failures.count
         switch r.decision {
         case .pass: return "gate PASSED: \(r.checks.count) checks against baseline \(r.baselineName) (rules: \(r.rulesSource))"
@@ -42,6 +63,7 @@ public enum GateReports {
     /// Terminal text: verdict, failed checks, worst items.
     public static func text(_ r: GateReport, format: TableFormat = .table) -> String {
         var out = verdict(r) + "\n"
+        if let seq = r.sequential, !seq.checks.isEmpty { out += "\nSequential tests:\n" + sequentialTable(seq).render(format) }
         if !r.failures.isEmpty {
             out += "\nFailed checks:\n" + checksTable(r).render(format)
             if !r.worstItems.isEmpty { out += "\nMost regressed items:\n" + worstItemsTable(r).render(format) }
@@ -98,7 +120,8 @@ public enum GateReports {
         return x + "</testsuites>\n"
     }
 
-    /// `<properties>` with the answers reused by the baseline and candidate runs of `suite` (none when nothing was).
+    /// `<properties>` with the answers reused by the baseline and candidate runs of `suite` and the sequential gate's
+    /// item use (none when there is neither).
     static func reuseProperties(_ r: GateReport, suite: String) -> String {
         var props = ""
         for col in r.comparison.columns {
@@ -106,7 +129,17 @@ public enum GateReports {
             props += "      <property name=\"\(xml(col.label)).reused\" value=\"\(p.reused)\"/>\n"
             props += "      <property name=\"\(xml(col.label)).reuse\" value=\"\(xml(p.reuseNote ?? ""))\"/>\n"
         }
+        props += sequentialProperties(r, suite: suite)
         return props.isEmpty ? "" : "    <properties>\n" + props + "    </properties>\n"
+    }
+
+    /// `<property>` lines with the sequential gate's item use for `suite` (none for a fixed-size gate).
+    static func sequentialProperties(_ r: GateReport, suite: String) -> String {
+        guard let s = r.sequential, let use = s.suites.first(where: { $0.suite == suite }) else { return "" }
+        return "      <property name=\"sequential.seed\" value=\"\(s.seed)\"/>\n"
+            + "      <property name=\"sequential.items_used\" value=\"\(use.used)\"/>\n"
+            + "      <property name=\"sequential.items_planned\" value=\"\(use.planned)\"/>\n"
+            + "      <property name=\"sequential.stopped_early\" value=\"\(use.stoppedEarly)\"/>\n"
     }
 
     static func isUndecided(_ r: GateReport) -> Bool { if case .undecidable = r.decision { return true } else { return false } }
@@ -123,6 +156,9 @@ public enum GateReports {
         md += "Candidate: " + r.candidateRuns.map { "`\($0.id)` (\($0.suiteID)@\($0.suiteVersion), \($0.endpoint) · \($0.model))" }.joined(separator: ", ") + "\n\n"
         for note in reuseNotes(r) { md += "- Reused answers: \(note)\n" }
         if !reuseNotes(r).isEmpty { md += "\n" }
+        if let seq = r.sequential, !seq.checks.isEmpty {
+            md += "### Sequential tests\n\n" + sequentialTable(seq).render(.md) + "\n"
+        }
         if !r.failures.isEmpty {
             md += "### Failed checks\n\n" + checksTable(r).render(.md) + "\n"
             if !r.worstItems.isEmpty { md += "### Most regressed items\n\n" + worstItemsTable(r).render(.md) + "\n" }

@@ -29,6 +29,12 @@ public struct GateLimits: Sendable, Hashable {
     public var minHumanWinRate: Double?
     /// Highest allowed human loss rate of the candidate: the share of judgments preferring the baseline.
     public var maxHumanLossRate: Double?
+    /// Sequential gate: the worsening (metric units) below which `no_significant_regression` passes early
+    /// (default `defaultSequentialMargin` of the metric's range).
+    public var sequentialMargin: Double?
+
+    /// The default indifference margin of a sequential `no_significant_regression`, as a share of the metric's range.
+    public static let defaultSequentialMargin = 0.1
 
     /// Check name (`max_drop`, `confidence`, …) → the rule that set it, for reports.
     public var sources: [String: String] = [:]
@@ -59,7 +65,8 @@ public struct GateLimits: Sendable, Hashable {
                                      ("confidence", other.confidence != nil), ("max_error_rate", other.maxErrorRate != nil),
                                      ("latency_p95_ms", other.latencyP95Ms != nil), ("ttft_p95_ms", other.ttftP95Ms != nil),
                                      ("min_pass_all", other.minPassAll != nil), ("min_agreement", other.minAgreement != nil),
-                                     ("min_human_win_rate", other.minHumanWinRate != nil), ("max_human_loss_rate", other.maxHumanLossRate != nil)]
+                                     ("min_human_win_rate", other.minHumanWinRate != nil), ("max_human_loss_rate", other.maxHumanLossRate != nil),
+                                     ("sequential_margin", other.sequentialMargin != nil)]
         for (key, isSet) in set where isSet { l.sources[key] = name }
         l.min = other.min ?? l.min
         l.max = other.max ?? l.max
@@ -73,6 +80,7 @@ public struct GateLimits: Sendable, Hashable {
         l.minAgreement = other.minAgreement ?? l.minAgreement
         l.minHumanWinRate = other.minHumanWinRate ?? l.minHumanWinRate
         l.maxHumanLossRate = other.maxHumanLossRate ?? l.maxHumanLossRate
+        l.sequentialMargin = other.sequentialMargin ?? l.sequentialMargin
         return l
     }
 }
@@ -118,6 +126,8 @@ public struct GateRules: Sendable {
     public var rules: [GateRule]
     /// Where the rules came from (a path, or `built-in defaults`).
     public var source: String
+    /// `sequential: true` at the top of the rules file: gate sequentially (as `--sequential`).
+    public var sequential = false
 
     /// The built-in rules: no significant regression (95%) on any suite × language × metric slice.
     public static let builtIn = GateRules(defaults: .defaults, rules: [], source: "built-in defaults")
@@ -145,13 +155,17 @@ public struct GateRules: Sendable {
 
     static let limitKeys: Set<String> = ["min", "max", "max_drop", "no_significant_regression", "confidence", "max_error_rate",
                                          "latency_p95_ms", "ttft_p95_ms", "min_pass_all", "min_agreement", "min_human_win_rate",
-                                         "max_human_loss_rate"]
+                                         "max_human_loss_rate", "sequential_margin"]
 
     /// Reads a rules file; unknown keys and bad values are errors with file, line and remedy.
     public static func load(path: String) throws -> GateRules {
         let root = try YAMLValue.load(path: path)
-        var errors: [InputError] = root.unknownKeys(allowed: ["version", "defaults", "rules"]).map {
-            $0.error("unknown key '\($0.path)'", remedy: "use version, defaults and rules (see README, 'Regression gates')")
+        var errors: [InputError] = root.unknownKeys(allowed: ["version", "sequential", "defaults", "rules"]).map {
+            $0.error("unknown key '\($0.path)'", remedy: "use version, sequential, defaults and rules (see README, 'Regression gates')")
+        }
+        var sequential = false
+        if let v = root["sequential"] {
+            if let b = try? v.bool() { sequential = b } else { errors.append(v.error("'sequential' must be true or false", remedy: "write true or false")) }
         }
         if let v = root["version"], (try? v.int()) != 1 {
             errors.append(v.error("unsupported rules version", remedy: "write `version: 1`"))
@@ -173,7 +187,9 @@ public struct GateRules: Sendable {
             } catch let e as InputError { errors.append(e) }
         }
         if !errors.isEmpty { throw InputErrors(errors) }
-        return GateRules(defaults: defaults, rules: rules, source: path)
+        var loaded = GateRules(defaults: defaults, rules: rules, source: path)
+        loaded.sequential = sequential
+        return loaded
     }
 
     static func parseLimits(_ node: YAMLValue, errors: inout [InputError]) throws -> GateLimits {
@@ -204,6 +220,7 @@ public struct GateRules: Sendable {
         l.minAgreement = number("min_agreement", 0...1)
         l.minHumanWinRate = number("min_human_win_rate", 0...1)
         l.maxHumanLossRate = number("max_human_loss_rate", 0...1)
+        l.sequentialMargin = number("sequential_margin", 0...Double.greatestFiniteMagnitude)
         return l
     }
 }

@@ -65,6 +65,12 @@ struct GateCommand: AsyncParsableCommand {
     @Option(help: "A name recorded in the candidate runs' manifests.")
     var name: String?
 
+    @Flag(help: "Sequential gate: send the items in a seeded random order and stop as soon as every checked slice is decided by an anytime-valid confidence sequence (docs/sequential-gate.md); also `sequential: true` in the rules file.")
+    var sequential = false
+
+    @Option(help: "Seed of the sequential gate's item order (default: drawn at random and reported).")
+    var seed: UInt64?
+
     @OptionGroup var storeOptions: StoreOptions
 
     func run() async throws {
@@ -74,6 +80,11 @@ struct GateCommand: AsyncParsableCommand {
             if !candidate.isEmpty && target.endpoint != nil { throw UsageError("give either --candidate RUN-ID (stored) or --endpoint (run now), not both") }
             if candidate.isEmpty && target.endpoint == nil { throw UsageError("give --endpoint to run the candidate now, or --candidate RUN-ID for a stored run") }
             let gateRules = try rules.map { try GateRules.load(path: $0) } ?? .builtIn
+            let isSequential = sequential || gateRules.sequential
+            if isSequential && !candidate.isEmpty {
+                throw UsageError("\(CLIFlag.sequential) decides while the candidate runs: give --endpoint to run it now instead of --candidate RUN-ID")
+            }
+            if seed != nil && !isSequential { throw UsageError("--seed orders the items of a sequential gate; add \(CLIFlag.sequential)") }
             let project = try storeOptions.project()
             let cfg = try project.loadConfig()
             // Gating stored runs only reads the store; running the candidate writes it.
@@ -83,7 +94,13 @@ struct GateCommand: AsyncParsableCommand {
                 baseRuns = baseRuns.filter { b in suite.contains { $0 == b.run.suiteID || $0.hasPrefix(b.run.suiteID + "@") } }
             }
             let candidates: [LoadedRun]
-            if candidate.isEmpty {
+            var summary: SequentialSummary?
+            if isSequential {
+                (candidates, summary) = try await runSequential(baseline: baseRuns, rules: gateRules, seed: seed ?? UInt64.random(in: 1...UInt64(UInt32.max)),
+                                                               store: store, config: cfg, project: project)
+                let ran = Set(candidates.map(\.run.suiteID))
+                baseRuns = baseRuns.filter { ran.contains($0.run.suiteID) }
+            } else if candidate.isEmpty {
                 candidates = try await runCandidates(baseline: baseRuns, store: store, config: cfg, project: project)
                 let ran = Set(candidates.map(\.run.suiteID))
                 baseRuns = baseRuns.filter { ran.contains($0.run.suiteID) }
@@ -95,7 +112,7 @@ struct GateCommand: AsyncParsableCommand {
             }
             let report = try Gate.evaluate(baseline: baseRuns, baselineName: baseName, candidate: candidates, rules: gateRules,
                                            errorBudget: errorBudget, allowIncomparable: allowIncomparable,
-                                           human: try HumanStudies(store: store))
+                                           human: try HumanStudies(store: store), sequential: summary)
             try publish(report)
             if report.decision.exitCode != 0 { throw ExitCode(report.decision.exitCode) }
         }

@@ -28,6 +28,12 @@ struct RunSession {
     var drainTimeout: Double?
     /// Whether to summarise each run (a new unsharded one as its items are committed).
     var summarize = false
+    /// Adjusts each suite's request before it runs, with the run's control (the sequential gate feeds its
+    /// tests from `onStored` and drains the run once they are decided).
+    var prepare: ((RunPlan.Step, inout RunRequest, RunControl) -> Void)?
+    /// True when a run that ended interrupted was stopped on purpose (a sequential gate's early stop): the next
+    /// suite still runs.
+    var stoppedOnPurpose: ((RunOutcome) -> Bool)?
 
     /// Runs every step, calling `each` as each suite's run has ended.
     func execute(_ each: (Finished) throws -> Void) async throws {
@@ -44,6 +50,7 @@ struct RunSession {
             let live = LiveSummary(store: store)
             if summarize && plan.resume == nil && plan.shard == nil { request.onStored = { live.add(runID: $0, $1) } }
             request.onLeaseWait = { printErr($0) }
+            prepare?(step, &request, control)
             let finalRequest = request
             let task = Task { try await runner.run(finalRequest, progress: { bar.update($0) }) }
             if let interrupt, let drainTimeout {
@@ -68,7 +75,7 @@ struct RunSession {
             let summary = !summarize ? nil : try plan.shard.map { try Self.shardSummary(store: store, run: record, shard: $0) }
                 ?? live.summary(of: record) ?? Summarizer.summarize(run: record, store: store)
             try each(Finished(suite: step.suite, outcome: outcome, record: record, summary: summary))
-            if outcome.status == .interrupted { break }
+            if outcome.status == .interrupted && stoppedOnPurpose?(outcome) != true { break }
         }
     }
 
