@@ -173,6 +173,7 @@ import MizanWeb
         let runs = try await web.get("/")
         #expect(runs.status == 303 && runs.headers["location"] == "/login")
         server.stop()
-        #expect(server.stderr.contains("warning: mizan serve listens on 0.0.0.0") && server.stderr.contains("browse token"))
+        let log = server.stderr
+        #expect(log.contains("warning: mizan serve listens on 0.0.0.0") && log.contains("need this browse token"))
     }
 }

@@ -51,7 +51,7 @@ final class ServeProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    /// What the server wrote to standard error (after `stop`).
+    /// What the server wrote to standard error (after `stop`; read once: a second read is empty).
     var stderr: String { String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
 }
 
