@@ -31,43 +31,17 @@ extension WebApp {
         ]
         body += facts.map { "<dt>\($0.0)</dt><dd><bdi>\(Layout.h($0.1))</bdi></dd>" }.joined() + "</dl>\n"
         if st.spec.kind == .pairwise {
-            body += "<h2>Win / tie / loss</h2>\n" + Layout.table(Self.tallyTable(r), id: "tally")
-            body += "<p class=\"note\">Win rate of B: (B wins + (ties + both bad) / 2) / judged, with a bootstrap 95% interval over pairs "
-            body += "(\(r.resamples) resamples, seed \(r.bootstrapSeed)).</p>\n"
-            var bt = Table(header: ["run", "label", "Bradley–Terry log-strength θ [95% CI]"])
-            for x in r.strengths { bt.rows.append([x.runID, x.label, Self.estimateText(x.logStrength, signed: true)]) }
-            body += "<h2>Bradley–Terry strengths (run A fixed at 0)</h2>\n" + Layout.table(bt, id: "strengths")
-            body += "<h2>Agreement</h2>\n"
-            if let a = r.agreement {
-                var t = Table(header: ["statistic", "κ", "observed agreement", "pairs", "annotators per pair"])
-                t.rows.append([a.method == .cohen ? "Cohen's κ" : "Fleiss' κ", a.kappa.map(SummaryTables.format) ?? "undefined",
-                               SummaryTables.format(a.observed), String(a.pairs), String(a.ratersPerPair)])
-                body += Layout.table(t, id: "agreement")
-            } else {
-                body += "<p id=\"agreement\" class=\"note\">No pair has two judgments yet.</p>\n"
-            }
+            // The tables `mizan human results` prints (StudyReport), so the CLI and this page show the same numbers.
+            body += "<h2>Win / tie / loss</h2>\n" + Layout.table(StudyReport.outcomeTable(r), id: "tally")
+            body += "<p class=\"note\">Win rate = (wins + (ties + both bad) / 2) / judged, with a 95% percentile bootstrap interval "
+            body += "over pairs (\(r.resamples) resamples, seed \(r.bootstrapSeed)).</p>\n"
+            body += "<h2>Bradley–Terry strengths (run A fixed at 0)</h2>\n" + Layout.table(StudyReport.strengthTable(r), id: "strengths")
+            body += "<h2>Agreement</h2>\n<p id=\"agreement\">\(Layout.h(StudyReport.agreementLine(r.agreement)))</p>\n"
         }
         body += "<h2>Annotators</h2>\n<ul id=\"annotators\">"
         body += annotators.map { "<li><bdi>\(Layout.h($0.name))</bdi> <span class=\"note\">\(Layout.h($0.id))</span></li>" }.joined() + "</ul>\n"
         body += Self.addAnnotatorsForm(s, study: st.id)
         return Self.html(Layout.page(title: "Results of study \(st.spec.name)", session: s, body))
-    }
-
-    /// Overall and per-language counts with the win rate of B.
-    static func tallyTable(_ r: StudyResults) -> Table {
-        var t = Table(header: ["language", "judged", "\(r.labelB) wins", "\(r.labelA) wins", "ties", "both bad", "win rate of \(r.labelB) [95% CI]"])
-        func row(_ lang: String, _ w: WinTieLoss, _ e: Estimate?) -> [String] {
-            [lang, String(w.judged), String(w.runBWins), String(w.runAWins), String(w.ties), String(w.bothBad), e.map { estimateText($0) } ?? "–"]
-        }
-        t.rows.append(row("all", r.overall, r.preference.winRateB))
-        for l in r.byLanguage { t.rows.append(row(l.language, l.tally, l.winRateB)) }
-        return t
-    }
-
-    /// `0.625 [0.500, 0.750]` (signed with +/− for strengths), as the results page shows an estimate.
-    public static func estimateText(_ e: Estimate, signed: Bool = false) -> String {
-        let f: (Double) -> String = signed ? { ComparisonTables.signed($0) } : { SummaryTables.format($0) }
-        return "\(f(e.value)) [\(f(e.low)), \(f(e.high))]"
     }
 
     /// The owner's form to add annotators: names, one per line, and the owner token again (admin actions need it).

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import MizanCore
 import MizanHuman
+import MizanReport
 import MizanStore
 import MizanWeb
 
@@ -139,8 +140,12 @@ import MizanWeb
         let results = try await owner.get("/studies/\(study)/results")
         #expect(results.status == 200 && results.body.contains("<table id=\"tally\">") && results.body.contains("<table id=\"strengths\">"))
         let r = try human.results(study: study)
-        #expect(r.overall.judged == 30 && results.body.contains("<td><bdi>all</bdi></td><td><bdi>30</bdi></td>"))
-        #expect(results.body.contains(WebApp.estimateText(try #require(r.preference.winRateB))))
+        let cli = try TestEnv.run(TestEnv.mizanBinary, ["human", "results", study, "--store", storePath, "--format", "csv"])
+        let allRow = try #require(cli.stdout.split(whereSeparator: \.isNewline).first { $0.hasPrefix("all,") })
+        let cells = Self.csvFields(String(allRow))
+        #expect(r.overall.judged == 30 && cells.count == 7 && cells[5] == "30")
+        #expect(results.body.contains("<tr>" + cells.map { "<td><bdi>\(Markup.escape($0))</bdi></td>" }.joined() + "</tr>"),
+                "the web page shows the row `mizan human results` prints: \(allRow)")
 
         // Admin actions need the owner session, its CSRF token and the owner token itself.
         let ownerCSRF = try #require(results.csrf)
@@ -175,5 +180,17 @@ import MizanWeb
         server.stop()
         let log = server.stderr
         #expect(log.contains("warning: mizan serve listens on 0.0.0.0") && log.contains("need this browse token"))
+    }
+
+    /// The fields of one CSV record (RFC 4180 quoting, no newline inside fields).
+    static func csvFields(_ line: String) -> [String] {
+        var fields: [String] = [], field = "", quoted = false
+        var it = Array(line)[...]
+        while let c = it.popFirst() {
+            if quoted {
+                if c == "\"" { if it.first == "\"" { field.append(it.removeFirst()) } else { quoted = false } } else { field.append(c) }
+            } else if c == "\"" { quoted = true } else if c == "," { fields.append(field); field = "" } else { field.append(c) }
+        }
+        return fields + [field.trimmingCharacters(in: .whitespacesAndNewlines)]
     }
 }
