@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
@@ -41,10 +42,19 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "MizanReport", dependencies: ["MizanCore", "MizanStore", "MizanText", "MizanMetrics"], swiftSettings: strict),
         .target(name: "MizanGate", dependencies: ["MizanCore", "MizanMetrics", "MizanStore", "MizanReport", "MizanYAML"], swiftSettings: strict),
+        // Human evaluation: pairwise studies, annotators, judgments, suite reviews and their statistics (docs/human-evaluation.md).
+        .target(name: "MizanHuman", dependencies: ["MizanCore", "MizanStore"], swiftSettings: strict),
         .target(name: "MizanTestSupport", dependencies: ["MizanCore"], swiftSettings: strict),
+        // `mizan serve`: the local web app (browse, compare, human studies); Hummingbird 2 (docs/web.md).
+        .target(name: "MizanWeb",
+                dependencies: ["MizanCore", "MizanStore", "MizanReport", "MizanMetrics", "MizanHuman",
+                               .product(name: "Hummingbird", package: "hummingbird")],
+                swiftSettings: strict),
         .executableTarget(name: "mizan",
                           dependencies: ["MizanAllocator", "MizanCore", "MizanRunner", "MizanReport", "MizanGate", "MizanMetrics",
                                          "MizanSuites", "MizanStore", "MizanEndpoints",
+                                         "MizanHuman",
+                                         "MizanWeb",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
         .executableTarget(name: "mizan-testserver", dependencies: ["MizanTestSupport"], swiftSettings: strict),
@@ -52,7 +62,9 @@ let package = Package(
         .executableTarget(name: "mizan-coverage", dependencies: ["MizanReport", "MizanMetrics"], swiftSettings: strict),
         .testTarget(name: "MizanTests",
                     dependencies: ["MizanCore", "MizanText", "MizanMetrics", "MizanTransport", "MizanEndpoints",
-                                   "MizanSuites", "MizanStore", "MizanRunner", "MizanReport", "MizanGate", "MizanTestSupport"],
+                                   "MizanSuites", "MizanStore", "MizanRunner", "MizanReport", "MizanGate", "MizanTestSupport",
+                                   "MizanHuman",
+                                   "MizanWeb"],
                     resources: [.copy("Fixtures")],
                     swiftSettings: strict),
     ],

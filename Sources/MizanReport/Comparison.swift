@@ -58,6 +58,14 @@ public struct ComparisonRow: Sendable {
     public var corpus: [Double?] = []
 }
 
+extension ComparisonRow {
+    /// A row from its parts (for callers outside the module, e.g. one run's chart in `mizan serve`).
+    public static func make(suite: String, suiteLabel: String, language: String, metric: String, cells: [MeanWithCI?],
+                            differences: [PairedDifference?]) -> ComparisonRow {
+        ComparisonRow(suite: suite, suiteLabel: suiteLabel, language: language, metric: metric, cells: cells, differences: differences)
+    }
+}
+
 /// How many items each suite's comparison kept and dropped.
 public struct SuiteCoverage: Sendable {
     /// Suite id.

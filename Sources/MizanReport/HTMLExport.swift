@@ -14,7 +14,7 @@ public enum HTMLExport {
     public static func escape(_ s: String) -> String { Markup.escape(s) }
 
     /// `lang` and `dir` attributes for a language tag (`dir="rtl"` for Arabic and Hebrew script, `auto` otherwise).
-    static func langAttributes(_ tag: String) -> String {
+    public static func langAttributes(_ tag: String) -> String {
         let rtl = ["Arab", "Hebr", "Syrc", "Thaa"].contains(LanguageTag(tag)?.script ?? "")
         return " lang=\"\(escape(tag))\" dir=\"\(rtl ? "rtl" : "auto")\""
     }
@@ -47,7 +47,7 @@ public enum HTMLExport {
     }
 
     /// The score table with significant differences highlighted.
-    static func scoresTable(_ c: Comparison) -> String {
+    public static func scoresTable(_ c: Comparison) -> String {
         let t = ComparisonTables.scores(c)
         let others = c.columns.indices.filter { $0 != c.reference }
         var h = "<table id=\"scores\" class=\"scores\"><thead><tr>" + t.header.map { "<th><bdi>\(escape($0))</bdi></th>" }.joined() + "</tr></thead><tbody>\n"
@@ -68,14 +68,14 @@ public enum HTMLExport {
     }
 
     /// Any `Table` as an HTML table with isolated cells.
-    static func plainTable(_ t: Table) -> String {
+    public static func plainTable(_ t: Table) -> String {
         var h = "<table><thead><tr>" + t.header.map { "<th><bdi>\(escape($0))</bdi></th>" }.joined() + "</tr></thead><tbody>\n"
         for row in t.rows { h += "<tr>" + row.map { "<td><bdi>\(escape($0))</bdi></td>" }.joined() + "</tr>\n" }
         return h + "</tbody></table>\n"
     }
 
     /// Per suite and first metric, scores by language; then latency against the overall score.
-    static func charts(_ c: Comparison) -> String {
+    public static func charts(_ c: Comparison) -> String {
         var out = ""
         let labels = c.columns.map(\.label)
         for suite in c.coverage.map(\.suite) {
@@ -98,7 +98,8 @@ public enum HTMLExport {
         return out
     }
 
-    static let style = """
+    /// The report's style sheet (also served by `mizan serve` as its same-origin CSS).
+    public static let style = """
         body{font-family:system-ui,"Noto Sans","Noto Naskh Arabic","Noto Sans Tifinagh","Noto Sans Arabic",sans-serif;margin:1.5em;color:#111;line-height:1.4}
         table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border-bottom:1px solid #ccc;padding:.25em .6em;text-align:start;vertical-align:top}
         thead th{border-bottom:2px solid #333}td.num{font-variant-numeric:tabular-nums;white-space:nowrap}

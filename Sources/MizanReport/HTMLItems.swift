@@ -4,8 +4,9 @@ import MizanStore
 
 /// The item drill-down of the HTML report: per suite, one `<details>` per compared item with the prompt,
 /// the references and every column's output and scores. Items whose scores differ between columns come first.
-enum HTMLItems {
-    static func drillDown(_ c: Comparison, runs: [LoadedRun], limit: Int) -> String {
+public enum HTMLItems {
+    /// The drill-down of `c`'s items from `runs`, at most `limit` per suite.
+    public static func drillDown(_ c: Comparison, runs: [LoadedRun], limit: Int) -> String {
         let itemsByRun = Dictionary(runs.map { ($0.run.id, ItemDiff.firstSamples($0.items)) }, uniquingKeysWith: { a, _ in a })
         let scoresByRun = Dictionary(runs.map { ($0.run.id, ItemScores($0.items)) }, uniquingKeysWith: { a, _ in a })
         var h = ""

@@ -162,6 +162,8 @@ public protocol ResultStore: Sendable {
     func run(matching id: String) throws -> RunRecord
     /// Every stored item of a run, in item order of storage.
     func items(runID: String) throws -> [ItemRecord]
+    /// One bounded page of a run's items matching a query (`ItemQuery`), with the filtered total.
+    func itemPage(runID: String, query: ItemQuery) throws -> ItemPage
     /// Stores several finished items at once (group commit: one transaction when the store can).
     func record(runID: String, items: [ItemRecord]) throws
     /// Item id, sample and failed-or-not of every stored item of a run (what a resume skips).

@@ -108,5 +108,36 @@ enum StoreSchema {
             ALTER TABLE responses ADD COLUMN reused_from TEXT;
             UPDATE responses SET reused = 1, latency = 0, ttft = NULL WHERE attempts = 0;
             """),
+        // 7: human evaluation (module MizanHuman, docs/human-evaluation.md): pairwise studies between two runs, their
+        // annotators (tokens kept only as SHA-256 hashes), pairs (item × sample, presentation order recorded),
+        // assignments, judgments (one per pair and annotator; a submission key makes a resent form a no-op), and
+        // native speakers' reviews of suite items.
+        .shared("""
+            CREATE TABLE human_studies(
+                id TEXT PRIMARY KEY, name TEXT NOT NULL, run_a TEXT NOT NULL, run_b TEXT NOT NULL, suite_id TEXT NOT NULL,
+                language TEXT, per_item INTEGER NOT NULL, show_reference INTEGER NOT NULL, seed INTEGER NOT NULL,
+                owner_token_hash TEXT NOT NULL, created_at TEXT NOT NULL, spec TEXT NOT NULL);
+            CREATE TABLE human_annotators(
+                id TEXT PRIMARY KEY, study_id TEXT NOT NULL REFERENCES human_studies(id) ON DELETE CASCADE,
+                name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
+            CREATE TABLE human_pairs(
+                study_id TEXT NOT NULL REFERENCES human_studies(id) ON DELETE CASCADE, pair INTEGER NOT NULL,
+                item_id TEXT NOT NULL, sample INTEGER NOT NULL, lang TEXT NOT NULL, b_shown_first INTEGER NOT NULL,
+                position INTEGER NOT NULL, PRIMARY KEY(study_id, pair));
+            CREATE TABLE human_assignments(
+                study_id TEXT NOT NULL, pair INTEGER NOT NULL, annotator_id TEXT NOT NULL REFERENCES human_annotators(id) ON DELETE CASCADE,
+                assigned_at TEXT NOT NULL, PRIMARY KEY(study_id, pair, annotator_id),
+                FOREIGN KEY(study_id, pair) REFERENCES human_pairs(study_id, pair) ON DELETE CASCADE);
+            CREATE TABLE human_judgments(
+                study_id TEXT NOT NULL, pair INTEGER NOT NULL, annotator_id TEXT NOT NULL REFERENCES human_annotators(id) ON DELETE CASCADE,
+                verdict TEXT NOT NULL, outcome TEXT NOT NULL, comment TEXT, submission_key TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL,
+                PRIMARY KEY(study_id, pair, annotator_id),
+                FOREIGN KEY(study_id, pair) REFERENCES human_pairs(study_id, pair) ON DELETE CASCADE);
+            CREATE TABLE suite_reviews(
+                suite_id TEXT NOT NULL, suite_version TEXT NOT NULL, item_id TEXT NOT NULL, reviewer TEXT NOT NULL,
+                decision TEXT NOT NULL, suggested_input TEXT, suggested_reference TEXT, comment TEXT, study_id TEXT,
+                created_at TEXT NOT NULL, PRIMARY KEY(suite_id, suite_version, item_id, reviewer));
+            CREATE INDEX human_studies_runs ON human_studies(run_a, run_b);
+            """),
     ]
 }
