@@ -80,11 +80,12 @@ public final class HumanStudies: Sendable {
             guard try !s.rows("SELECT id FROM human_studies WHERE id = ?", [.text(study)]).isEmpty else {
                 throw HumanError(.notFound, "no study '\(study)'")
             }
-            return try names.map { name in
+            let first = try s.rows("SELECT COUNT(*) FROM human_annotators WHERE study_id = ?", [.text(study)])[0][0].int ?? 0
+            return try names.enumerated().map { i, name in
                 let token = Tokens.annotatorToken()
                 let a = Annotator(id: Tokens.id(prefix: "ha-"), studyID: study, name: name, createdAt: now)
-                try s.rows("INSERT INTO human_annotators(id, study_id, name, token_hash, created_at) VALUES(?, ?, ?, ?, ?)",
-                           [.text(a.id), .text(study), .text(name), .text(Tokens.hash(token)), .text(now)])
+                try s.rows("INSERT INTO human_annotators(id, study_id, name, token_hash, position, created_at) VALUES(?, ?, ?, ?, ?, ?)",
+                           [.text(a.id), .text(study), .text(name), .text(Tokens.hash(token)), .int(first + i), .text(now)])
                 return IssuedToken(annotator: a, token: token)
             }
         }
@@ -93,7 +94,7 @@ public final class HumanStudies: Sendable {
     /// The annotators of a study, in the order they were added.
     public func annotators(study: String) throws -> [Annotator] {
         try store.read { s in
-            try s.rows("SELECT id, study_id, name, created_at FROM human_annotators WHERE study_id = ? ORDER BY created_at, id\(s.binaryOrder)",
+            try s.rows("SELECT id, study_id, name, created_at FROM human_annotators WHERE study_id = ? ORDER BY position",
                        [.text(study)]).map { Annotator(id: $0[0].text ?? "", studyID: $0[1].text ?? "", name: $0[2].text ?? "", createdAt: $0[3].text ?? "") }
         }
     }
