@@ -40,7 +40,7 @@ public final class HumanStudies: Sendable {
         let found = all.filter { $0.id.hasPrefix(idOrName) || $0.spec.name == idOrName }
         guard found.count == 1 else {
             throw HumanError(found.isEmpty ? .notFound : .invalid, found.isEmpty
-                ? "no study '\(idOrName)' in store '\(store.placeDescription)'; create one with `mizan human new`"
+                ? "no study '\(idOrName)' in store '\(store.placeDescription)'; create one with `\(CLICommand.humanNew) \(CLIFlag.runs) A B \(CLIFlag.name) NAME`"
                 : "study '\(idOrName)' is ambiguous (\(found.count) studies match); give its id")
         }
         return found[0]
@@ -50,6 +50,9 @@ public final class HumanStudies: Sendable {
     public func studies(between runA: String, and runB: String) throws -> [Study] {
         try studies().filter { $0.spec.kind == .pairwise && Set([$0.runA, $0.runB]) == Set([runA, runB]) }
     }
+
+    /// The web app's path of a study's page (`mizan serve` serves it; the owner token opens its admin view).
+    public static func studyPath(_ id: String) -> String { "/studies/\(id)" }
 
     // MARK: Tokens
 
