@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "MizanReport", dependencies: ["MizanCore", "MizanStore", "MizanText", "MizanMetrics"], swiftSettings: strict),
         .target(name: "MizanGate", dependencies: ["MizanCore", "MizanMetrics", "MizanStore", "MizanReport", "MizanYAML"], swiftSettings: strict),
         // Human evaluation: pairwise studies, annotators, judgments, suite reviews and their statistics (docs/human-evaluation.md).
-        .target(name: "MizanHuman", dependencies: ["MizanCore", "MizanStore"], swiftSettings: strict),
+        .target(name: "MizanHuman", dependencies: ["MizanCore", "MizanStore", "MizanReport", "MizanSuites"], swiftSettings: strict),
         .target(name: "MizanTestSupport", dependencies: ["MizanCore"], swiftSettings: strict),
         // `mizan serve`: the local web app (browse, compare, human studies); Hummingbird 2 (docs/web.md).
         .target(name: "MizanWeb",

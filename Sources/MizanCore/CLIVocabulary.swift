@@ -47,6 +47,8 @@ public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
     case ref
     /// Continue a stored run.
     case resume
+    /// The two runs of a human study (baseline, candidate).
+    case runs
     /// Send again the items that ended in endpoint errors (with the resume flag).
     case retryErrors = "retry-errors"
     /// The column holding the reference.
@@ -88,6 +90,10 @@ public enum CLICommand: String, Sendable, CaseIterable, CustomStringConvertible 
     case probe
     /// Saves runs as a named baseline.
     case baselineSave = "baseline save"
+    /// Creates a human pairwise study.
+    case humanNew = "human new"
+    /// Adds annotators to a human study.
+    case humanAnnotators = "human annotators"
 
     /// The command as typed, e.g. `mizan baseline save`.
     public var description: String { "mizan " + rawValue }

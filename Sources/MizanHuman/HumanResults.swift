@@ -150,7 +150,7 @@ public struct StudyResults: Sendable, Hashable {
     /// Label of run B.
     public var labelB: String
     /// Judgments made and wanted (pairs × K).
-    public var progress: Progress
+    public var progress: StudyProgress
     /// Annotators of the study.
     public var annotators: Int
     /// All judgments.

@@ -40,7 +40,7 @@ public final class HumanStudies: Sendable {
         let found = all.filter { $0.id.hasPrefix(idOrName) || $0.spec.name == idOrName }
         guard found.count == 1 else {
             throw HumanError(found.isEmpty ? .notFound : .invalid, found.isEmpty
-                ? "no study '\(idOrName)' in store '\(store.placeDescription)'; create one with `mizan human new`"
+                ? "no study '\(idOrName)' in store '\(store.placeDescription)'; create one with `\(CLICommand.humanNew) \(CLIFlag.runs) A B \(CLIFlag.name) NAME`"
                 : "study '\(idOrName)' is ambiguous (\(found.count) studies match); give its id")
         }
         return found[0]
@@ -50,6 +50,9 @@ public final class HumanStudies: Sendable {
     public func studies(between runA: String, and runB: String) throws -> [Study] {
         try studies().filter { $0.spec.kind == .pairwise && Set([$0.runA, $0.runB]) == Set([runA, runB]) }
     }
+
+    /// The web app's path of a study's page (`mizan serve` serves it; the owner token opens its admin view).
+    public static func studyPath(_ id: String) -> String { "/studies/\(id)" }
 
     // MARK: Tokens
 
@@ -80,11 +83,12 @@ public final class HumanStudies: Sendable {
             guard try !s.rows("SELECT id FROM human_studies WHERE id = ?", [.text(study)]).isEmpty else {
                 throw HumanError(.notFound, "no study '\(study)'")
             }
-            return try names.map { name in
+            let first = try s.rows("SELECT COUNT(*) FROM human_annotators WHERE study_id = ?", [.text(study)])[0][0].int ?? 0
+            return try names.enumerated().map { i, name in
                 let token = Tokens.annotatorToken()
                 let a = Annotator(id: Tokens.id(prefix: "ha-"), studyID: study, name: name, createdAt: now)
-                try s.rows("INSERT INTO human_annotators(id, study_id, name, token_hash, created_at) VALUES(?, ?, ?, ?, ?)",
-                           [.text(a.id), .text(study), .text(name), .text(Tokens.hash(token)), .text(now)])
+                try s.rows("INSERT INTO human_annotators(id, study_id, name, token_hash, position, created_at) VALUES(?, ?, ?, ?, ?, ?)",
+                           [.text(a.id), .text(study), .text(name), .text(Tokens.hash(token)), .int(first + i), .text(now)])
                 return IssuedToken(annotator: a, token: token)
             }
         }
@@ -93,7 +97,7 @@ public final class HumanStudies: Sendable {
     /// The annotators of a study, in the order they were added.
     public func annotators(study: String) throws -> [Annotator] {
         try store.read { s in
-            try s.rows("SELECT id, study_id, name, created_at FROM human_annotators WHERE study_id = ? ORDER BY created_at, id\(s.binaryOrder)",
+            try s.rows("SELECT id, study_id, name, created_at FROM human_annotators WHERE study_id = ? ORDER BY position",
                        [.text(study)]).map { Annotator(id: $0[0].text ?? "", studyID: $0[1].text ?? "", name: $0[2].text ?? "", createdAt: $0[3].text ?? "") }
         }
     }

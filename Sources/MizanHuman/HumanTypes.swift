@@ -178,15 +178,21 @@ public struct PresentedPair: Sendable, Hashable {
     /// True when run B's answer is the one shown first (recorded at creation from the study's seed). Not for pages.
     public var bShownFirst: Bool
     /// The annotator's progress in the study when this pair is shown.
-    public var progress: Progress
+    public var progress: StudyProgress
 }
 
 /// How far an annotator (or the study) is.
-public struct Progress: Sendable, Hashable {
+public struct StudyProgress: Sendable, Hashable {
     /// Judgments made.
     public var done: Int
     /// Judgments to make in all (for an annotator: the pairs they may still get plus those done).
     public var total: Int
+
+    /// `done` out of `total`.
+    public init(done: Int, total: Int) {
+        self.done = done
+        self.total = total
+    }
 }
 
 /// One stored judgment.

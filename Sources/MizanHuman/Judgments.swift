@@ -96,22 +96,22 @@ extension HumanStudies {
     }
 
     /// The annotator's progress: judgments made, out of those plus the pairs still open to them.
-    public func progress(annotator: Annotator) throws -> Progress {
+    public func progress(annotator: Annotator) throws -> StudyProgress {
         try store.read { s in
             try Self.progress(s, annotator: annotator, perItem: try StudyRows.study(s, id: annotator.studyID).spec.perItem)
         }
     }
 
     /// The study's progress: judgments made, out of pairs × K.
-    public func progress(study: String) throws -> Progress {
+    public func progress(study: String) throws -> StudyProgress {
         try store.read { s in
             let st = try StudyRows.study(s, id: study)
             let done = try s.rows("SELECT COUNT(*) FROM human_judgments WHERE study_id = ?", [.text(study)])[0][0].int ?? 0
-            return Progress(done: done, total: st.pairCount * st.spec.perItem)
+            return StudyProgress(done: done, total: st.pairCount * st.spec.perItem)
         }
     }
 
-    static func progress(_ s: SQLSession, annotator: Annotator, perItem: Int) throws -> Progress {
+    static func progress(_ s: SQLSession, annotator: Annotator, perItem: Int) throws -> StudyProgress {
         let done = try s.rows("SELECT COUNT(*) FROM human_judgments WHERE study_id = ? AND annotator_id = ?",
                               [.text(annotator.studyID), .text(annotator.id)])[0][0].int ?? 0
         let open = try s.rows("""
@@ -119,7 +119,7 @@ extension HumanStudies {
                 SELECT 1 FROM human_assignments a WHERE a.study_id = p.study_id AND a.pair = p.pair AND a.annotator_id = ?)
             OR (SELECT COUNT(*) FROM human_assignments a WHERE a.study_id = p.study_id AND a.pair = p.pair) < ?)
             """, [.text(annotator.studyID), .text(annotator.id), .int(perItem)])[0][0].int ?? 0
-        return Progress(done: done, total: max(open, done))
+        return StudyProgress(done: done, total: max(open, done))
     }
 
     /// Every judgment of a study, by pair then time.

@@ -119,7 +119,7 @@ enum StoreSchema {
                 owner_token_hash TEXT NOT NULL, created_at TEXT NOT NULL, spec TEXT NOT NULL);
             CREATE TABLE human_annotators(
                 id TEXT PRIMARY KEY, study_id TEXT NOT NULL REFERENCES human_studies(id) ON DELETE CASCADE,
-                name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
+                name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, position INTEGER NOT NULL, created_at TEXT NOT NULL);
             CREATE TABLE human_pairs(
                 study_id TEXT NOT NULL REFERENCES human_studies(id) ON DELETE CASCADE, pair INTEGER NOT NULL,
                 item_id TEXT NOT NULL, sample INTEGER NOT NULL, lang TEXT NOT NULL, b_shown_first INTEGER NOT NULL,

@@ -15,7 +15,8 @@ import MizanCore
     }
 
     /// Builds a store at schema `version` by running the first `version` steps as released, with rows of that era:
-    /// a completed run, a scored answer, an answer reused under the old convention (attempts 0, copied latency), a shard.
+    /// a completed run, a scored answer, an answer reused under that era's convention (before version 6: attempts 0,
+    /// copied latency), a shard.
     static func buildOldStore(_ kind: StoreKind, version: Int) throws -> String {
         let location = try kind.freshLocation()
         let (db, dialect) = try raw(kind, location)
@@ -31,7 +32,13 @@ import MizanCore
                 VALUES('old', 'i1', 0, 'ary-Arab', 'rh', 'p', 'مرحبا', 200, 0.5, 0.1, '["مرحبا"]', '{}');
             INSERT INTO scores(run_id, item_id, metric, metric_version, value, details, error) VALUES('old', 'i1', 'exact', 'exact/1', 1, '{}', NULL);
             """)
-        if version >= 2 {
+        if version >= 6 {
+            // From version 6 on a reused answer is stored as such: reused 1, no latency or TTFT of its own.
+            try db.execute("""
+                INSERT INTO responses(run_id, item_id, seq, lang, request_hash, prompt, output, http_status, latency, ttft, refs, fields, reused)
+                    VALUES('old', 'i2', 1, 'ary-Arab', 'rh2', 'p', 'copied', 200, 0, NULL, '[]', '{}', 1);
+                """)
+        } else if version >= 2 {
             try db.execute("""
                 INSERT INTO responses(run_id, item_id, seq, lang, request_hash, prompt, output, http_status, latency, ttft, refs, fields, attempts)
                     VALUES('old', 'i2', 1, 'ary-Arab', 'rh2', 'p', 'copied', 200, 0.7, 0.2, '[]', '{}', 0);
