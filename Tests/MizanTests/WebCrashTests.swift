@@ -56,7 +56,7 @@ struct WebCrashTests {
         var resent: [SentJudgment] = []
         for a in annotators {
             try await a.login()
-            let csrf = try #require(try await a.csrf(), "\(a.name) has pairs left, so the annotation page has a form")
+            let csrf: String = try #require(await a.csrf(), "\(a.name) has pairs left, so the annotation page has a form")
             for s in before where s.annotator == a.name && !s.acknowledged {
                 #expect(try await a.submit(s.form, verdict: s.verdict, csrf: csrf), "the resent form of \(a.name), pair \(s.pair)")
                 resent.append(s)
@@ -64,7 +64,8 @@ struct WebCrashTests {
         }
         let again = try #require(acknowledged.first)
         let repeater = try #require(annotators.first { $0.name == again.annotator })
-        #expect(try await repeater.submit(again.form, verdict: again.verdict, csrf: try #require(try await repeater.csrf())))
+        let repeaterCSRF: String = try #require(await repeater.csrf())
+        #expect(try await repeater.submit(again.form, verdict: again.verdict, csrf: repeaterCSRF))
 
         // Phase 3: everyone finishes the study on the restarted server.
         var after: [SentJudgment] = []

@@ -169,6 +169,11 @@ final class WebDriver: @unchecked Sendable {
         try await command("POST", "/execute/sync", ["script": script, "args": args])
     }
 
+    /// The language in effect for an element: its own `lang` or its closest ancestor's (HTML's inheritance).
+    func language(of element: Element) async throws -> String {
+        try await execute("const e = arguments[0].closest('[lang]'); return e ? e.getAttribute('lang') : ''", [element.json]) as? String ?? ""
+    }
+
     /// A PNG screenshot of the viewport.
     func screenshot() async throws -> Data {
         guard let b64 = try await command("GET", "/screenshot", nil) as? String, let data = Data(base64Encoded: b64) else {
@@ -188,6 +193,8 @@ final class WebDriver: @unchecked Sendable {
         let id: String
         /// The selector it was found with (for messages).
         let selector: String
+        /// The element as a script argument.
+        var json: [String: String] { [WebDriver.elementKey: id] }
     }
 
     // MARK: - Wire

@@ -24,6 +24,7 @@ struct WebDriverTests {
             #expect(try await browser.title() == "start")
             #expect(try await browser.css("direction", of: browser.element("#ary")) == "rtl")
             #expect(try await browser.css("direction", of: browser.element("#zgh")) == "ltr")
+            #expect(try await browser.language(of: browser.element("#ary")) == "ary")
             try await browser.click(browser.element("#b"))
             #expect(try await browser.title() == "clicked")
             try await browser.press("a")

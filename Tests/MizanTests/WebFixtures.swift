@@ -88,15 +88,25 @@ extension WebFixtures {
         return (store, ids[0], ids[1])
     }
 
-    /// A pairwise study between the runs with K = `perItem` and the named annotators; returns its id, the owner token
-    /// and each annotator's (name, token).
+    /// A pairwise study between the runs with K = `perItem` and the named annotators, made through the CLI as a user
+    /// makes one (`mizan human new`, `mizan human annotators --add`); returns its id, the owner token and each
+    /// annotator's (name, token) as the CLI printed them.
     static func study(store: String, runA: String, runB: String, perItem: Int, annotators: [String],
                       showReference: Bool = true) throws -> (id: String, owner: String, tokens: [(name: String, token: String)]) {
-        let human = try HumanStudies(store: SQLiteStore(path: store))
-        let created = try human.createStudy(StudySpec(name: "web-test", runA: runA, runB: runB, perItem: perItem, showReference: showReference,
-                                                      seed: 16))
-        let issued = try human.addAnnotators(study: created.study.id, names: annotators)
-        return (created.study.id, created.ownerToken, issued.map { ($0.annotator.name, $0.token) })
+        let created = try TestEnv.run(TestEnv.mizanBinary, ["human", "new", "--runs", runA, runB, "--name", "web-test", "--per-item", String(perItem),
+                                                            "--seed", "16", "--store", store] + (showReference ? ["--show-reference"] : []))
+        guard created.status == 0,
+              let id = created.stdout.split(separator: "\n").first(where: { $0.hasPrefix("study ") })?.split(separator: " ").dropFirst().first,
+              let owner = created.stdout.split(separator: "\n").first(where: { $0.hasPrefix("owner token") })?.split(separator: " ").last else {
+            throw WebDriverError("mizan human new failed (\(created.status)): \(created.stdout) \(created.stderr)")
+        }
+        let added = try TestEnv.run(TestEnv.mizanBinary, ["human", "annotators", String(id), "--add"] + annotators + ["--store", store])
+        let rows = added.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        let tokens = annotators.compactMap { name in rows.first { $0.count == 3 && $0[1] == name }.map { (name, $0[2]) } }
+        guard added.status == 0, tokens.count == annotators.count else {
+            throw WebDriverError("mizan human annotators --add failed (\(added.status)): \(added.stdout) \(added.stderr)")
+        }
+        return (String(id), String(owner), tokens)
     }
 }
 
@@ -123,7 +133,7 @@ final class ServeProcess: @unchecked Sendable {
         self.log = log
         self.extra = extra
         self.port = try FreePort.pick()
-        FileManager.default.createFile(atPath: log, contents: nil)
+        guard FileManager.default.createFile(atPath: log, contents: nil) else { throw WebDriverError("cannot create \(log)") }
     }
 
     deinit { if let p = process, p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
