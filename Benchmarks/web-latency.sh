@@ -56,17 +56,14 @@ RUN_B=$(python3 -c "import json;print(json.load(open('$WORK/b.json'))['run_id'])
 kill $SERVER_PID; SERVER_PID=""
 echo "store: 2 runs x $ITEMS items in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s; $(du -h "$STORE" | cut -f1)"
 
-# A study between the runs (the CLI prints the owner token and the annotator's token once).
-STUDY_ARGS=()
-if "$BIN/mizan" human new --help >/dev/null 2>&1; then
-  "$BIN/mizan" human new --runs "$RUN_A" "$RUN_B" --name bench-study --store "$STORE" --json > "$WORK/study.json"
-  STUDY=$(python3 -c "import json;print(json.load(open('$WORK/study.json'))['study_id'])")
-  "$BIN/mizan" human annotators "$STUDY" --add bench-annotator --store "$STORE" --json > "$WORK/annotators.json"
-  TOKEN=$(python3 -c "import json;d=json.load(open('$WORK/annotators.json'));print(d['tokens'][0]['token'])")
-  STUDY_ARGS=("$STUDY" "$TOKEN")
-else
-  echo "mizan human is not in this build: the annotation and results pages are left out" >&2
-fi
+# A study between the runs (the CLI prints the owner token and each annotator's token once).
+"$BIN/mizan" human new --runs "$RUN_A" "$RUN_B" --name bench-study --store "$STORE" > "$WORK/study.txt"
+STUDY=$(sed -n 's/^study \([^ ]*\) .*/\1/p' "$WORK/study.txt")
+OWNER=$(sed -n 's/^owner token[^:]*: //p' "$WORK/study.txt")
+"$BIN/mizan" human annotators "$STUDY" --add bench-annotator --store "$STORE" > "$WORK/annotators.txt"
+TOKEN=$(awk '$2 == "bench-annotator" { print $3 }' "$WORK/annotators.txt")
+[ -n "$STUDY" ] && [ -n "$OWNER" ] && [ -n "$TOKEN" ] || { cat "$WORK/study.txt" "$WORK/annotators.txt" >&2; exit 1; }
+STUDY_ARGS=("$STUDY" "$TOKEN" "$OWNER")
 
 PORT=$(python3 -c "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])")
 for round in $(seq 1 "$ROUNDS"); do
