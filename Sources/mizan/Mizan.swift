@@ -16,7 +16,8 @@ struct Mizan: AsyncParsableCommand {
         version: mizanVersion,
         subcommands: [RunCommand.self, RunsCommand.self, ShowCommand.self, ValidateCommand.self, SuitesCommand.self,
                       ImportCommand.self, ScoreCommand.self, RescoreCommand.self, CompareCommand.self, DiffCommand.self,
-                      GateCommand.self, BaselineCommand.self, PushCommand.self, ProbeCommand.self])
+                      GateCommand.self, BaselineCommand.self, PushCommand.self, ProbeCommand.self,
+                      ServeCommand.self])
 
     /// Runs the command; argument errors exit with 2 (mizan's usage-error code) instead of 64.
     static func main() async {
