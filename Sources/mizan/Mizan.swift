@@ -17,7 +17,7 @@ struct Mizan: AsyncParsableCommand {
         subcommands: [RunCommand.self, RunsCommand.self, ShowCommand.self, ValidateCommand.self, SuitesCommand.self,
                       ImportCommand.self, ScoreCommand.self, RescoreCommand.self, CompareCommand.self, DiffCommand.self,
                       GateCommand.self, BaselineCommand.self, PushCommand.self, ProbeCommand.self,
-                      HumanCommand.self, ReviewCommand.self])
+                      HumanCommand.self, ReviewCommand.self, ServeCommand.self])
 
     /// Runs the command; argument errors exit with 2 (mizan's usage-error code) instead of 64.
     static func main() async {
