@@ -22,13 +22,13 @@ struct AnnotationForm: Sendable {
             guard let end = rest.range(of: "</form>", options: .caseInsensitive, range: start.upperBound..<rest.endIndex) else { return nil }
             let text = String(rest[start.lowerBound..<end.upperBound])
             rest = rest[end.upperBound...]
-            let choices = (WebClient.tags("button", in: text) + WebClient.tags("input", in: text))
-                .filter { WebClient.attribute("name", of: $0) == "verdict" }.compactMap { WebClient.attribute("value", of: $0) }
+            let choices = (FormClient.tags("button", in: text) + FormClient.tags("input", in: text))
+                .filter { FormClient.attribute("name", of: $0) == "verdict" }.compactMap { FormClient.attribute("value", of: $0) }
             guard !choices.isEmpty else { continue }
-            let open = WebClient.tags("form", in: text).first ?? ""
-            let hidden = WebClient.tags("input", in: text).filter { WebClient.attribute("type", of: $0)?.lowercased() == "hidden" }
-                .compactMap { tag in WebClient.attribute("name", of: tag).map { ($0, WebClient.attribute("value", of: tag) ?? "") } }
-            return AnnotationForm(action: WebClient.attribute("action", of: open) ?? "", hidden: hidden, verdicts: choices)
+            let open = FormClient.tags("form", in: text).first ?? ""
+            let hidden = FormClient.tags("input", in: text).filter { FormClient.attribute("type", of: $0)?.lowercased() == "hidden" }
+                .compactMap { tag in FormClient.attribute("name", of: tag).map { ($0, FormClient.attribute("value", of: tag) ?? "") } }
+            return AnnotationForm(action: FormClient.attribute("action", of: open) ?? "", hidden: hidden, verdicts: choices)
         }
         return nil
     }
@@ -63,7 +63,7 @@ final class SimulatedAnnotator: @unchecked Sendable {
     /// Their token.
     let token: String
     /// The HTTP client (its session cookie).
-    private(set) var client: WebClient
+    private(set) var client: FormClient
     /// The annotation page (where login sends them).
     private(set) var home = ""
 
@@ -71,12 +71,12 @@ final class SimulatedAnnotator: @unchecked Sendable {
     init(name: String, token: String, base: String) {
         self.name = name
         self.token = token
-        self.client = WebClient(base: base)
+        self.client = FormClient(base: base)
     }
 
     /// Logs in (again, after a restart: sessions live in memory) with a fresh client.
     func login() async throws {
-        client = WebClient(base: client.base)
+        client = FormClient(base: client.base)
         home = try await client.login(token: token)
     }
 

@@ -12,7 +12,7 @@ struct WebCrashTests {
         let (store, runA, runB) = try WebFixtures.twoRuns(in: dir)
         // 12 pairs, each to all three annotators: 36 judgments when the study is done.
         let study = try WebFixtures.study(store: store, runA: runA, runB: runB, perItem: 3, annotators: ["Amina", "Yassine", "Tiziri"])
-        let server = try ServeProcess(store: store, log: dir + "/serve.log")
+        let server = try RestartableServe(store: store, log: dir + "/serve.log")
         try await server.start()
         let annotators = study.tokens.map { SimulatedAnnotator(name: $0.name, token: $0.token, base: server.base) }
         for a in annotators { try await a.login() }
@@ -39,8 +39,9 @@ struct WebCrashTests {
                 try await TestEnv.waitUntil("12 acknowledged judgments before the kill", timeout: 120) {
                     sent.current.filter(\.acknowledged).count >= 12
                 }
-                killed.withLock { $0 = true }
+                // Killed before the flag is set: the annotators' requests at that moment fail mid-flight.
                 server.kill9()
+                killed.withLock { $0 = true }
             }
             try await group.waitForAll()
         }

@@ -111,7 +111,7 @@ extension WebFixtures {
 }
 
 /// `mizan serve` as a child process on a free port of 127.0.0.1, for tests that restart or kill it.
-final class ServeProcess: @unchecked Sendable {
+final class RestartableServe: @unchecked Sendable {
     // @unchecked Sendable: `process` is replaced only by `start`, called from the test's one task.
 
     /// The store it serves.
@@ -150,7 +150,7 @@ final class ServeProcess: @unchecked Sendable {
         p.standardError = handle
         try p.run()
         process = p
-        let client = WebClient(base: base)
+        let client = FormClient(base: base)
         let deadline = Date().addingTimeInterval(60)
         while true {
             if let page = try? await client.get("/login"), page.status > 0 { return }

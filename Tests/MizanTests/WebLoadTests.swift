@@ -17,7 +17,7 @@ struct WebLoadTests {
         let (store, runA, runB) = try WebFixtures.manyItems(Self.items, in: dir)
         let names = (1...20).map { "annotator-\($0)" }
         let study = try WebFixtures.study(store: store, runA: runA, runB: runB, perItem: 3, annotators: names)
-        let server = try ServeProcess(store: store, log: dir + "/serve.log")
+        let server = try RestartableServe(store: store, log: dir + "/serve.log")
         try await server.start()
         let annotators = study.tokens.map { SimulatedAnnotator(name: $0.name, token: $0.token, base: server.base) }
         for a in annotators { try await a.login() }

@@ -4,7 +4,7 @@ import MizanTransport
 /// One user of `mizan serve` without a browser: an HTTP client over mizan's libcurl transport that keeps the session
 /// cookie the server sets and reads the forms' hidden fields (the CSRF token, the submission key), as a browser would.
 /// The kill -9 and load tests use it; the browser tests use `WebDriver`.
-final class WebClient: @unchecked Sendable {
+final class FormClient: @unchecked Sendable {
     // @unchecked Sendable: `cookie` is the only mutable state; each simulated user drives its client from one task.
 
     /// The server's base URL (`http://127.0.0.1:PORT`).
