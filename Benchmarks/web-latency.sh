@@ -8,15 +8,19 @@
 # median over rounds of each round's p50 and p95, and the median cold request. Every response is checked (HTTP 200 and
 # a marker of the page) so an error page is never timed as a fast page.
 #
-#   Benchmarks/web-latency.sh [rounds] [requests]      (defaults 3 and 30; MIZAN_BENCH_ITEMS=100000)
+#   Benchmarks/web-latency.sh [rounds] [requests]      (defaults 3 and 30; MIZAN_BENCH_ITEMS=100000, MIZAN_BENCH_BIN)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
 REQUESTS=${2:-30}
 ITEMS=${MIZAN_BENCH_ITEMS:-100000}
-swift build -c release --static-swift-stdlib --product mizan >/dev/null
-swift build -c release --static-swift-stdlib --product mizan-testserver >/dev/null
-BIN=$(swift build -c release --static-swift-stdlib --show-bin-path)
+# MIZAN_BENCH_BIN: a folder holding already-built mizan and mizan-testserver (e.g. .build/debug) instead of the
+# release build; its numbers are that build's, not the release binary's.
+if [ -n "${MIZAN_BENCH_BIN:-}" ]; then BIN=$MIZAN_BENCH_BIN; else
+  swift build -c release --static-swift-stdlib --product mizan >/dev/null
+  swift build -c release --static-swift-stdlib --product mizan-testserver >/dev/null
+  BIN=$(swift build -c release --static-swift-stdlib --show-bin-path)
+fi
 WORK=$(mktemp -d /tmp/mizan-web-bench.XXXXXX)
 SERVER_PID=""; SERVE_PID=""
 trap 'kill $SERVER_PID $SERVE_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
