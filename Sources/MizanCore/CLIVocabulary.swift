@@ -25,6 +25,8 @@ public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
     case errorBudget = "error-budget"
     /// Replace a non-empty output folder.
     case force
+    /// A hypothesis file of `mizan score` (repeated for a paired test).
+    case hyp
     /// The language tag.
     case lang
     /// The languages of an imported bits-per-byte suite.
@@ -43,6 +45,10 @@ public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
     case noCache = "no-cache"
     /// The output folder.
     case out
+    /// The paired approximate randomization test of `mizan score`.
+    case pairedAr = "paired-ar"
+    /// The paired bootstrap resampling test of `mizan score`.
+    case pairedBs = "paired-bs"
     /// A reference file.
     case ref
     /// Continue a stored run.
@@ -57,6 +63,8 @@ public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
     case scoring
     /// Several generations per item.
     case samples
+    /// The SentencePiece model file of the spm/flores BLEU tokenizers.
+    case spmModel = "spm-model"
     /// One slice of a sharded run, `i/n`.
     case shard
     /// The split to import.
@@ -71,10 +79,42 @@ public enum CLIFlag: String, Sendable, CaseIterable, CustomStringConvertible {
     case task
     /// The column holding the continuation to score (imported loglikelihood suites).
     case target
+    /// One score per segment (`mizan score`).
+    case sentence
     /// The sampling temperature.
     case temperature
     /// The suite version to write.
     case version
+    /// BLEU's tokenizer (`mizan score`).
+    case tokenize
+    /// Case-insensitive BLEU/chrF (`mizan score`).
+    case lowercase
+    /// Case-sensitive TER (`mizan score`).
+    case caseSensitive = "case-sensitive"
+    /// BLEU smoothing method (`mizan score`).
+    case smoothMethod = "smooth-method"
+    /// BLEU smoothing value (`mizan score`).
+    case smoothValue = "smooth-value"
+    /// BLEU's highest n-gram order (`mizan score`).
+    case maxNgramOrder = "max-ngram-order"
+    /// BLEU effective order (`mizan score`).
+    case effectiveOrder = "effective-order"
+    /// chrF character order (`mizan score`).
+    case chrfCharOrder = "chrf-char-order"
+    /// chrF word order (`mizan score`).
+    case chrfWordOrder = "chrf-word-order"
+    /// chrF β (`mizan score`).
+    case chrfBeta = "chrf-beta"
+    /// chrF keeps whitespace (`mizan score`).
+    case chrfWhitespace = "chrf-whitespace"
+    /// chrF epsilon smoothing (`mizan score`).
+    case chrfEpsSmoothing = "chrf-eps-smoothing"
+    /// TER normalization (`mizan score`).
+    case terNormalized = "ter-normalized"
+    /// TER punctuation removal (`mizan score`).
+    case terNoPunct = "ter-no-punct"
+    /// TER Asian support (`mizan score`).
+    case terAsianSupport = "ter-asian-support"
 
     /// The flag as typed on the command line, e.g. `--error-budget`.
     public var description: String { "--" + rawValue }

@@ -1,5 +1,6 @@
 import Foundation
 import MizanCore
+import MizanHuman
 import MizanMetrics
 import MizanReport
 import MizanStore
@@ -7,7 +8,7 @@ import MizanStore
 /// One rule checked on one slice.
 public struct GateCheck: Sendable, Hashable {
     /// The check: `min`, `max`, `max_drop`, `no_significant_regression`, `max_error_rate`, `latency_p95_ms`,
-    /// `ttft_p95_ms`, `min_pass_all` or `min_agreement`.
+    /// `ttft_p95_ms`, `min_pass_all`, `min_agreement`, `min_human_win_rate` or `max_human_loss_rate`.
     public var check: String
     /// Names of the rules that set the limit (`defaults`, then matching rules).
     public var rules: [String]
@@ -90,9 +91,12 @@ public struct GateReport: Sendable {
 
 /// Decides whether a candidate regressed against a baseline.
 public enum Gate {
-    /// Compares candidate with baseline through `mizan compare`'s guard and statistics and applies the rules.
+    /// Compares candidate with baseline through `mizan compare`'s guard and statistics and applies the rules; the
+    /// human-preference rules read the judgments of the pairwise studies between each suite's baseline and candidate
+    /// runs through `human` (`HumanStudies.preference`, the figure `mizan compare` and the web app show).
     public static func evaluate(baseline: [LoadedRun], baselineName: String, candidate: [LoadedRun], rules: GateRules,
-                                errorBudget: Double, allowIncomparable: Bool = false, seed: UInt64 = 20_261_123) throws -> GateReport {
+                                errorBudget: Double, allowIncomparable: Bool = false, seed: UInt64 = 20_261_123,
+                                human: HumanStudies? = nil) throws -> GateReport {
         let baseSuites = Set(baseline.map(\.run.suiteID))
         let missing = candidate.map(\.run.suiteID).filter { !baseSuites.contains($0) }
         if !missing.isEmpty {
@@ -118,6 +122,10 @@ public enum Gate {
             checks += scoreChecks(row: row, base: base, cand: cand, diff: row.differences[1], rules: rules)
         }
         for run in candidate { checks += performanceChecks(run, rules: rules) }
+        for run in candidate {
+            guard let base = baseline.first(where: { $0.run.suiteID == run.run.suiteID }) else { continue }
+            checks += try humanChecks(baseline: base.run, candidate: run.run, rules: rules, human: human)
+        }
         checks.sort { ($0.passed ? 1 : 0, $0.suite, $0.language, $0.metric ?? "", $0.check) < ($1.passed ? 1 : 0, $1.suite, $1.language, $1.metric ?? "", $1.check) }
         let worst = worstItems(failing: checks.filter { !$0.passed && $0.metric != nil }, baseline: baseline, candidate: candidate)
         let decision: GateDecision

@@ -24,6 +24,11 @@ public struct GateLimits: Sendable, Hashable {
     public var minPassAll: Double?
     /// Lowest allowed share of items whose samples agree.
     public var minAgreement: Double?
+    /// Lowest allowed human win rate of the candidate over the baseline (wins + half of ties and both-bad, over
+    /// judgments; every pairwise study between the two runs pooled; see docs/human-evaluation.md).
+    public var minHumanWinRate: Double?
+    /// Highest allowed human loss rate of the candidate: the share of judgments preferring the baseline.
+    public var maxHumanLossRate: Double?
 
     /// Check name (`max_drop`, `confidence`, …) → the rule that set it, for reports.
     public var sources: [String: String] = [:]
@@ -53,7 +58,8 @@ public struct GateLimits: Sendable, Hashable {
                                      ("no_significant_regression", other.noSignificantRegression != nil),
                                      ("confidence", other.confidence != nil), ("max_error_rate", other.maxErrorRate != nil),
                                      ("latency_p95_ms", other.latencyP95Ms != nil), ("ttft_p95_ms", other.ttftP95Ms != nil),
-                                     ("min_pass_all", other.minPassAll != nil), ("min_agreement", other.minAgreement != nil)]
+                                     ("min_pass_all", other.minPassAll != nil), ("min_agreement", other.minAgreement != nil),
+                                     ("min_human_win_rate", other.minHumanWinRate != nil), ("max_human_loss_rate", other.maxHumanLossRate != nil)]
         for (key, isSet) in set where isSet { l.sources[key] = name }
         l.min = other.min ?? l.min
         l.max = other.max ?? l.max
@@ -65,6 +71,8 @@ public struct GateLimits: Sendable, Hashable {
         l.ttftP95Ms = other.ttftP95Ms ?? l.ttftP95Ms
         l.minPassAll = other.minPassAll ?? l.minPassAll
         l.minAgreement = other.minAgreement ?? l.minAgreement
+        l.minHumanWinRate = other.minHumanWinRate ?? l.minHumanWinRate
+        l.maxHumanLossRate = other.maxHumanLossRate ?? l.maxHumanLossRate
         return l
     }
 }
@@ -125,7 +133,7 @@ public struct GateRules: Sendable {
         return applying(to: defaults) { $0.matches(suite: suite, language: language, metric: metric) }
     }
 
-    /// Limits of suite-level checks (pass^k, agreement): defaults plus rules for the suite whose language is `*` or `all`.
+    /// Limits of suite-level checks (pass^k, agreement, human preference): defaults plus rules for the suite whose language is `*` or `all`.
     public func suiteLimits(suite: String, metric: String?) -> GateLimits {
         applying(to: defaults) { ($0.language == "*" || $0.language == "all") && $0.matches(suite: suite, language: "all", metric: metric) }
     }
@@ -136,7 +144,8 @@ public struct GateRules: Sendable {
     }
 
     static let limitKeys: Set<String> = ["min", "max", "max_drop", "no_significant_regression", "confidence", "max_error_rate",
-                                         "latency_p95_ms", "ttft_p95_ms", "min_pass_all", "min_agreement"]
+                                         "latency_p95_ms", "ttft_p95_ms", "min_pass_all", "min_agreement", "min_human_win_rate",
+                                         "max_human_loss_rate"]
 
     /// Reads a rules file; unknown keys and bad values are errors with file, line and remedy.
     public static func load(path: String) throws -> GateRules {
@@ -193,6 +202,8 @@ public struct GateRules: Sendable {
         l.ttftP95Ms = number("ttft_p95_ms", 0...Double.greatestFiniteMagnitude)
         l.minPassAll = number("min_pass_all", 0...1)
         l.minAgreement = number("min_agreement", 0...1)
+        l.minHumanWinRate = number("min_human_win_rate", 0...1)
+        l.maxHumanLossRate = number("max_human_loss_rate", 0...1)
         return l
     }
 }

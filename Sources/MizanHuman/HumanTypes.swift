@@ -277,6 +277,18 @@ public struct Review: Sendable, Hashable {
     public var studyID: String?
     /// ISO-8601 time.
     public var createdAt: String
+
+    /// A review as stored.
+    public init(suiteID: String, suiteVersion: String, itemID: String, reviewer: String, submission: ReviewSubmission, studyID: String?,
+                createdAt: String) {
+        self.suiteID = suiteID
+        self.suiteVersion = suiteVersion
+        self.itemID = itemID
+        self.reviewer = reviewer
+        self.submission = submission
+        self.studyID = studyID
+        self.createdAt = createdAt
+    }
 }
 
 /// A suite item as the review page shows it.

@@ -4,7 +4,7 @@ import MizanStore
 
 extension HumanStudies {
     /// The next pair for `annotator`: the pair assigned to them and not yet judged, else the first pair (in the study's
-    /// seeded order) they have not had that fewer than K annotators have, which is then assigned to them (one
+    /// seeded order: pairs are numbered in it) they have not had that fewer than K annotators have, which is then assigned to them (one
     /// transaction). Nil when nothing is left for them.
     public func nextPair(for annotator: Annotator) throws -> PresentedPair? {
         let pair: Int? = try store.writeTransaction { s in
@@ -19,7 +19,7 @@ extension HumanStudies {
                 SELECT p.pair FROM human_pairs p WHERE p.study_id = ? AND NOT EXISTS (
                     SELECT 1 FROM human_assignments a WHERE a.study_id = p.study_id AND a.pair = p.pair AND a.annotator_id = ?)
                 AND (SELECT COUNT(*) FROM human_assignments a WHERE a.study_id = p.study_id AND a.pair = p.pair) < ?
-                ORDER BY p.position LIMIT 1
+                ORDER BY p.pair LIMIT 1
                 """, [.text(study.id), .text(annotator.id), .int(study.spec.perItem)]).first?[0].int else { return nil }
             try s.rows("INSERT INTO human_assignments(study_id, pair, annotator_id, assigned_at) VALUES(?, ?, ?, ?)",
                        [.text(study.id), .int(free), .text(annotator.id), .text(isoNow())])
@@ -114,12 +114,18 @@ extension HumanStudies {
     static func progress(_ s: SQLSession, annotator: Annotator, perItem: Int) throws -> StudyProgress {
         let done = try s.rows("SELECT COUNT(*) FROM human_judgments WHERE study_id = ? AND annotator_id = ?",
                               [.text(annotator.studyID), .text(annotator.id)])[0][0].int ?? 0
-        let open = try s.rows("""
-            SELECT COUNT(*) FROM human_pairs p WHERE p.study_id = ? AND (EXISTS (
-                SELECT 1 FROM human_assignments a WHERE a.study_id = p.study_id AND a.pair = p.pair AND a.annotator_id = ?)
-            OR (SELECT COUNT(*) FROM human_assignments a WHERE a.study_id = p.study_id AND a.pair = p.pair) < ?)
-            """, [.text(annotator.studyID), .text(annotator.id), .int(perItem)])[0][0].int ?? 0
-        return StudyProgress(done: done, total: max(open, done))
+        // Open to the annotator: every pair but those K others hold already (read from the assignments, not per pair).
+        let pairs = try s.rows("SELECT COUNT(*) FROM human_pairs WHERE study_id = ?", [.text(annotator.studyID)])[0][0].int ?? 0
+        let full = try s.rows("""
+            SELECT COUNT(*) FROM (SELECT pair FROM human_assignments WHERE study_id = ? GROUP BY pair
+                HAVING COUNT(*) >= ? AND SUM(CASE WHEN annotator_id = ? THEN 1 ELSE 0 END) = 0) AS taken
+            """, [.text(annotator.studyID), .int(perItem), .text(annotator.id)])[0][0].int ?? 0
+        return StudyProgress(done: done, total: max(pairs - full, done))
+    }
+
+    /// The judgments `annotator` made, by pair.
+    public func judgments(annotator: Annotator) throws -> [Judgment] {
+        try judgments(study: annotator.studyID).filter { $0.annotatorID == annotator.id }
     }
 
     /// Every judgment of a study, by pair then time.

@@ -14,6 +14,15 @@ public struct ItemDecision: Sendable, Hashable {
     public var reference: String?
     /// The reviewers of the item (credited).
     public var reviewers: [String]
+
+    /// A decision.
+    public init(itemID: String, decision: ReviewDecision, input: String? = nil, reference: String? = nil, reviewers: [String]) {
+        self.itemID = itemID
+        self.decision = decision
+        self.input = input
+        self.reference = reference
+        self.reviewers = reviewers
+    }
 }
 
 /// What `mizan review export` wrote.
@@ -123,9 +132,12 @@ public enum ReviewExport {
         for name in try fm.contentsOfDirectory(atPath: suiteFolder) where name != "versions" {
             try fm.copyItem(atPath: (suiteFolder as NSString).appendingPathComponent(name), toPath: (archive as NSString).appendingPathComponent(name))
         }
+        // rename(2) within one file system: each file is replaced whole (the staging folder is inside the prompts folder).
         for name in ["items.jsonl", "suite.yaml"] {
-            _ = try fm.replaceItemAt(URL(fileURLWithPath: (suiteFolder as NSString).appendingPathComponent(name)),
-                                     withItemAt: URL(fileURLWithPath: (staging as NSString).appendingPathComponent(name)))
+            let from = (staging as NSString).appendingPathComponent(name), to = (suiteFolder as NSString).appendingPathComponent(name)
+            guard rename(from, to) == 0 else {
+                throw UsageError("cannot replace \(to): \(String(cString: strerror(errno))); version \(suite.version) is archived under \(archive)")
+            }
         }
         if !lock.isReleased(suite) { lock.release(suite) }
         var released = corrected

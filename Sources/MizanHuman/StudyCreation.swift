@@ -60,7 +60,8 @@ struct StudyCreation {
         full.runA = runA.id
         full.runB = runB.id
         full.suite = suite
-        full.seed = spec.seed ?? UInt64.random(in: 0...UInt64(Int64.max))
+        // A drawn seed stays below 2^53, so it reads back exactly wherever the spec's JSON goes.
+        full.seed = spec.seed ?? UInt64.random(in: 0..<(1 << 53))
         let pairs = try Self.pairs(store: store, runA: runA.id, runB: runB.id, language: spec.language, seed: full.seed ?? 0, limit: spec.limit)
         guard !pairs.isEmpty else {
             let lang = spec.language.map { " in language \($0)" } ?? ""

@@ -55,7 +55,7 @@ extension HumanStudies {
                     guard flip else { return j.outcome }
                     switch j.outcome { case .runA: return .runB; case .runB: return .runA; default: return j.outcome }
                 }
-                outcomes.forEach { tally.add($0) }
+                for o in outcomes { tally.add(o) }
                 units.append(outcomes)
             }
         }

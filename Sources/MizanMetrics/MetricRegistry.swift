@@ -88,6 +88,8 @@ public enum MetricRegistry {
 
     /// Builds the metric for `spec` with `context` (suite folder for relative paths, judge endpoints).
     public static func make(_ spec: MetricSpec, context: MetricContext) throws -> any Metric {
+        // bleu's spm_model is a path relative to the suite folder
+        if spec.name == "bleu" { return try ReferenceMetric(kind: .bleu, spec: spec, context: context) }
         if let factory = factories[spec.name] { return try factory(spec) }
         if let factory = contextFactories[spec.name] { return try factory(spec, context) }
         throw MetricConfigError(field: "metrics",

@@ -56,6 +56,9 @@ public struct ComparisonRow: Sendable {
     public var differences: [PairedDifference?]
     /// Per column: the corpus-level score (BLEU, chrF, TER …) over the compared items, for corpus metrics only.
     public var corpus: [Double?] = []
+    /// Per column, for corpus metrics: sacrebleu's paired bootstrap of the corpus score (mean, 95% half-width and,
+    /// against the reference column, the p-value); nil elsewhere.
+    public var corpusTests: [PairedResult?] = []
 }
 
 extension ComparisonRow {
@@ -144,7 +147,8 @@ public enum ComparisonBuilder {
         let cautions = suites.flatMap { suite in ComparabilityGuard.cautions(suite: suite, runs: columns.compactMap { col in col.runs.first { $0.suiteID == suite } }) }
         var figures: [SuiteFigureRow] = []
         if !suites.contains(where: { s in columns.filter { $0.runs.contains { $0.suiteID == s } }.count > 1 }) {
-            throw UsageError("the runs share no suite, so nothing can be compared; pick runs of the same suite")
+            let found = columns.map { col in "\(col.label): \(col.runs.map(\.suiteID).joined(separator: ", "))" }.joined(separator: "; ")
+            throw UsageError("the runs share no suite, so nothing can be compared (\(found)); pick runs of the same suite")
         }
         var rows: [ComparisonRow] = [], coverage: [SuiteCoverage] = []
         for suite in suites {
@@ -190,9 +194,14 @@ public enum ComparisonBuilder {
                         return PairedStatistics.compare(reference: paired.map(\.0), candidate: paired.map(\.1), clusters: paired.map(\.2),
                                                         scale: scale, permutations: options.permutations, seed: options.seed)
                     }
-                    rows.append(ComparisonRow(suite: suite, suiteLabel: "\(ref.suiteID)@\(ref.suiteVersion)", language: language,
-                                              metric: metric, cells: cells, differences: diffs,
-                                              corpus: corpusByColumn.map { $0?[metric]?[language] }))
+                    let corpus = corpusByColumn.map { $0?[metric]?[language] }
+                    var row = ComparisonRow(suite: suite, suiteLabel: "\(ref.suiteID)@\(ref.suiteVersion)", language: language,
+                                            metric: metric, cells: cells, differences: diffs, corpus: corpus)
+                    if corpus.contains(where: { $0 != nil }) {
+                        row.corpusTests = CorpusSignificance.tests(metric: metric, runs: runs, items: itemsByRun,
+                                                                   reference: options.reference, ids: ids)
+                    }
+                    rows.append(row)
                 }
             }
         }

@@ -1,4 +1,5 @@
 import MizanCore
+import MizanMetrics
 
 /// The `mizan.comparison` JSON document (schema version 1, documented field by field in docs/comparison-json.md).
 public enum ComparisonJSON {
@@ -34,7 +35,8 @@ public enum ComparisonJSON {
                     guard let cell else { return .null }
                     return .object(["mean": .number(cell.mean), "ci95": SummaryTables.ciJSON(cell.low, cell.high), "n": int(cell.n),
                                     "ci_method": .string(cell.method.rawValue), "clusters": cell.clusters.map(int) ?? .null,
-                                    "corpus": n(row.corpus.indices.contains(i) ? row.corpus[i] : nil)])
+                                    "corpus": n(row.corpus.indices.contains(i) ? row.corpus[i] : nil),
+                                    "corpus_test": corpusTest(row.corpusTests.indices.contains(i) ? row.corpusTests[i] : nil)])
                 }),
                 "differences": .array(row.differences.map { d in
                     guard let d else { return .null }
@@ -73,5 +75,14 @@ public enum ComparisonJSON {
                          "differences": .array(row.differences.map(n))])
             }),
         ])
+    }
+
+    /// A corpus metric's paired bootstrap in a cell: sacrebleu's `--paired-bs` numbers (p_value null for the reference).
+    static func corpusTest(_ r: PairedResult?) -> JSONValue {
+        guard let r else { return .null }
+        return .object(["test": .string("paired-bootstrap"), "resamples": .number(Double(PairedTestKind.bootstrap.defaultSamples)),
+                        "seed": .number(Double(PairedSignificance.defaultSeed)), "score": .number(r.score),
+                        "mean": r.mean.map(JSONValue.number) ?? .null, "ci95_half_width": r.ci.map(JSONValue.number) ?? .null,
+                        "p_value": r.pValue.map(JSONValue.number) ?? .null])
     }
 }

@@ -46,6 +46,9 @@ public enum ComparisonTables {
             for (i, cell) in row.cells.enumerated() {
                 var text = cell.map { meanCell($0, metric: row.metric) } ?? "–"
                 if let corpus = row.corpus.indices.contains(i) ? row.corpus[i] : nil { text += " corpus \(SummaryTables.format(corpus))" }
+                if let p = row.corpusTests.indices.contains(i) ? row.corpusTests[i]?.pValue : nil {
+                    text += " (bs \(pText(p))" + (p < c.alpha ? " *" : "") + ")"
+                }
                 cells.append(text)
             }
             for i in others { cells.append(row.differences[i].map { differenceCell($0, alpha: c.alpha, direction: row.direction, metric: row.metric) } ?? "–") }

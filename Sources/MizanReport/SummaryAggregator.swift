@@ -37,7 +37,11 @@ public struct SummaryAggregator {
         let manifest = run.runManifest
         var corpus: [(String, any CorpusMetric)] = []
         for spec in manifest.metricSpecs {
-            if let metric = try? MetricRegistry.make(MetricSpec(name: spec.name, options: spec.options)) as? any CorpusMetric {
+            // a context only for bleu, whose spm_model path is relative to the suite folder (judge/external need none here)
+            let made = spec.name == "bleu"
+                ? try? MetricRegistry.make(MetricSpec(name: spec.name, options: spec.options), context: MetricContext(suiteFolder: manifest.suite?.path))
+                : try? MetricRegistry.make(MetricSpec(name: spec.name, options: spec.options))
+            if let metric = made as? any CorpusMetric {
                 corpus.append((spec.name, metric))
             }
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MizanCore
+import MizanHuman
 import MizanReport
 import MizanStore
 
@@ -12,8 +13,9 @@ struct CompareCommand: AsyncParsableCommand {
         commandName: "compare",
         abstract: "Compare runs side by side: means with 95% CIs, paired differences against a reference, significance.",
         discussion: """
-            Give run ids (or unique prefixes), or --suite (and optionally --endpoint) to take the latest completed run of \
-            each endpoint on each suite. Runs with the same name (or endpoint · model) on different suites form one column.
+            Give run ids (or unique prefixes), or --suite (and optionally --name, --endpoint) to take the latest completed run \
+            of each run name on each suite (runs without a name: of each endpoint), so two builds or settings behind the \
+            same URL compare by name. Runs with the same name (or endpoint · model) on different suites form one column.
             Refuses (exit 2) runs whose suite content, prompt template, normalizer or metric versions differ, unless \
             --allow-incomparable. Compares the items present in every run and reports how many were dropped.
             """)
@@ -26,6 +28,9 @@ struct CompareCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("endpoint"), help: "With --suite: only these endpoints (repeatable), in this column order.")
     var endpoints: [String] = []
+
+    @Option(name: .customLong("name"), help: "With --suite: only runs with these names (repeatable), in this column order.")
+    var names: [String] = []
 
     @Option(help: "The reference column: a run id or prefix, or a column label (default: the first).")
     var reference: String?
@@ -89,12 +94,25 @@ struct CompareCommand: AsyncParsableCommand {
                 options.reference = i
             }
             let comparison = try ComparisonBuilder.build(loaded, options: options)
-            let text: String
+            let human = try CompareHuman.rows(comparison, store: store)
+            let humanTable = human.isEmpty ? nil : CompareHuman.table(human, referenceLabel: comparison.columns[comparison.reference].label)
+            var text: String
             switch format {
-            case .table: text = ComparisonTables.render(comparison, format: .table)
-            case .md: text = ComparisonTables.render(comparison, format: .md)
+            case .table, .md:
+                let f: TableFormat = format == .table ? .table : .md
+                text = ComparisonTables.render(comparison, format: f)
+                if let humanTable {
+                    text += "\nHuman preference (pairwise studies; win rate = wins + half of ties and both bad, 95% bootstrap interval):\n"
+                        + humanTable.render(f)
+                }
             case .csv: text = ComparisonTables.render(comparison, format: .csv)
-            case .json: text = ComparisonJSON.render(comparison).prettyJSON + "\n"
+            case .json:
+                var json = ComparisonJSON.render(comparison)
+                if case .object(var o) = json, !human.isEmpty {
+                    o["human_preference"] = CompareHuman.json(human)
+                    json = .object(o)
+                }
+                text = json.prettyJSON + "\n"
             case .latex: text = LaTeXExport.document(comparison)
             case .html:
                 let title = "mizan: " + comparison.columns.map(\.label).joined(separator: " vs ")
@@ -106,49 +124,5 @@ struct CompareCommand: AsyncParsableCommand {
             }
             for d in comparison.cautions where format != .table && format != .md { printErr("note: \(ComparisonTables.cautionText(d))") }
         }
-    }
-
-    /// The runs named on the command line, or picked by suite and endpoint.
-    func selectRuns(_ store: any ResultStore) throws -> [RunRecord] {
-        if !runIDs.isEmpty {
-            guard suites.isEmpty && endpoints.isEmpty else {
-                throw UsageError("give run ids or --suite/--endpoint, not both")
-            }
-            return try runIDs.map { try store.run(matching: $0) }
-        }
-        guard !suites.isEmpty else {
-            throw UsageError("name the runs to compare (mizan compare RUN RUN …) or pick them with --suite ID [--endpoint NAME …]; see mizan runs")
-        }
-        // Only completed runs: running, interrupted and failed ones (all items endpoint errors, or beyond the
-        // error budget) are skipped here; name them by id to compare them anyway.
-        let stored = try store.runs()   // newest first
-        let all = stored.filter { $0.status == .completed }
-        var picked: [RunRecord] = []
-        for suite in suites {
-            let id = suite.split(separator: "@", maxSplits: 1).first.map(String.init) ?? suite
-            let version = suite.contains("@") ? String(suite.split(separator: "@", maxSplits: 1)[1]) : nil
-            let matches = { (r: RunRecord) in r.suiteID == id && (version == nil || r.suiteVersion == version) }
-            let candidates = all.filter(matches)
-            let names = endpoints.isEmpty ? orderedUnique(candidates.reversed().map(\.endpoint)) : endpoints
-            for name in names {
-                guard let latest = candidates.first(where: { $0.endpoint == name }) else {
-                    throw UsageError("no completed run of suite \(suite) on endpoint \(name); see mizan runs")
-                }
-                for skipped in stored.prefix(while: { $0.id != latest.id }) where matches(skipped) && skipped.endpoint == name && skipped.status == .failed {
-                    printErr("note: skipped failed run \(skipped.id) of \(suite) on \(name) (its items ended in endpoint errors); "
-                        + "comparing the latest completed one, \(latest.id) — name a run id to compare it anyway")
-                }
-                picked.append(latest)
-            }
-        }
-        guard picked.count >= 2 else {
-            throw UsageError("found \(picked.count) completed run(s) for --suite \(suites.joined(separator: " ")); compare needs two endpoints, or name run ids")
-        }
-        return picked
-    }
-
-    func orderedUnique(_ xs: [String]) -> [String] {
-        var seen = Set<String>()
-        return xs.filter { seen.insert($0).inserted }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import MizanCore
 import MizanEndpoints
 import MizanGate
+import MizanHuman
 import MizanReport
 import MizanRunner
 import MizanStore
@@ -93,7 +94,8 @@ struct GateCommand: AsyncParsableCommand {
                 printErr("note: run \(run.id) (\(run.suiteID)) failed: its items ended in endpoint errors beyond the error budget")
             }
             let report = try Gate.evaluate(baseline: baseRuns, baselineName: baseName, candidate: candidates, rules: gateRules,
-                                           errorBudget: errorBudget, allowIncomparable: allowIncomparable)
+                                           errorBudget: errorBudget, allowIncomparable: allowIncomparable,
+                                           human: try HumanStudies(store: store))
             try publish(report)
             if report.decision.exitCode != 0 { throw ExitCode(report.decision.exitCode) }
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MizanCore
 import MizanEndpoints
+import MizanHuman
 import MizanReport
 import MizanSuites
 
@@ -26,6 +27,8 @@ struct SuitesCommand: AsyncParsableCommand {
         @Flag(help: "Show long ids, metric lists and status texts whole instead of fitting the table in 120 columns.")
         var wide = false
 
+        @OptionGroup var storeOptions: StoreOptions
+
         func run() async throws {
             try await reportingErrors {
                 if wide { TableStyle.current.maxWidth = nil }
@@ -33,8 +36,10 @@ struct SuitesCommand: AsyncParsableCommand {
                 let prompts = try promptsFolder(prompts)
                 let lock = try SuiteLock.load(promptsDir: prompts)
                 let folders = all ? SuiteCatalog.folders(promptsDir: prompts) : try SuiteLoader.discover(promptsDir: prompts)
-                var t = Table(header: ["suite", "version", "languages", "task", "items", "metrics", "released", "status"],
-                              fit: [.elastic(min: 14), .fixed, .elastic(min: 10), .fixed, .fixed, .elastic(min: 10), .fixed, .secondary(min: 10)])
+                // Review coverage comes from the store when there is one (listing suites never creates a store).
+                let human = (try? storeOptions.openStore()).flatMap { try? HumanStudies(store: $0) }
+                var t = Table(header: ["suite", "version", "languages", "task", "items", "metrics", "released", "reviewed", "status"],
+                              fit: [.elastic(min: 14), .fixed, .elastic(min: 10), .fixed, .fixed, .elastic(min: 10), .fixed, .fixed, .secondary(min: 10)])
                 var byTag: [String: Int] = [:], byTask: [String: Int] = [:], byTagTask: [String: Int] = [:]
                 var json: [JSONValue] = []
                 for folder in folders {
@@ -48,15 +53,19 @@ struct SuitesCommand: AsyncParsableCommand {
                         }
                         byTask[s.task.rawValue, default: 0] += s.items.count
                     }
+                    let coverage = try? human?.reviewCoverage(suiteID: s.id, suiteVersion: s.version, itemCount: s.items.count)
                     t.rows.append([s.id, s.version, tags.keys.sorted().joined(separator: " "), s.task.rawValue, String(s.items.count),
                                    s.metrics.map(\.name).joined(separator: ","), lock.isReleased(s) ? "yes" : "no",
-                                   s.info["status"] ?? ""])
+                                   coverage.map(ReviewStatusText.cell) ?? "–", s.info["status"] ?? ""])
                     json.append(.object([
                         "id": .string(s.id), "version": .string(s.version), "path": .string(folder),
                         "archived": .bool(folder.contains("/versions/")), "task": .string(s.task.rawValue),
                         "items": .number(Double(s.items.count)), "items_by_language": .object(tags.mapValues { .number(Double($0)) }),
                         "metrics": .array(s.metrics.map { .string($0.name) }), "released": .bool(lock.isReleased(s)),
                         "content_hash": .string(s.contentHash), "status": s.info["status"].map { .string($0) } ?? .null,
+                        "review": coverage.map { c in .object(["reviewed_items": .number(Double(c.reviewedItems)),
+                                                               "items_reviewed_twice": .number(Double(c.itemsWithTwoOrMore)),
+                                                               "reviewers": .array(c.reviewers.map { .string($0) })]) } ?? .null,
                     ]))
                 }
                 if f == .json {

@@ -87,9 +87,9 @@ import MizanTestSupport
         #expect(JSONValue.parse(r.stdout)?["reference"]?.doubleValue == 1)
         let unknown = try TestEnv.run(TestEnv.mizanBinary, ["compare", good, bad, "--reference", "nope", "--store", store])
         #expect(unknown.status == 2 && unknown.stderr.contains("good, bad"))
-        // Both runs used the same endpoint URL, so --suite finds one endpoint: it says so instead of comparing a run with itself.
-        let bySuite = try TestEnv.run(TestEnv.mizanBinary, ["compare", "--suite", "cmp-suite", "--store", store])
-        #expect(bySuite.status == 2 && bySuite.stderr.contains("found 1 completed run"))
+        // Both runs used the same endpoint URL with different run names: --suite groups them by name (CompareByNameTests).
+        let bySuite = try TestEnv.run(TestEnv.mizanBinary, ["compare", "--suite", "cmp-suite", "--store", store, "--format", "json"])
+        #expect(bySuite.status == 0 && CompareByNameTests.columns(bySuite.stdout).map(\.label) == ["good", "bad"], "\(bySuite.stderr)")
         let missingDir = try TestEnv.run(TestEnv.mizanBinary, ["compare", good, bad, "--store", store, "--out", dir + "/no/such/dir/x.html"])
         #expect(missingDir.status == 2 && missingDir.stderr.contains("does not exist"))
     }
@@ -113,11 +113,11 @@ import MizanTestSupport
             Issue.record("rows"); return
         }
         #expect(diffs.count == 3 && diffs[0] == .null && diffs[1] != .null && diffs[2] != .null)
-        // By name: the latest completed run of each endpoint on the suite (bad was the later of the two on the first server).
+        // By name: the latest completed run of each run name on the suite (good and bad share the first server's URL).
         let bySuite = try TestEnv.run(TestEnv.mizanBinary, ["compare", "--suite", "cmp-suite", "--store", store, "--format", "json"])
         #expect(bySuite.status == 0, "\(bySuite.stderr)")
         guard case .array(let columns)? = JSONValue.parse(bySuite.stdout)?["columns"] else { Issue.record("columns"); return }
-        #expect(columns.compactMap { $0["label"]?.stringValue } == ["bad", "warm"])
+        #expect(columns.compactMap { $0["label"]?.stringValue } == ["good", "bad", "warm"])
         let onlyOne = try TestEnv.run(TestEnv.mizanBinary, ["compare", "--suite", "cmp-suite", "--endpoint", "nowhere", "--store", store])
         #expect(onlyOne.status == 2 && onlyOne.stderr.contains("no completed run of suite cmp-suite on endpoint nowhere"))
     }

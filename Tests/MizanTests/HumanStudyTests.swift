@@ -17,7 +17,8 @@ enum HumanFixture {
             return ItemRecord(itemID: item, language: i % 2 == 0 ? "ary-Arab" : "zgh-Tfng", requestHash: "\(id)-\(item)",
                               prompt: "prompt \(item) <b>", response: ModelResponse(text: failed ? nil : "\(prefix)-\(item)", httpStatus: failed ? 503 : 200,
                                                                                  latency: 0.1, failure: failed ? EndpointFailure(kind: .httpStatus, message: "HTTP 503") : nil),
-                              scores: [], references: ["ref \(item)"], fields: ["id": .string(item), "input": .string("input \(item)")])
+                              scores: failed ? [] : [ScoreRecord(metric: "exact", metricVersion: "exact/1", value: i % 3 == 0 ? 1 : 0)],
+                              references: ["ref \(item)"], fields: ["id": .string(item), "input": .string("input \(item)")])
         }
         return (run, records)
     }
@@ -118,6 +119,7 @@ enum HumanFixture {
         let studies = try HumanStudies(store: try HumanFixture.store(try kind.freshLocation(), items: 4))
         let s = try studies.createStudy(StudySpec(name: "k2", runA: "run-a", runB: "run-b", perItem: 2, seed: 3))
         let people = try studies.addAnnotators(study: s.study.id, names: ["a", "b", "c"]).map(\.annotator)
+        #expect(try studies.progress(annotator: people[0]) == StudyProgress(done: 0, total: 4))
         var judged = 0
         var progressed = true
         while progressed {
@@ -138,6 +140,8 @@ enum HumanFixture {
         #expect(Dictionary(grouping: all, by: \.pair).values.allSatisfy { Set($0.map(\.annotatorID)).count == 2 })
         #expect(all.allSatisfy { $0.verdict == .b })
         #expect(try studies.progress(study: s.study.id) == StudyProgress(done: 8, total: 8))
+        let each = try people.map { try studies.progress(annotator: $0) }
+        #expect(each.map(\.done).reduce(0, +) == 8 && each.allSatisfy { $0.total == $0.done }, "nothing left open to anyone: \(each)")
         // An annotator cannot take a pair that already has its K annotators.
         let notMine = try #require(all.map(\.pair).first { pair in !all.contains { $0.pair == pair && $0.annotatorID == people[0].id } })
         #expect { try studies.recordJudgment(annotator: people[0], pair: notMine, verdict: .a, submissionKey: "late") }
@@ -191,5 +195,66 @@ enum HumanFixture {
         let store = try openResultStore(location)
         #expect(try (store as? SQLResultStore)?.schemaVersion() == 7)
         #expect(throws: Never.self) { _ = try HumanStudies(store: store).studies() }
+    }
+}
+
+/// Annotators on separate connections (as several server processes would be) never over-assign or double a judgment.
+@Suite(.timeLimit(.minutes(5))) struct HumanConcurrencyTests {
+    @Test(arguments: StoreKind.testable) func concurrentAnnotatorsOnTwoConnectionsKeepKPerPair(kind: StoreKind) async throws {
+        let location = try kind.freshLocation()
+        let setup = try HumanStudies(store: try HumanFixture.store(location, items: 12))
+        let study = try setup.createStudy(StudySpec(name: "busy", runA: "run-a", runB: "run-b", perItem: 2, seed: 4)).study
+        let people = try setup.addAnnotators(study: study.id, names: ["a", "b", "c", "d"]).map(\.annotator)
+        let connections = [try HumanStudies(store: try openResultStore(location)), try HumanStudies(store: try openResultStore(location))]
+        let outcomes = Locked<[RecordOutcome]>([])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (i, a) in people.enumerated() {
+                let studies = connections[i % 2], twin = connections[(i + 1) % 2]
+                group.addTask {
+                    while let p = try studies.nextPair(for: a) {
+                        // The same form sent twice, once through each connection.
+                        let key = "\(a.id)-\(p.pair)"
+                        let first = try studies.recordJudgment(annotator: a, pair: p.pair, verdict: .tie, submissionKey: key)
+                        let second = try twin.recordJudgment(annotator: a, pair: p.pair, verdict: .tie, submissionKey: key)
+                        outcomes.withLock { $0 += [first, second] }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let all = try setup.judgments(study: study.id)
+        #expect(all.count == 24, "12 pairs × K = 2")
+        #expect(Dictionary(grouping: all, by: \.pair).values.allSatisfy { $0.count == 2 && Set($0.map(\.annotatorID)).count == 2 })
+        #expect(outcomes.current.filter { $0 == .recorded }.count == 24 && outcomes.current.filter { $0 == .duplicate }.count == 24)
+    }
+}
+
+/// Bradley–Terry over several studies on one suite.
+@Suite(.timeLimit(.minutes(5))) struct HumanSuiteStrengthTests {
+    @Test func threeRunsInTwoStudiesAreRankedAndTwoRunsMatchTheClosedForm() throws {
+        let store = try HumanFixture.store(TestEnv.tempDir() + "/store.sqlite", items: 8)
+        let (run, records) = HumanFixture.run("run-c", name: "third", items: 8, prefix: "c")
+        try store.createRun(run)
+        try store.record(runID: run.id, items: records)
+        let studies = try HumanStudies(store: store)
+        // run-b beats run-a 6–2; run-c beats run-b 6–2.
+        for (a, b) in [("run-a", "run-b"), ("run-b", "run-c")] {
+            let st = try studies.createStudy(StudySpec(name: "\(a)-\(b)", runA: a, runB: b, seed: 9)).study
+            let who = try studies.addAnnotators(study: st.id, names: ["x"])[0].annotator
+            while let p = try studies.nextPair(for: who) {
+                let bWins = p.pair < 6
+                try studies.recordJudgment(annotator: who, pair: p.pair, verdict: bWins == p.bShownFirst ? .a : .b, submissionKey: "\(st.id)-\(p.pair)")
+            }
+            if a == "run-a" {
+                let two = try studies.strengths(suite: "h-suite", resamples: 200)
+                let units: [[Outcome]] = (0..<8).map { [$0 < 6 ? .runB : .runA] }
+                #expect(two.map(\.runID) == ["run-a", "run-b"] && abs(two[1].logStrength.value - PairwiseStatistics.logStrengthB(units)) < 1e-9)
+            }
+        }
+        let s = try studies.strengths(suite: "h-suite", resamples: 200)
+        #expect(s.map(\.runID) == ["run-a", "run-b", "run-c"] && s.map(\.label) == ["base", "cand", "third"])
+        #expect(s[0].logStrength.value == 0 && s[1].logStrength.value > 0 && s[2].logStrength.value > s[1].logStrength.value)
+        #expect(s[2].logStrength.low <= s[2].logStrength.value && s[2].logStrength.value <= s[2].logStrength.high)
+        #expect(try studies.strengths(suite: "other").isEmpty)
     }
 }

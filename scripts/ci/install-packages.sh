@@ -3,7 +3,7 @@
 set -euo pipefail
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 need=()
-for pkg in libcurl4-openssl-dev libsqlite3-dev libjemalloc-dev curl python3 python3-pip python3-venv git; do
+for pkg in libcurl4-openssl-dev libsqlite3-dev libjemalloc-dev libsentencepiece-dev curl python3 python3-pip python3-venv git; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,7 +1,8 @@
 import Foundation
 
-// BLEU as in sacrebleu 2.6.0 metrics/bleu.py: n-gram orders 1–4, closest reference length
-// (ties to the shorter), reference counts merged by max over references, `exp` smoothing.
+// BLEU as in sacrebleu 2.6.0 metrics/bleu.py: n-gram orders 1…max order (default 4), closest reference
+// length (ties to the shorter), reference counts merged by max over references, smoothing `exp`
+// (default), `floor`, `add-k` or `none`, optional effective order.
 
 /// Sufficient statistics of BLEU for one segment or a corpus (sacrebleu's stats list).
 public struct BLEUStats: Sendable, Hashable {
@@ -9,16 +10,30 @@ public struct BLEUStats: Sendable, Hashable {
     public var sysLen: Int = 0
     /// Closest reference length in tokens.
     public var refLen: Int = 0
-    /// Clipped n-gram matches per order (1…4).
-    public var correct: [Int] = [0, 0, 0, 0]
-    /// Hypothesis n-grams per order (1…4).
-    public var total: [Int] = [0, 0, 0, 0]
+    /// Clipped n-gram matches per order (1…max order).
+    public var correct: [Int]
+    /// Hypothesis n-grams per order (1…max order).
+    public var total: [Int]
+
+    /// Empty statistics for n-gram orders 1…`maxOrder` (sacrebleu's default 4).
+    public init(maxOrder: Int = 4) {
+        correct = [Int](repeating: 0, count: maxOrder)
+        total = [Int](repeating: 0, count: maxOrder)
+    }
+
+    /// Statistics with the given counts (orders = `correct.count`).
+    public init(sysLen: Int, refLen: Int, correct: [Int], total: [Int]) {
+        self.sysLen = sysLen
+        self.refLen = refLen
+        self.correct = correct
+        self.total = total
+    }
 
     /// Adds `other` into these statistics (corpus aggregation).
     public mutating func add(_ other: BLEUStats) {
         sysLen += other.sysLen
         refLen += other.refLen
-        for n in 0..<4 {
+        for n in 0..<correct.count {
             correct[n] += other.correct[n]
             total[n] += other.total[n]
         }
@@ -50,9 +65,12 @@ public enum BLEU {
     /// sacrebleu's `my_log`: log, with log(0) floored to -9999999999.
     @inline(__always) static func myLog(_ x: Double) -> Double { x == 0 ? -9_999_999_999 : Foundation.log(x) }
 
-    /// sacrebleu's `compute_bleu` with `smooth_method='exp'` and max order 4.
-    public static func compute(_ stats: BLEUStats, effectiveOrder: Bool) -> BLEUResult {
-        let maxOrder = 4
+    /// sacrebleu's `compute_bleu` over `stats` (max order = `stats.correct.count`); `smoothValue` nil means
+    /// the method's default (floor 0.1, add-k 1).
+    public static func compute(_ stats: BLEUStats, effectiveOrder: Bool, smooth: BLEUSmoothing = .exp,
+                               smoothValue: Double? = nil) -> BLEUResult {
+        let maxOrder = stats.correct.count
+        let value = smoothValue ?? smooth.defaultValue ?? 0
         var bp = 1.0
         if stats.sysLen < stats.refLen {
             bp = stats.sysLen > 0 ? Foundation.exp(1 - Double(stats.refLen) / Double(stats.sysLen)) : 0.0
@@ -64,14 +82,22 @@ public enum BLEU {
         var smoothMteval = 1.0
         var effOrder = maxOrder
         for n in 1...maxOrder {
-            let total = stats.total[n - 1], correct = stats.correct[n - 1]
+            var correct = Double(stats.correct[n - 1]), total = Double(stats.total[n - 1])
+            if smooth == .addK && n > 1 {
+                correct += value
+                total += value
+            }
             if total == 0 { break }
             if effectiveOrder { effOrder = n }
             if correct == 0 {
-                smoothMteval *= 2
-                precisions[n - 1] = 100.0 / (smoothMteval * Double(total))
+                if smooth == .exp {
+                    smoothMteval *= 2
+                    precisions[n - 1] = 100.0 / (smoothMteval * total)
+                } else if smooth == .floor {
+                    precisions[n - 1] = 100.0 * value / total
+                }
             } else {
-                precisions[n - 1] = 100.0 * Double(correct) / Double(total)
+                precisions[n - 1] = 100.0 * correct / total
             }
         }
         var sum = 0.0
@@ -85,6 +111,8 @@ public enum BLEU {
 struct BLEUWorker: ~Copyable {
     let tokenizer: BLEUTokenizer
     let lowercase: Bool
+    let maxOrder: Int
+    let spm: SentencePieceModel?
     private var words = WordTable()
     private var grams = NGramTrie()
     private var depth = NodeArray<UInt8>()
@@ -101,9 +129,11 @@ struct BLEUWorker: ~Copyable {
     private var gramIDs = ScalarBuffer()
     private var scratch = TokenizerScratch()
 
-    init(tokenizer: BLEUTokenizer, lowercase: Bool) {
+    init(tokenizer: BLEUTokenizer, lowercase: Bool, maxOrder: Int = 4, spm: SentencePieceModel? = nil) {
         self.tokenizer = tokenizer
         self.lowercase = lowercase
+        self.maxOrder = maxOrder
+        self.spm = tokenizer.usesSentencePiece ? spm : nil
     }
 
     /// Word ids of the preprocessed, tokenized segment (sacrebleu `_preprocess_segment` + `split()`).
@@ -115,7 +145,13 @@ struct BLEUWorker: ~Copyable {
             swap(&raw, &low)
         }
         let n = PyText.rstripLength(raw)
-        tokenizer.apply(raw, count: n, into: &tok, scratch: &scratch)
+        if let spm {
+            var line = String.UnicodeScalarView()
+            for i in 0..<n { line.append(Unicode.Scalar(raw[i]) ?? "\u{FFFD}") }
+            tok.load(spm.encode(String(line)))
+        } else {
+            tokenizer.apply(raw, count: n, into: &tok, scratch: &scratch)
+        }
         let c = tok.count
         let p = tok.base
         if tokenizer.splitsEveryScalar {
@@ -132,14 +168,14 @@ struct BLEUWorker: ~Copyable {
         }
     }
 
-    /// Fills `gramIDs` with the n-gram nodes (orders 1…4) of `ids`.
+    /// Fills `gramIDs` with the n-gram nodes (orders 1…max order) of `ids`.
     private mutating func gramNodes() {
         gramIDs.removeAll()
         let t = ids.count
-        gramIDs.reserve(4 * t)
+        gramIDs.reserve(maxOrder * t)
         for i in 0..<t {
             var node: Int32 = 0
-            for n in 0..<min(4, t - i) {
+            for n in 0..<min(maxOrder, t - i) {
                 let before = grams.nodeCount
                 node = grams.child(node, ids[i + n])
                 if grams.nodeCount != before {
@@ -185,7 +221,7 @@ struct BLEUWorker: ~Copyable {
             if hyp[g] == 0 { hypTouched.append(g) }
             hyp[g] += 1
         }
-        var st = BLEUStats()
+        var st = BLEUStats(maxOrder: maxOrder)
         st.sysLen = hypLen
         st.refLen = Self.closestRefLen(hypLen, refLens)
         for g in hypTouched {

@@ -1,4 +1,5 @@
-// sacrebleu 2.6.0's BLEU tokenizers (`13a`, `intl`, `char`, `none`), reproduced over scalar values.
+// sacrebleu 2.6.0's BLEU tokenizers (`13a`, `intl`, `char`, `none`), reproduced over scalar values, and its
+// SentencePiece tokenizers (`flores101`, `flores200`, and `spm` for any model), run by the SentencePiece library.
 // Each regex pass of sacrebleu is a fixed-width `re.sub`, replayed here as the same left-to-right,
 // non-overlapping scan; the result is split exactly like Python's `str.split()`.
 
@@ -12,9 +13,32 @@ public enum BLEUTokenizer: String, Sendable, CaseIterable, Codable {
     case char
     /// Whitespace split only.
     case none
+    /// SentencePiece pieces from a model file the user names (spBLEU with any model).
+    case spm
+    /// SentencePiece with the FLORES-101 model (sacrebleu's `flores101`; the user provides the file).
+    case flores101
+    /// SentencePiece with the FLORES-200 model (sacrebleu's `flores200`, the spBLEU of FLORES-200 papers).
+    case flores200
 
-    /// The name in signatures (`tok:13a`).
+    /// The name in signatures (`tok:13a`, `tok:flores200`, as sacrebleu prints them).
     public var signatureName: String { rawValue }
+
+    /// Whether the tokenizer needs a SentencePiece model file.
+    public var usesSentencePiece: Bool { self == .spm || self == .flores101 || self == .flores200 }
+
+    /// The names accepted on the command line and in suites, for messages.
+    public static let namesForMessages = "13a, intl, char, none, spm, flores101, flores200"
+
+    /// What to give when a SentencePiece tokenizer has no model; `how` names the flag or option.
+    public func missingModelMessage(how: String) -> String {
+        let file: String
+        switch self {
+        case .flores200: file = "the FLORES-200 model, sacrebleu's ~/.sacrebleu/models/flores200sacrebleuspm"
+        case .flores101: file = "the FLORES-101 model, sacrebleu's ~/.sacrebleu/models/sacrebleu_tokenizer_spm.model"
+        default: file = "a SentencePiece .model file"
+        }
+        return "tokenizer '\(rawValue)' needs a SentencePiece model file (\(file)); mizan never downloads one: \(how)"
+    }
 }
 
 /// Scratch buffers and caches for tokenizing; one per worker thread.
@@ -30,6 +54,8 @@ extension BLEUTokenizer {
     func apply(_ s: borrowing ScalarBuffer, count: Int, into out: inout ScalarBuffer, scratch: inout TokenizerScratch) {
         out.removeAll()
         switch self {
+        case .spm, .flores101, .flores200:
+            preconditionFailure("SentencePiece tokenizers run in BLEUWorker, which holds the model")
         case .none, .char:
             // `char`: " ".join(chars) then split() == the non-whitespace code points, one per token
             out.reserve(count)
@@ -226,7 +252,7 @@ extension BLEUTokenizer {
     @inline(__always) private static func isDotComma(_ v: UInt32) -> Bool { v == 0x2E || v == 0x2C }
 
     /// The 13a punctuation class `[\{-\~\[-\` -\&\(-\+\:-\@\/]`.
-    @inline(__always) private static func is13aPunct(_ v: UInt32) -> Bool {
+    @inline(__always) static func is13aPunct(_ v: UInt32) -> Bool {
         (v >= 0x7B && v <= 0x7E) || (v >= 0x5B && v <= 0x60) || (v >= 0x20 && v <= 0x26)
             || (v >= 0x28 && v <= 0x2B) || (v >= 0x3A && v <= 0x40) || v == 0x2F
     }

@@ -1,8 +1,9 @@
 // chrF / chrF++ as in sacrebleu 2.6.0 metrics/chrf.py and metrics/helpers.py.
 // Character n-grams (1…6) over the segment with every Python-whitespace code point removed;
 // word n-grams (1…word order) over `split()` words with sacrebleu's one-sided punctuation split;
-// effective-order averaging of precision and recall (eps_smoothing=False), beta 2; the best
-// reference by sentence F wins (first on ties).
+// effective-order averaging of precision and recall (default) or epsilon smoothing, beta 2 by
+// default; whitespace optionally kept in character n-grams; the best reference by sentence F wins
+// (first on ties).
 
 /// chrF parameters (sacrebleu defaults: char order 6, word order 0 or 2, beta 2).
 public struct CHRFConfig: Sendable, Hashable {
@@ -14,13 +15,23 @@ public struct CHRFConfig: Sendable, Hashable {
     public var beta: Int = 2
     /// Lowercase before extracting n-grams.
     public var lowercase: Bool = false
+    /// Keep whitespace in character n-grams (sacrebleu `whitespace=True`).
+    public var whitespace: Bool = false
+    /// Epsilon smoothing (sacrebleu `eps_smoothing=True`) instead of effective-order averaging.
+    public var epsSmoothing: Bool = false
+
+    /// The highest total order (char + word) mizan accepts.
+    public static let maxOrder = 32
 
     /// A configuration; defaults are sacrebleu's chrF.
-    public init(charOrder: Int = 6, wordOrder: Int = 0, beta: Int = 2, lowercase: Bool = false) {
+    public init(charOrder: Int = 6, wordOrder: Int = 0, beta: Int = 2, lowercase: Bool = false,
+                whitespace: Bool = false, epsSmoothing: Bool = false) {
         self.charOrder = charOrder
         self.wordOrder = wordOrder
         self.beta = beta
         self.lowercase = lowercase
+        self.whitespace = whitespace
+        self.epsSmoothing = epsSmoothing
     }
 
     /// Total number of orders (char + word).
@@ -32,11 +43,23 @@ public struct CHRFConfig: Sendable, Hashable {
 
 /// chrF computations (static, pure).
 public enum CHRF {
-    /// sacrebleu `_compute_f_score` (eps_smoothing=False) over flattened [hyp, ref, match] triples per order.
+    /// sacrebleu `_compute_f_score` over flattened [hyp, ref, match] triples per order.
     public static func fScore(_ stats: [Int], config: CHRFConfig) -> Double {
         let factor = Double(config.beta * config.beta)
         var avgPrec = 0.0, avgRec = 0.0
         var effectiveOrder = 0
+        if config.epsSmoothing {
+            let eps = 1e-16
+            var score = 0.0
+            for i in 0..<config.order {
+                let nHyp = stats[3 * i], nRef = stats[3 * i + 1], nMatch = stats[3 * i + 2]
+                let prec = nHyp > 0 ? Double(nMatch) / Double(nHyp) : eps
+                let rec = nRef > 0 ? Double(nMatch) / Double(nRef) : eps
+                let denom = factor * prec + rec
+                score += denom > 0 ? ((1 + factor) * prec * rec / denom) : eps
+            }
+            return 100 * score / Double(config.order)
+        }
         for i in 0..<config.order {
             let nHyp = stats[3 * i], nRef = stats[3 * i + 1], nMatch = stats[3 * i + 2]
             if nHyp > 0 && nRef > 0 {
@@ -102,7 +125,11 @@ struct CHRFWorker: ~Copyable {
         }
         chars.removeAll()
         chars.reserve(raw.count)
-        for i in 0..<raw.count where !PyText.isSpace(raw[i]) { chars.appendUnchecked(raw[i]) }
+        if config.whitespace {
+            for i in 0..<raw.count { chars.appendUnchecked(raw[i]) }
+        } else {
+            for i in 0..<raw.count where !PyText.isSpace(raw[i]) { chars.appendUnchecked(raw[i]) }
+        }
         let len = chars.count
         let co = config.charOrder
         grams.reserve(co * len)

@@ -27,6 +27,13 @@ public enum PyText {
         return out
     }
 
+    /// Python's `s.rstrip()`: `s` without trailing whitespace.
+    public static func rstripped(_ s: String) -> String {
+        var scalars = s.unicodeScalars[...]
+        while let last = scalars.last, isSpace(last.value) { scalars = scalars.dropLast() }
+        return scalars.count == s.unicodeScalars.count ? s : String(String.UnicodeScalarView(scalars))
+    }
+
     /// Length of `s` after Python's `rstrip()` (trailing whitespace removed).
     @inline(__always)
     static func rstripLength(_ s: borrowing ScalarBuffer) -> Int {

@@ -3,9 +3,12 @@ import MizanText
 
 /// `bleu`, `chrf`, `chrf++` and `ter` as suite metrics: sacrebleu 2.6.0 scores (0–100) on normalized text.
 ///
-/// Options: `tokenize` (BLEU only: `13a` default, `intl` recommended for Arabic script, `char`, `none`),
-/// `lowercase` (bool; default sacrebleu's: BLEU/chrF case-sensitive, TER case-insensitive),
-/// `normalize` (`none`, `l0` default, `l1`), applied to output and references before scoring.
+/// Options (sacrebleu's API names; `ReferenceOptionKey`): BLEU `tokenize` (`13a` default, `intl` recommended for
+/// Arabic script, `char`, `none`, and the SentencePiece tokenizers `spm`, `flores101`, `flores200` with
+/// `spm_model: PATH`, relative to the suite folder), `smooth_method`, `smooth_value`, `max_ngram_order`,
+/// `effective_order`; chrF `char_order`, `word_order`, `beta`, `whitespace`, `eps_smoothing`; TER `normalized`,
+/// `no_punct`, `asian_support`; all: `lowercase` (bool; default sacrebleu's: BLEU/chrF case-sensitive, TER
+/// case-insensitive) and `normalize` (`none`, `l0` default, `l1`), applied to output and references before scoring.
 public struct ReferenceMetric: CorpusMetric {
     /// Which metric.
     public let kind: ReferenceMetricKind
@@ -14,26 +17,24 @@ public struct ReferenceMetric: CorpusMetric {
     /// Normalization applied before scoring (default l0).
     public let level: NormalizationLevel
 
-    /// Builds the metric from a suite's `MetricSpec`.
-    public init(kind: ReferenceMetricKind, spec: MetricSpec) throws {
+    /// Builds the metric from a suite's `MetricSpec`; `context` resolves a relative `spm_model` path.
+    public init(kind: ReferenceMetricKind, spec: MetricSpec, context: MetricContext = MetricContext()) throws {
         self.kind = kind
         level = try spec.normalizationLevel(default: .l0)
-        var opts = ReferenceOptions()
-        if let raw = spec.options["tokenize"] {
-            guard kind == .bleu else {
-                throw MetricConfigError(field: "tokenize", message: "metric '\(spec.name)': only bleu takes a tokenize option")
+        var opts = try ReferenceOptions.parse(kind, spec.options)
+        if let raw = spec.options["spm_model"] {
+            guard opts.tokenize.usesSentencePiece, let path = raw.stringValue, !path.isEmpty else {
+                throw MetricConfigError(field: "spm_model",
+                                        message: "metric '\(spec.name)': spm_model is the path of a SentencePiece model file and goes with tokenize: spm, flores101 or flores200")
             }
-            guard let s = raw.stringValue, let tok = BLEUTokenizer(rawValue: s) else {
-                throw MetricConfigError(field: "tokenize",
-                                        message: "metric 'bleu': tokenize must be one of 13a, intl, char, none (use intl for Arabic script)")
+            do {
+                opts.spmModel = try SentencePieceModel(path: context.resolve(path: path))
+            } catch let e as ReferenceScoringError {
+                throw MetricConfigError(field: "spm_model", message: "metric '\(spec.name)': \(e.message)")
             }
-            opts.tokenize = tok
-        }
-        if let raw = spec.options["lowercase"] {
-            guard case .bool(let b) = raw else {
-                throw MetricConfigError(field: "lowercase", message: "metric '\(spec.name)': lowercase must be true or false")
-            }
-            opts.lowercase = b
+        } else if opts.tokenize.usesSentencePiece {
+            throw MetricConfigError(field: "spm_model", message: "metric '\(spec.name)': "
+                + opts.tokenize.missingModelMessage(how: "set spm_model: PATH (relative to the suite folder) in the metric's options"))
         }
         options = opts
     }
@@ -48,12 +49,17 @@ public struct ReferenceMetric: CorpusMetric {
     /// The suite name: `bleu`, `chrf`, `chrf++` or `ter`.
     public var name: String { kind.rawValue }
 
-    /// e.g. `bleu/1 sacrebleu:2.6.0 tok:intl normalize:l0`.
+    /// e.g. `bleu/1 sacrebleu:2.6.0 tok:intl normalize:l0`; options that differ from sacrebleu's defaults
+    /// follow the tokenizer and case (`smooth:floor[0.10] order:6`, `nc:4 nw:1 beta:3 space:yes eps:yes`,
+    /// `norm:yes punct:no asian:yes`), so scores made with other options never compare as equal.
     public var version: String {
         var v = "\(kind.rawValue)/1 sacrebleu:\(ReferenceScoring.sacrebleuVersion)"
-        if kind == .bleu { v += " tok:\(options.tokenize.rawValue)" }
+        if kind == .bleu {
+            v += " tok:\(options.tokenize.rawValue)"
+            if let m = options.spmModel, options.tokenize.usesSentencePiece { v += " spm:\(m.shortHash)" }
+        }
         if let lc = options.lowercase { v += " lowercase:\(lc)" }
-        return v + " normalize:\(level.rawValue)"
+        return v + options.versionSuffix(kind) + " normalize:\(level.rawValue)"
     }
 
     /// The corpus signature for one reference per item; see `signature(for:)` for the exact count.
@@ -90,5 +96,26 @@ public struct ReferenceMetric: CorpusMetric {
             refs.append(input.references.map { n.normalize($0) })
         }
         return ReferenceScoring.corpus(metric: kind, hypotheses: hyps, segmentReferences: refs, options: options).score
+    }
+}
+
+extension ReferenceMetric {
+    /// sacrebleu's paired bootstrap of this corpus metric (1000 resamples, seed 12345): `baseline` and `system` are
+    /// the same items in the same order (the baseline's references are used). Results: baseline first, then the
+    /// system with its p-value; nil when no item has references.
+    public func pairedBootstrap(baseline: [MetricInput], system: [MetricInput], samples: Int? = nil,
+                                seed: UInt64 = PairedSignificance.defaultSeed) -> [PairedResult]? {
+        // sacrebleu's resampling is reproduced for its default BLEU smoothing and order and effective-order chrF only
+        guard options.unsupportedInPairedTests(kind, spelling: { $0.rawValue }).isEmpty else { return nil }
+        var a: [String] = [], b: [String] = [], refs: [[String]] = []
+        for (x, y) in zip(baseline, system) where !x.references.isEmpty {
+            let n = Normalizers.make(level, for: x.language)
+            a.append(n.normalize(x.output))
+            b.append(n.normalize(y.output))
+            refs.append(x.references.map { n.normalize($0) })
+        }
+        guard !refs.isEmpty else { return nil }
+        return PairedSignificance.test(.bootstrap, metric: kind, systems: [a, b], segmentReferences: refs, options: options,
+                                       samples: samples, seed: seed)
     }
 }

@@ -3,31 +3,14 @@ import Foundation
 
 /// The reference-based MT metrics at sacrebleu 2.6.0 parity.
 public enum ReferenceMetricKind: String, Sendable, CaseIterable, Codable {
-    /// BLEU (sacrebleu `BLEU`, smooth `exp`).
+    /// BLEU (sacrebleu `BLEU`; default smooth `exp`, max order 4).
     case bleu
-    /// chrF (char order 6, word order 0, beta 2).
+    /// chrF (default char order 6, word order 0, beta 2).
     case chrf
-    /// chrF++ (char order 6, word order 2, beta 2).
+    /// chrF++ (default char order 6, word order 2, beta 2).
     case chrfpp = "chrf++"
     /// TER with shifts (sacrebleu `TER`).
     case ter
-}
-
-/// Options with sacrebleu's defaults; no text normalization is ever applied here.
-public struct ReferenceOptions: Sendable, Hashable {
-    /// BLEU tokenizer (sacrebleu default `13a`; use `intl` for Arabic script).
-    public var tokenize: BLEUTokenizer
-    /// Case-insensitive scoring; nil means sacrebleu's default (BLEU/chrF: mixed case; TER: lowercased).
-    public var lowercase: Bool?
-
-    /// Options; defaults are sacrebleu's.
-    public init(tokenize: BLEUTokenizer = .thirteenA, lowercase: Bool? = nil) {
-        self.tokenize = tokenize
-        self.lowercase = lowercase
-    }
-
-    /// Whether text is lowercased for `metric`.
-    public func lowercases(_ metric: ReferenceMetricKind) -> Bool { lowercase ?? (metric == .ter) }
 }
 
 /// A corpus-level result.
@@ -40,6 +23,8 @@ public struct ReferenceCorpusScore: Sendable, Hashable {
     public var signature: String
     /// sacrebleu's verbose tail (BLEU only), e.g. `62.9/38.5/26.6/18.7 (BP = 0.975 …)`.
     public var verbose: String
+    /// BLEU's statistics and precisions (BLEU only).
+    public var bleu: BLEUResult? = nil
 
     /// sacrebleu's text line: `BLEU|<signature> = 31.9 <verbose>` with `width` decimals.
     public func formatted(width: Int = 1) -> String {
@@ -85,14 +70,10 @@ public enum ReferenceScoring {
         let lower = options.lowercases(metric)
         switch metric {
         case .bleu:
-            let all = parallelStats(hypotheses, segmentReferences, make: { BLEUWorker(tokenizer: options.tokenize, lowercase: lower) },
-                                    body: { $0.stats(hypothesis: $1, references: $2) })
-            var total = BLEUStats()
-            for s in all { total.add(s) }
-            let r = BLEU.compute(total, effectiveOrder: false)
-            return ReferenceCorpusScore(name: "BLEU", score: r.score, signature: sig, verbose: r.verbose)
+            let r = bleuCorpus(hypotheses, segmentReferences, options: options)
+            return ReferenceCorpusScore(name: "BLEU", score: r.score, signature: sig, verbose: r.verbose, bleu: r)
         case .chrf, .chrfpp:
-            let config = chrfConfig(metric, lower)
+            let config = options.chrfConfig(metric)
             let all = parallelStats(hypotheses, segmentReferences, make: { CHRFWorker(config: config) },
                                     body: { $0.stats(hypothesis: $1, references: $2) })
             var total = [Int](repeating: 0, count: 3 * config.order)
@@ -100,7 +81,7 @@ public enum ReferenceScoring {
             return ReferenceCorpusScore(name: config.displayName, score: CHRF.fScore(total, config: config),
                                         signature: sig, verbose: "")
         case .ter:
-            let all = parallelStats(hypotheses, segmentReferences, make: { TERWorker(caseSensitive: !lower) },
+            let all = parallelStats(hypotheses, segmentReferences, make: { TERWorker(options: TercomOptions(options, lowercase: lower)) },
                                     body: { $0.stats(hypothesis: $1, references: $2) })
             var edits = 0
             var refLength = 0.0
@@ -119,42 +100,60 @@ public enum ReferenceScoring {
         let lower = options.lowercases(metric)
         switch metric {
         case .bleu:
-            return parallelStats(hypotheses, segmentReferences, make: { BLEUWorker(tokenizer: options.tokenize, lowercase: lower) },
-                                 body: { BLEU.compute($0.stats(hypothesis: $1, references: $2), effectiveOrder: true).score })
+            let eff = options.usesEffectiveOrder(sentence: true)
+            return parallelStats(hypotheses, segmentReferences,
+                                 make: { BLEUWorker(tokenizer: options.tokenize, lowercase: lower, maxOrder: options.maxNgramOrder,
+                                             spm: options.spmModel) },
+                                 body: { BLEU.compute($0.stats(hypothesis: $1, references: $2), effectiveOrder: eff,
+                                                      smooth: options.smoothMethod, smoothValue: options.smoothValue).score })
         case .chrf, .chrfpp:
-            let config = chrfConfig(metric, lower)
+            let config = options.chrfConfig(metric)
             return parallelStats(hypotheses, segmentReferences, make: { CHRFWorker(config: config) },
                                  body: { CHRF.fScore($0.stats(hypothesis: $1, references: $2), config: config) })
         case .ter:
-            return parallelStats(hypotheses, segmentReferences, make: { TERWorker(caseSensitive: !lower) },
+            return parallelStats(hypotheses, segmentReferences, make: { TERWorker(options: TercomOptions(options, lowercase: lower)) },
                                  body: { $0.stats(hypothesis: $1, references: $2).score })
         }
     }
 
-    /// sacrebleu's signature string (`sentence` selects sentence BLEU's `eff:yes`).
+    /// sacrebleu's signature string (`sentence` selects sentence BLEU's default `eff:yes`).
     public static func signature(metric: ReferenceMetricKind, nrefs: String, options: ReferenceOptions = ReferenceOptions(),
                                  sentence: Bool = false) -> String {
         let lower = options.lowercases(metric)
         let v = "version:\(sacrebleuVersion)"
+        func yn(_ b: Bool) -> String { b ? "yes" : "no" }
         switch metric {
         case .bleu:
-            return "nrefs:\(nrefs)|case:\(lower ? "lc" : "mixed")|eff:\(sentence ? "yes" : "no")|tok:\(options.tokenize.signatureName)|smooth:exp|\(v)"
+            return "nrefs:\(nrefs)|case:\(lower ? "lc" : "mixed")|eff:\(yn(options.usesEffectiveOrder(sentence: sentence)))"
+                + "|\(options.tokenizerSignature)|smooth:\(options.smoothingLabel)|\(v)"
         case .chrf, .chrfpp:
-            let config = chrfConfig(metric, lower)
-            return "nrefs:\(nrefs)|case:\(lower ? "lc" : "mixed")|eff:yes|nc:\(config.charOrder)|nw:\(config.wordOrder)|space:no|\(v)"
+            let config = options.chrfConfig(metric)
+            return "nrefs:\(nrefs)|case:\(lower ? "lc" : "mixed")|eff:\(yn(!config.epsSmoothing))|nc:\(config.charOrder)"
+                + "|nw:\(config.wordOrder)|space:\(yn(config.whitespace))|\(v)"
         case .ter:
-            return "nrefs:\(nrefs)|case:\(lower ? "lc" : "mixed")|tok:tercom|norm:no|punct:yes|asian:no|\(v)"
+            return "nrefs:\(nrefs)|case:\(lower ? "lc" : "mixed")|tok:tercom|norm:\(yn(options.normalized))"
+                + "|punct:\(yn(!options.noPunct))|asian:\(yn(options.asianSupport))|\(v)"
         }
+    }
+
+    /// Corpus BLEU with its statistics (sacrebleu `corpus_score` of `BLEU`).
+    public static func bleuCorpus(_ hypotheses: [String], _ segmentReferences: [[String]],
+                                  options: ReferenceOptions = ReferenceOptions()) -> BLEUResult {
+        let lower = options.lowercases(.bleu)
+        let all = parallelStats(hypotheses, segmentReferences,
+                                make: { BLEUWorker(tokenizer: options.tokenize, lowercase: lower, maxOrder: options.maxNgramOrder,
+                                                   spm: options.spmModel) },
+                                body: { $0.stats(hypothesis: $1, references: $2) })
+        var total = BLEUStats(maxOrder: options.maxNgramOrder)
+        for s in all { total.add(s) }
+        return BLEU.compute(total, effectiveOrder: options.usesEffectiveOrder(sentence: false),
+                            smooth: options.smoothMethod, smoothValue: options.smoothValue)
     }
 
     /// sacrebleu's `nrefs` value: the common reference count, or `var` when it varies.
     public static func nrefsLabel(_ segmentReferences: [[String]]) -> String {
         let counts = Set(segmentReferences.map(\.count))
         return counts.count == 1 ? String(counts.first!) : (counts.isEmpty ? "0" : "var")
-    }
-
-    static func chrfConfig(_ metric: ReferenceMetricKind, _ lower: Bool) -> CHRFConfig {
-        CHRFConfig(wordOrder: metric == .chrfpp ? 2 : 0, lowercase: lower)
     }
 
     /// Reference sets (one array per set) → references per segment; every set must match the hypotheses.

@@ -84,6 +84,14 @@ public struct ScoreRequest: Sendable, Hashable {
     public var json: Bool
     /// Decimals in text output (sacrebleu's `--width`, default 1).
     public var width: Int
+    /// More hypothesis files compared with `hypothesisPath` (the baseline) by `pairedTest`.
+    public var systemPaths: [String] = []
+    /// The paired significance test (sacrebleu `--paired-bs` / `--paired-ar`), nil for plain scoring.
+    public var pairedTest: PairedTestKind?
+    /// Resamples (bs) or trials (ar); nil for sacrebleu's defaults (1000 / 10000).
+    public var pairedSamples: Int?
+    /// The resampling seed (sacrebleu's `SACREBLEU_SEED`, default 12345).
+    public var pairedSeed: UInt64 = PairedSignificance.defaultSeed
 
     /// A request; defaults mirror sacrebleu's CLI.
     public init(metric: ReferenceMetricKind, options: ReferenceOptions = ReferenceOptions(), referencePaths: [String],
@@ -103,6 +111,7 @@ public enum ScoreRunner {
     /// Runs a request and returns what the command prints (lines joined by `\n`, with a final newline).
     public static func run(_ request: ScoreRequest) throws -> String {
         guard !request.referencePaths.isEmpty else { throw ScoreInputError("give at least one \(CLIFlag.ref) FILE") }
+        if request.pairedTest != nil || !request.systemPaths.isEmpty { return try runPaired(request) }
         let hyps = try SegmentFile.read(request.hypothesisPath)
         var refSets: [[String]] = []
         for path in request.referencePaths {
@@ -119,6 +128,12 @@ public enum ScoreRunner {
     /// Scores in-memory segments and renders them like `run` (used by tests and by `run`).
     public static func render(_ request: ScoreRequest, hypotheses: [String], references: [[String]]) throws -> String {
         let metricName = request.metric.rawValue
+        var hypotheses = hypotheses, references = references
+        if request.options.whitespace && (request.metric == .chrf || request.metric == .chrfpp) {
+            // sacrebleu's CLI rstrip()s every line; only chrF with whitespace kept can tell
+            hypotheses = hypotheses.map(PyText.rstripped)
+            references = references.map { $0.map(PyText.rstripped) }
+        }
         if request.sentence {
             let scores = try ReferenceScoring.sentences(metric: request.metric, hypotheses: hypotheses,
                                                         references: references, options: request.options)
@@ -136,7 +151,13 @@ public enum ScoreRunner {
         let result = try ReferenceScoring.corpus(metric: request.metric, hypotheses: hypotheses,
                                                  references: references, options: request.options)
         if request.json {
-            return "{\"metric\":\(jsonString(metricName)),\"score\":\(jsonNumber(result.score)),\"signature\":\(jsonString(result.signature))}\n"
+            var extra = ""
+            if let b = result.bleu {
+                extra = ",\"counts\":[\(b.stats.correct.map(String.init).joined(separator: ","))]"
+                    + ",\"totals\":[\(b.stats.total.map(String.init).joined(separator: ","))]"
+                    + ",\"sys_len\":\(b.stats.sysLen),\"ref_len\":\(b.stats.refLen)"
+            }
+            return "{\"metric\":\(jsonString(metricName)),\"score\":\(jsonNumber(result.score)),\"signature\":\(jsonString(result.signature))\(extra)}\n"
         }
         return result.formatted(width: request.width) + "\n"
     }

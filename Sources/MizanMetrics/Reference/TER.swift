@@ -1,7 +1,7 @@
 // TER as in sacrebleu 2.6.0 metrics/ter.py + lib_ter.py: greedy shifts (Tercom heuristics, same
 // limits and candidate ranking) followed by the beam edit distance. Tokenization is sacrebleu's
-// TercomTokenizer with its defaults: no normalization, punctuation kept, case-insensitive
-// (`case:lc`) unless `caseSensitive` is set.
+// TercomTokenizer (TercomTokenizer.swift): by default no normalization, punctuation kept,
+// case-insensitive (`case:lc`).
 
 /// TER's per-segment (or corpus) statistics: edits and the average reference length.
 public struct TERStats: Sendable, Hashable {
@@ -26,20 +26,25 @@ public struct TERStats: Sendable, Hashable {
 
 /// Per-thread machinery that turns (hypothesis, references) into `TERStats`.
 struct TERWorker: ~Copyable {
-    let caseSensitive: Bool
+    let options: TercomOptions
     private var words = WordTable()
     private var raw = ScalarBuffer()
     private var low = ScalarBuffer()
     private var cache = TextCache()
 
-    init(caseSensitive: Bool) { self.caseSensitive = caseSensitive }
+    init(options: TercomOptions) { self.options = options }
 
-    /// TercomTokenizer (defaults) then `split()`, as word ids.
+    /// TercomTokenizer then `split()`, as word ids.
     private mutating func wordIDs(_ text: String) -> [UInt32] {
         raw.load(text)
-        if !caseSensitive {
+        if options.lowercase {
             cache.lower(raw, into: &low)
             swap(&raw, &low)
+        }
+        if options.rewrites {
+            let rewritten = TercomText.rewrite(Array(UnsafeBufferPointer(start: raw.base, count: raw.count)), options)
+            raw.removeAll()
+            for v in rewritten { raw.append(v) }
         }
         var ids: [UInt32] = []
         let p = raw.base, c = raw.count

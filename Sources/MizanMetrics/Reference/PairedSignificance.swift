@@ -1,0 +1,274 @@
+import Foundation
+
+// Paired significance of corpus BLEU, chrF and TER between systems, as sacrebleu 2.6.0's `--paired-bs` and
+// `--paired-ar` (sacrebleu/significance.py): the same resamples (numpy's default_rng through `NumpyGenerator`), the
+// same statistics and the same p-values. Per-segment sufficient statistics are resampled and the corpus score is
+// recomputed from their sums, so the test is on the corpus metric, not on an average of sentence scores.
+
+/// Which paired test.
+public enum PairedTestKind: String, Sendable, Hashable, CaseIterable {
+    /// Paired bootstrap resampling (sacrebleu `--paired-bs`, Koehn 2004): mean, 95% CI and p-value.
+    case bootstrap = "bs"
+    /// Paired approximate randomization (sacrebleu `--paired-ar`, Riezler & Maxwell 2005): p-value.
+    case approximateRandomization = "ar"
+
+    /// sacrebleu's default number of resamples (bs 1000) or trials (ar 10000).
+    public var defaultSamples: Int { self == .bootstrap ? 1000 : 10000 }
+}
+
+/// One system's result (sacrebleu's `Result`): the actual corpus score and, against the baseline, the p-value;
+/// with bootstrap, the bootstrap mean and the half-width of the 95% interval.
+public struct PairedResult: Sendable, Hashable {
+    /// The corpus score of the system on the full test set.
+    public var score: Double
+    /// The p-value against the baseline (nil for the baseline itself).
+    public var pValue: Double?
+    /// The bootstrap estimate of the true mean (bootstrap only).
+    public var mean: Double?
+    /// Half the width of the 95% bootstrap interval: the interval is mean ± ci (bootstrap only).
+    public var ci: Double?
+}
+
+/// Corpus-level paired tests over per-segment sufficient statistics.
+public enum PairedSignificance {
+    /// sacrebleu's default seed (its `SACREBLEU_SEED`).
+    public static let defaultSeed: UInt64 = 12345
+
+    /// Per-segment sufficient statistics in sacrebleu's order (BLEU: hyp_len, ref_len, correct 1–4, total 1–4;
+    /// chrF: hyp, ref, match per n-gram order; TER: edits, reference length).
+    public static func segmentStatistics(metric: ReferenceMetricKind, hypotheses: [String], segmentReferences: [[String]],
+                                         options: ReferenceOptions) -> [[Double]] {
+        let lower = options.lowercases(metric)
+        switch metric {
+        case .bleu:
+            return ReferenceScoring.parallelStats(
+                hypotheses, segmentReferences,
+                make: { BLEUWorker(tokenizer: options.tokenize, lowercase: lower, maxOrder: options.maxNgramOrder, spm: options.spmModel) },
+                body: { w, h, r in
+                    let s = w.stats(hypothesis: h, references: r)
+                    return [Double(s.sysLen), Double(s.refLen)] + s.correct.map(Double.init) + s.total.map(Double.init)
+                })
+        case .chrf, .chrfpp:
+            let config = options.chrfConfig(metric)
+            return ReferenceScoring.parallelStats(hypotheses, segmentReferences, make: { CHRFWorker(config: config) },
+                                                  body: { $0.stats(hypothesis: $1, references: $2).map(Double.init) })
+        case .ter:
+            return ReferenceScoring.parallelStats(hypotheses, segmentReferences, make: { TERWorker(options: TercomOptions(options, lowercase: lower)) },
+                                                  body: { w, h, r in
+                                                      let s = w.stats(hypothesis: h, references: r)
+                                                      return [Double(s.edits), s.refLength]
+                                                  })
+        }
+    }
+
+    /// The corpus score from summed statistics (sacrebleu's `_compute_score_from_stats`).
+    public static func score(metric: ReferenceMetricKind, statistics s: [Double], options: ReferenceOptions) -> Double {
+        switch metric {
+        case .bleu:
+            var st = BLEUStats()
+            st.sysLen = Int(s[0])
+            st.refLen = Int(s[1])
+            st.correct = (0..<4).map { Int(s[2 + $0]) }
+            st.total = (0..<4).map { Int(s[6 + $0]) }
+            return BLEU.compute(st, effectiveOrder: false).score
+        case .chrf, .chrfpp:
+            return CHRF.fScore(s.map { Int($0) }, config: options.chrfConfig(metric))
+        case .ter:
+            return TERStats(edits: Int(s[0]), refLength: s[1]).score
+        }
+    }
+
+    /// Runs sacrebleu's paired test: `systems[0]` is the baseline; one result per system, in order.
+    /// `samples` nil means sacrebleu's default (bs 1000 resamples, ar 10000 trials).
+    public static func test(_ kind: PairedTestKind, metric: ReferenceMetricKind, systems: [[String]], segmentReferences: [[String]],
+                            options: ReferenceOptions, samples: Int? = nil, seed: UInt64 = defaultSeed) -> [PairedResult] {
+        let n = segmentReferences.count
+        let trials = samples ?? kind.defaultSamples
+        let stats = systems.map { segmentStatistics(metric: metric, hypotheses: $0, segmentReferences: segmentReferences, options: options) }
+        let width = stats.first?.first?.count ?? 0
+        let actual = stats.map { score(metric: metric, statistics: columnSums($0, width: width), options: options) }
+        guard n > 0, !systems.isEmpty else { return [] }
+        switch kind {
+        case .bootstrap:
+            var rng = NumpyGenerator(seed: seed)
+            let idxs = rng.choice(n, count: trials * n)
+            if metric == .bleu {
+                let resampled = stats.map { bootstrapScores($0, idxs: idxs, trials: trials) { bleuScoreFloat32($0) } }
+                return bootstrapResults(resampled, actual: actual)
+            }
+            // chrF and TER compute in float32 from float32 sums (numpy keeps the dtype), so their bootstrap scores,
+            // means and intervals are float32 values, as sacrebleu's are
+            let config = options.chrfConfig(metric)
+            let resampled = stats.map {
+                bootstrapScores($0, idxs: idxs, trials: trials) { metric == .ter ? terScoreFloat32($0) : chrfScoreFloat32($0, config: config) }
+            }
+            return bootstrapResults(resampled, actual: actual)
+        case .approximateRandomization:
+            var out = [PairedResult(score: actual[0])]
+            for k in 1..<systems.count {
+                // each system's test starts a fresh generator from the seed, as sacrebleu's _paired_ar_test does
+                var rng = NumpyGenerator(seed: seed)
+                let select = rng.booleans(count: trials * n)
+                let delta = abs(actual[0] - actual[k])
+                let bl = stats[0], sys = stats[k]
+                let blTotal = columnSums(bl, width: width), sysTotal = columnSums(sys, width: width)
+                let counts = ReferenceScoring.parallelMap(trials) { t -> Int in
+                    // A takes the baseline's statistics where the mask is set, B the system's; the rest goes the other way
+                    var moved = [Double](repeating: 0, count: width)
+                    let row = t * n
+                    for i in 0..<n where select[row + i] {
+                        for j in 0..<width { moved[j] += bl[i][j] - sys[i][j] }
+                    }
+                    var a = sysTotal, b = blTotal
+                    for j in 0..<width {
+                        a[j] += moved[j]
+                        b[j] -= moved[j]
+                    }
+                    let sa = score(metric: metric, statistics: a, options: options)
+                    let sb = score(metric: metric, statistics: b, options: options)
+                    return abs(sa - sb) > delta ? 1 : 0
+                }
+                let c = counts.reduce(0, +)
+                out.append(PairedResult(score: actual[k], pValue: Double(c + 1) / Double(trials + 1)))
+            }
+            return out
+        }
+    }
+
+    /// Column sums of per-segment statistics.
+    static func columnSums(_ rows: [[Double]], width: Int) -> [Double] {
+        var total = [Double](repeating: 0, count: width)
+        for r in rows { for j in 0..<width { total[j] += r[j] } }
+        return total
+    }
+
+    /// The score of every bootstrap resample: statistics as float32, summed in float32 (numpy's `stats_np[idxs].sum(0)`).
+    static func bootstrapScores<F: BinaryFloatingPoint & Sendable>(_ stats: [[Double]], idxs: [Int32], trials: Int,
+                                                                   score: @escaping @Sendable ([Float]) -> F) -> [F] {
+        let n = stats.count
+        let width = stats.first?.count ?? 0
+        let f32 = stats.map { $0.map { Float($0) } }
+        return ReferenceScoring.parallelMap(trials) { t -> F in
+            var sum = [Float](repeating: 0, count: width)
+            for i in 0..<n {
+                let row = f32[Int(idxs[t * n + i])]
+                for j in 0..<width { sum[j] += row[j] }
+            }
+            return score(sum)
+        }
+    }
+
+    /// `_paired_bs_test`'s statistics over resampled scores (index 0 the baseline) in the scores' own precision.
+    static func bootstrapResults<F: BinaryFloatingPoint>(_ resampled: [[F]], actual: [Double]) -> [PairedResult] {
+        let trials = resampled[0].count
+        let (blMean, blCI) = estimateCI(resampled[0])
+        var out = [PairedResult(score: actual[0], mean: Double(blMean), ci: Double(blCI))]
+        for k in 1..<resampled.count {
+            let (mean, ci) = estimateCI(resampled[k])
+            let diffs = (0..<trials).map { abs(resampled[k][$0] - resampled[0][$0]) }
+            let diffMean = NumpySum.pairwise(diffs) / F(trials)
+            let delta = F(abs(actual[0] - actual[k]))
+            let c = diffs.reduce(0) { $0 + ($1 - diffMean > delta ? 1 : 0) }
+            out.append(PairedResult(score: actual[k], pValue: Double(c + 1) / Double(trials + 1), mean: Double(mean), ci: Double(ci)))
+        }
+        return out
+    }
+
+    /// BLEU from float32 sums as sacrebleu computes it there: precisions in float32, logarithms and the rest in float64.
+    static func bleuScoreFloat32(_ s: [Float]) -> Double {
+        let sysLen = Int(s[0]), refLen = Int(s[1])
+        var bp = 1.0
+        if sysLen < refLen { bp = sysLen > 0 ? Foundation.exp(1 - Double(refLen) / Double(sysLen)) : 0 }
+        guard (2..<6).contains(where: { s[$0] != 0 }) else { return 0 }
+        var precisions: [Double] = [0, 0, 0, 0]
+        var smooth = 1.0
+        for n in 0..<4 {
+            let correct = s[2 + n], total = s[6 + n]
+            if total == 0 { break }
+            if correct == 0 {
+                smooth *= 2
+                precisions[n] = Double(Float(100) / (Float(smooth) * total))
+            } else {
+                precisions[n] = Double(Float(100) * correct / total)
+            }
+        }
+        var sum = 0.0
+        for p in precisions { sum += BLEU.myLog(p) }
+        return bp * Foundation.exp(sum / 4)
+    }
+
+    /// chrF from float32 sums, all in float32 (sacrebleu's `_compute_f_score` on a float32 array).
+    static func chrfScoreFloat32(_ s: [Float], config: CHRFConfig) -> Float {
+        let factor = Float(config.beta * config.beta)
+        var avgPrec: Float = 0, avgRec: Float = 0
+        var effective = 0
+        for i in 0..<config.order {
+            let nHyp = s[3 * i], nRef = s[3 * i + 1], nMatch = s[3 * i + 2]
+            if nHyp > 0 && nRef > 0 {
+                avgPrec += nMatch / nHyp
+                avgRec += nMatch / nRef
+                effective += 1
+            }
+        }
+        if effective > 0 {
+            avgPrec /= Float(effective)
+            avgRec /= Float(effective)
+        }
+        guard avgPrec + avgRec != 0 else { return 0 }
+        var score = (1 + factor) * avgPrec * avgRec
+        score /= factor * avgPrec + avgRec
+        return 100 * score
+    }
+
+    /// TER from float32 sums, in float32.
+    static func terScoreFloat32(_ s: [Float]) -> Float {
+        if s[1] > 0 { return 100 * (s[0] / s[1]) }
+        return s[0] > 0 ? 100 : 0
+    }
+
+    /// sacrebleu's `estimate_ci`: the mean of the resampled scores and half the width of the interval between the
+    /// sorted scores at n/40 and n − n/40 − 1.
+    public static func estimateCI<F: BinaryFloatingPoint>(_ scores: [F]) -> (mean: F, ci: F) {
+        let sorted = scores.sorted()
+        let n = sorted.count
+        guard n > 0 else { return (0, 0) }
+        let lower = n / 40
+        let upper = n - lower - 1
+        return (NumpySum.pairwise(sorted) / F(n), F(0.5) * (sorted[upper] - sorted[lower]))
+    }
+}
+
+/// numpy's pairwise summation (`pairwise_sum` in numpy's loops, accumulating in the array's precision), so means
+/// match numpy's to the last bit.
+enum NumpySum {
+    /// The sum numpy's `np.sum`/`mean` computes for a contiguous float64 or float32 array.
+    static func pairwise<F: BinaryFloatingPoint>(_ a: [F]) -> F {
+        if a.isEmpty { return 0 }
+        return a.withUnsafeBufferPointer { sum($0.baseAddress!, $0.count) }
+    }
+
+    private static func sum<F: BinaryFloatingPoint>(_ a: UnsafePointer<F>, _ n: Int) -> F {
+        if n < 8 {
+            var res: F = 0
+            for i in 0..<n { res += a[i] }
+            return res
+        } else if n <= 128 {
+            var r = (0..<8).map { a[$0] }
+            var i = 8
+            while i < n - (n % 8) {
+                for k in 0..<8 { r[k] += a[i + k] }
+                i += 8
+            }
+            var res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+            while i < n {
+                res += a[i]
+                i += 1
+            }
+            return res
+        } else {
+            var n2 = n / 2
+            n2 -= n2 % 8
+            return sum(a, n2) + sum(a + n2, n - n2)
+        }
+    }
+}
