@@ -6,6 +6,11 @@ import MizanStore
 /// (`--paired-bs`: 1000 resamples, seed 12345) of the corpus score over the items both runs answered, the reference
 /// column as the baseline. It complements the per-item paired test of the row, which runs on sentence scores.
 enum CorpusSignificance {
+    /// Rows with more compared items than this get no corpus test: the bootstrap costs resamples × items × statistics
+    /// (100,000 items took minutes), which would stall `compare` and the web app's compare page. For such runs, run
+    /// `mizan score --paired-bs` on the exported texts.
+    static let maxItems = 20_000
+
     /// The corpus metric of `name` as `run` recorded it (options from the manifest, paths against its suite folder).
     static func metric(_ name: String, of run: RunRecord) -> ReferenceMetric? {
         let manifest = run.runManifest
@@ -18,7 +23,9 @@ enum CorpusSignificance {
     /// `ids` (first samples with an answer in both runs).
     static func tests(metric name: String, runs: [RunRecord?], items: [String: [ItemRecord]], reference: Int,
                       ids: [String]) -> [PairedResult?] {
-        guard runs.indices.contains(reference), let refRun = runs[reference], let metric = metric(name, of: refRun) else {
+        guard ids.count <= maxItems, runs.indices.contains(reference), let refRun = runs[reference],
+              let metric = metric(name, of: refRun)
+        else {
             return runs.map { _ in nil }
         }
         let refInputs = inputs(items[refRun.id] ?? [])
