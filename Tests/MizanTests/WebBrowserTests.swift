@@ -175,11 +175,17 @@ struct WebBrowserTests {
     static func waitForPair(_ browser: WebDriver, otherThan previous: String?) async throws {
         let deadline = Date().addingTimeInterval(30)
         while true {
-            let fields = try await browser.elements(Page.pairField)
-            if let field = fields.first {
-                if try await browser.attribute("value", of: field) != previous { return }
-            } else if previous != nil {
-                return
+            // The page may navigate between finding the field and reading it (the form was just submitted): a
+            // "stale element" answer then means "look again", not a failure.
+            do {
+                let fields = try await browser.elements(Page.pairField)
+                if let field = fields.first {
+                    if try await browser.attribute("value", of: field) != previous { return }
+                } else if previous != nil {
+                    return
+                }
+            } catch let error as WebDriverError where error.description.contains("stale element") {
+                // Look again below.
             }
             guard Date() < deadline else { throw WebDriverError("the page still shows pair \(previous ?? "none") after 30 s") }
             try await Task.sleep(nanoseconds: 50_000_000)
