@@ -27,7 +27,7 @@ import Testing
     @Test func stopReturnsPromptlyWhileAConnectionNeverGetsAnswered() throws {
         let server = try TestHTTPServer { _ in .fault(.neverAnswer) }
         let hanging = try startCurl(["\(server.baseURL)/v1/chat/completions", "-d", chatBody("x")])
-        let deadline = Date().addingTimeInterval(5)
+        let deadline = Date().addingTimeInterval(60)
         while server.requestCount == 0, Date() < deadline { usleep(5_000) }
         #expect(server.requestCount == 1)
         #expect(server.openConnections == 1)

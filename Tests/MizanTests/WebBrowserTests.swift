@@ -171,9 +171,9 @@ struct WebBrowserTests {
         try await browser.attribute("value", of: browser.element(Page.pairField)) ?? ""
     }
 
-    /// Waits (30 s at most) until the annotation page shows a pair other than `previous`, or shows no pair any more.
+    /// Waits (60 s at most) until the annotation page shows a pair other than `previous`, or shows no pair any more.
     static func waitForPair(_ browser: WebDriver, otherThan previous: String?) async throws {
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(60)
         while true {
             // The page may navigate between finding the field and reading it (the form was just submitted): a
             // "stale element" answer then means "look again", not a failure.

@@ -49,10 +49,12 @@ final class WebDriver: @unchecked Sendable {
         profile = dir + "/profile"
         do {
             // Poll /status until ready (a deadline, and chromedriver's log if it exits first).
-            let deadline = Date().addingTimeInterval(30)
+            // 120 s: on a 2-core CI machine the whole parallel test run starts at once, and a first /status answer
+            // has been seen to take more than 30 s there.
+            let deadline = Date().addingTimeInterval(120)
             while !(await Self.ready(base)) {
                 guard p.isRunning else { throw WebDriverError("chromedriver exited (status \(p.terminationStatus))") }
-                guard Date() < deadline else { throw WebDriverError("chromedriver did not answer on \(base)/status within 30 s") }
+                guard Date() < deadline else { throw WebDriverError("chromedriver did not answer on \(base)/status within 120 s") }
                 try await Task.sleep(nanoseconds: 50_000_000)
             }
             let options: [String: Any] = [
@@ -78,14 +80,22 @@ final class WebDriver: @unchecked Sendable {
     }
 
     /// Opens a browser session in `dir`, runs `body` with it, and always closes the browser and chromedriver after.
+    /// Browsers are started one at a time across the whole test run (see `BrowserTurn`).
     static func with<T>(dir: String, width: Int = 1280, height: Int = 1000, _ body: (WebDriver) async throws -> T) async throws -> T {
-        let driver = try await WebDriver(dir: dir, width: width, height: height)
+        await BrowserTurn.shared.acquire()
         do {
-            let result = try await body(driver)
-            await driver.quit()
-            return result
+            let driver = try await WebDriver(dir: dir, width: width, height: height)
+            do {
+                let result = try await body(driver)
+                await driver.quit()
+                await BrowserTurn.shared.release()
+                return result
+            } catch {
+                await driver.quit()
+                throw error
+            }
         } catch {
-            await driver.quit()
+            await BrowserTurn.shared.release()
             throw error
         }
     }
@@ -233,6 +243,29 @@ final class WebDriver: @unchecked Sendable {
 
     private static func tail(_ path: String) -> String {
         String((try? String(contentsOfFile: path, encoding: .utf8))?.suffix(1500) ?? "(no log)")
+    }
+}
+
+/// A process-wide turn for the browser tests: one headless Chromium at a time, so that several browser suites
+/// running in parallel do not compete for a 2-core CI machine's CPU while the rest of the tests run too.
+actor BrowserTurn {
+    /// The one turn shared by every browser test.
+    static let shared = BrowserTurn()
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    /// Waits until no other browser test holds the turn, then takes it.
+    func acquire() async {
+        if !busy {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    /// Hands the turn to the next waiting test, or frees it.
+    func release() {
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
     }
 }
 

@@ -151,11 +151,11 @@ final class RestartableServe: @unchecked Sendable {
         try p.run()
         process = p
         let client = FormClient(base: base)
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(120)
         while true {
             if let page = try? await client.get("/login"), page.status > 0 { return }
             guard p.isRunning else { throw WebDriverError("mizan serve exited (\(p.terminationStatus)): \(output.suffix(2000))") }
-            guard Date() < deadline else { throw WebDriverError("mizan serve did not answer on \(base) within 60 s: \(output.suffix(2000))") }
+            guard Date() < deadline else { throw WebDriverError("mizan serve did not answer on \(base) within 120 s: \(output.suffix(2000))") }
             try await Task.sleep(nanoseconds: 50_000_000)
         }
     }
