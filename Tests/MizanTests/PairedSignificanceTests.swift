@@ -16,6 +16,12 @@ import Testing
         let bits: [Bool] = [1, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 1, 0, 1, 0, 1]
             .map { $0 == 1 }
         #expect(b.booleans(count: 40) == bits)
+        // the packed form holds the same draws: bit b of word w is boolean 32w + b, and bits past the count are clear
+        var packed = NumpyGenerator(seed: 7), loose = NumpyGenerator(seed: 7)
+        let words = packed.booleanWords(count: 1001), flags = loose.booleans(count: 1001)
+        #expect(words.count == 32)
+        #expect((0..<1001).allSatisfy { (words[$0 >> 5] >> UInt32($0 & 31)) & 1 == (flags[$0] ? 1 : 0) })
+        #expect(words[31] >> 9 == 0)
         var big = NumpyGenerator(seed: (1 << 40) + 3)
         #expect([big.next64(), big.next64()] == [14_271_435_802_380_633_900, 18_370_326_226_487_632_705])
     }

@@ -127,6 +127,7 @@ struct BLEUWorker: ~Copyable {
     private var tok = ScalarBuffer()
     private var ids = ScalarBuffer()
     private var gramIDs = ScalarBuffer()
+    private var bytes: [UInt8] = []
     private var scratch = TokenizerScratch()
 
     init(tokenizer: BLEUTokenizer, lowercase: Bool, maxOrder: Int = 4, spm: SentencePieceModel? = nil) {
@@ -146,9 +147,8 @@ struct BLEUWorker: ~Copyable {
         }
         let n = PyText.rstripLength(raw)
         if let spm {
-            var line = String.UnicodeScalarView()
-            for i in 0..<n { line.append(Unicode.Scalar(raw[i]) ?? "\u{FFFD}") }
-            tok.load(spm.encode(String(line)))
+            raw.utf8(prefix: n, into: &bytes)
+            bytes.withUnsafeBufferPointer { text in spm.encode(utf8: text) { tok.load(validUTF8: $0) } }
         } else {
             tokenizer.apply(raw, count: n, into: &tok, scratch: &scratch)
         }

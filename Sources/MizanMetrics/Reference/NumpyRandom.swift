@@ -117,6 +117,17 @@ public struct NumpyGenerator: Sendable {
         return out
     }
 
+    /// The same draws as `booleans(count:)`, packed: word w holds booleans 32w…32w+31, boolean 32w+b in bit b (each
+    /// 32-bit draw is such a word). Eight times less memory than `[Bool]` for approximate randomization's n × trials.
+    public mutating func booleanWords(count: Int) -> [UInt32] {
+        let words = (count + 31) / 32
+        var out = [UInt32](repeating: 0, count: words)
+        for w in 0..<words { out[w] = next32() }
+        let tail = count % 32
+        if tail != 0 { out[words - 1] &= (UInt32(1) << UInt32(tail)) &- 1 }
+        return out
+    }
+
     /// `rng.integers(2, size=count, dtype=bool)` flattened in C order: one 32-bit draw gives 32 booleans, low bit first.
     public mutating func booleans(count: Int) -> [Bool] {
         var out = [Bool](repeating: false, count: count)

@@ -108,31 +108,62 @@ public enum PairedSignificance {
             for k in 1..<systems.count {
                 // each system's test starts a fresh generator from the seed, as sacrebleu's _paired_ar_test does
                 var rng = NumpyGenerator(seed: seed)
-                let select = rng.booleans(count: trials * n)
+                let select = rng.booleanWords(count: trials * n)
                 let delta = abs(actual[0] - actual[k])
-                let bl = stats[0], sys = stats[k]
-                let blTotal = columnSums(bl, width: width), sysTotal = columnSums(sys, width: width)
-                let counts = ReferenceScoring.parallelMap(trials) { t -> Int in
-                    // A takes the baseline's statistics where the mask is set, B the system's; the rest goes the other way
-                    var moved = [Double](repeating: 0, count: width)
-                    let row = t * n
-                    for i in 0..<n where select[row + i] {
-                        for j in 0..<width { moved[j] += bl[i][j] - sys[i][j] }
-                    }
-                    var a = sysTotal, b = blTotal
-                    for j in 0..<width {
-                        a[j] += moved[j]
-                        b[j] -= moved[j]
-                    }
-                    let sa = score(metric: metric, statistics: a, options: options)
-                    let sb = score(metric: metric, statistics: b, options: options)
-                    return abs(sa - sb) > delta ? 1 : 0
+                let c = approximateRandomizationCount(baseline: stats[0], system: stats[k], select: select, trials: trials) { a, b in
+                    abs(score(metric: metric, statistics: a, options: options) - score(metric: metric, statistics: b, options: options)) > delta
                 }
-                let c = counts.reduce(0, +)
                 out.append(PairedResult(score: actual[k], pValue: Double(c + 1) / Double(trials + 1)))
             }
             return out
         }
+    }
+
+    /// Approximate randomization's count of trials where the swapped corpora differ more than the actual systems:
+    /// in trial t, segment i's statistics are swapped when bit t × n + i of `select` is set (A takes the baseline's
+    /// statistics there, B the system's). The per-trial sums run over the set bits only, in segment order, on flat
+    /// rows of baseline − system differences (adding the unselected rows' zero would not change a sum).
+    static func approximateRandomizationCount(baseline bl: [[Double]], system sys: [[Double]], select: [UInt32], trials: Int,
+                                              differ: @escaping @Sendable ([Double], [Double]) -> Bool) -> Int {
+        let n = bl.count
+        let width = bl.first?.count ?? 0
+        let blTotal = columnSums(bl, width: width), sysTotal = columnSums(sys, width: width)
+        var flat = [Double](repeating: 0, count: n * width)
+        for i in 0..<n { for j in 0..<width { flat[i * width + j] = bl[i][j] - sys[i][j] } }
+        let diffs = flat, bits = select
+        let counts = ReferenceScoring.parallelMap(trials) { t -> Int in
+            var moved = [Double](repeating: 0, count: width)
+            diffs.withUnsafeBufferPointer { d in
+                bits.withUnsafeBufferPointer { words in
+                    moved.withUnsafeMutableBufferPointer { m in
+                        let first = t * n
+                        var i = 0
+                        while i < n {
+                            // the next up-to-32 selection bits of this trial, from one or two words
+                            let k = first + i
+                            let shift = k & 31
+                            var chunk = UInt64(words[k >> 5]) >> UInt64(shift)
+                            if shift != 0, (k >> 5) + 1 < words.count { chunk |= UInt64(words[(k >> 5) + 1]) << UInt64(32 - shift) }
+                            let take = min(32, n - i)
+                            chunk &= (UInt64(1) << UInt64(take)) &- 1
+                            while chunk != 0 {
+                                let row = (i + chunk.trailingZeroBitCount) * width
+                                for j in 0..<width { m[j] += d[row + j] }
+                                chunk &= chunk &- 1
+                            }
+                            i += take
+                        }
+                    }
+                }
+            }
+            var a = sysTotal, b = blTotal
+            for j in 0..<width {
+                a[j] += moved[j]
+                b[j] -= moved[j]
+            }
+            return differ(a, b) ? 1 : 0
+        }
+        return counts.reduce(0, +)
     }
 
     /// Column sums of per-segment statistics.
@@ -147,12 +178,20 @@ public enum PairedSignificance {
                                                                    score: @escaping @Sendable ([Float]) -> F) -> [F] {
         let n = stats.count
         let width = stats.first?.count ?? 0
-        let f32 = stats.map { $0.map { Float($0) } }
+        var flat = [Float](repeating: 0, count: n * width)
+        for i in 0..<n { for j in 0..<width { flat[i * width + j] = Float(stats[i][j]) } }
+        let f32 = flat
         return ReferenceScoring.parallelMap(trials) { t -> F in
             var sum = [Float](repeating: 0, count: width)
-            for i in 0..<n {
-                let row = f32[Int(idxs[t * n + i])]
-                for j in 0..<width { sum[j] += row[j] }
+            f32.withUnsafeBufferPointer { rows in
+                idxs.withUnsafeBufferPointer { picks in
+                    sum.withUnsafeMutableBufferPointer { s in
+                        for i in 0..<n {
+                            let row = Int(picks[t * n + i]) * width
+                            for j in 0..<width { s[j] += rows[row + j] }
+                        }
+                    }
+                }
             }
             return score(sum)
         }

@@ -63,6 +63,32 @@ struct ScalarBuffer: ~Copyable {
         }
     }
 
+    /// Replaces the contents with the scalars of `bytes`, UTF-8 known to be valid (SentencePiece's pieces of a Swift
+    /// string's text).
+    mutating func load(validUTF8 bytes: UnsafeBufferPointer<UInt8>) {
+        count = 0
+        reserve(bytes.count)
+        _ = decodeValidUTF8(bytes)
+    }
+
+    /// Appends the UTF-8 encoding of the first `n` scalars to `out` (after emptying it).
+    func utf8(prefix n: Int, into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        for i in 0..<n {
+            let v = base[i]
+            if v < 0x80 {
+                out.append(UInt8(v))
+            } else if v < 0x800 {
+                out.append(UInt8(0xC0 | v >> 6)); out.append(UInt8(0x80 | v & 0x3F))
+            } else if v < 0x10000 {
+                out.append(UInt8(0xE0 | v >> 12)); out.append(UInt8(0x80 | (v >> 6) & 0x3F)); out.append(UInt8(0x80 | v & 0x3F))
+            } else {
+                out.append(UInt8(0xF0 | v >> 18)); out.append(UInt8(0x80 | (v >> 12) & 0x3F))
+                out.append(UInt8(0x80 | (v >> 6) & 0x3F)); out.append(UInt8(0x80 | v & 0x3F))
+            }
+        }
+    }
+
     /// Decodes UTF-8 known to be valid (it comes from a Swift `String`); capacity must be ≥ byte count.
     @inline(__always)
     private mutating func decodeValidUTF8(_ p: UnsafeBufferPointer<UInt8>) -> Bool {

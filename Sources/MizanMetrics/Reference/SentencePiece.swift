@@ -62,6 +62,33 @@ public final class SentencePieceModel: @unchecked Sendable, Hashable, CustomStri
         }
     }
 
+    /// Encodes `length` bytes of valid UTF-8 at `text` and hands the space-joined pieces' UTF-8 to `body` (the same
+    /// bytes `encode(_:)` returns, without building Strings: the spBLEU tokenizer's per-segment path).
+    func encode(utf8 text: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        if text.isEmpty { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        var length = 0
+        let out = text.withMemoryRebound(to: CChar.self) { chars in
+            mizan_spm_encode_joined(handle, chars.baseAddress!, chars.count, &length, nil, 0)
+        }
+        guard let out else {
+            // Encode fails only on resource exhaustion; an empty token list would hide it, so stop.
+            fatalError("SentencePiece could not encode a segment with '\(path)': \(encodeFailure(text))")
+        }
+        defer { mizan_spm_free_string(out) }
+        UnsafeRawBufferPointer(start: out, count: length).withMemoryRebound(to: UInt8.self) { body($0) }
+    }
+
+    /// SentencePiece's message for a failed encoding (asked again, with a buffer for the message).
+    private func encodeFailure(_ text: UnsafeBufferPointer<UInt8>) -> String {
+        var length = 0
+        var error = [CChar](repeating: 0, count: 256)
+        let out = text.withMemoryRebound(to: CChar.self) { chars in
+            mizan_spm_encode_joined(handle, chars.baseAddress!, chars.count, &length, &error, error.count)
+        }
+        if let out { mizan_spm_free_string(out) }
+        return String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// Models are equal when their files' bytes are.
     public static func == (a: SentencePieceModel, b: SentencePieceModel) -> Bool { a.sha256 == b.sha256 }
 
