@@ -40,21 +40,31 @@ public struct ConcurrencyWindow: Sendable, Hashable {
     public var meanLatency: Double
     /// 429/503 answers (overload signals) in the window.
     public var overloads: Int
+    /// Requests in flight, averaged over the window's time, when measured (then throughput follows Little's law).
+    public var inFlight: Double?
 
     /// A window.
-    public init(limit: Int, completions: Int, seconds: Double, outputTokens: Int?, meanLatency: Double, overloads: Int) {
+    public init(limit: Int, completions: Int, seconds: Double, outputTokens: Int?, meanLatency: Double, overloads: Int,
+                inFlight: Double? = nil) {
         self.limit = limit
         self.completions = completions
         self.seconds = seconds
         self.outputTokens = outputTokens
         self.meanLatency = meanLatency
         self.overloads = overloads
+        self.inFlight = inFlight
     }
 
-    /// Requests per second.
-    public var itemsPerSecond: Double { seconds > 0 ? Double(completions) / seconds : 0 }
-    /// Output tokens per second, when every answer reported its count.
-    public var tokensPerSecond: Double? { outputTokens.map { seconds > 0 ? Double($0) / seconds : 0 } }
+    /// Requests per second: requests in flight ÷ mean latency (Little's law) when the window measured both, else
+    /// completions ÷ seconds.
+    public var itemsPerSecond: Double {
+        if let inFlight, inFlight > 0, meanLatency > 0, completions > 0 { return inFlight / meanLatency }
+        return seconds > 0 ? Double(completions) / seconds : 0
+    }
+    /// Output tokens per second (requests per second × mean output tokens), when every answer reported its count.
+    public var tokensPerSecond: Double? {
+        outputTokens.map { completions > 0 ? itemsPerSecond * Double($0) / Double(completions) : 0 }
+    }
     /// The throughput the controller compares: output tokens/s when known and non-zero, else items/s.
     public var throughput: Double {
         if let t = tokensPerSecond, t > 0 { return t }
@@ -65,8 +75,9 @@ public struct ConcurrencyWindow: Sendable, Hashable {
 /// The decision logic of `--concurrency auto`, free of clocks and requests (so it is tested on synthetic
 /// windows): slow start (double the limit while throughput rises by at least `gain`), then settle on the
 /// smallest limit within `tolerance` of the best throughput seen (the knee), then probe one step up and down
-/// in turn every `holdWindows` windows, keeping a step only if it pays (up: throughput +`gain`; down: throughput
-/// within `tolerance`, i.e. the same throughput at lower latency). An overload signal (429/503) cuts the limit
+/// in turn every `holdWindows` windows, keeping a step only if it pays (up: throughput +`gain`/2; down: throughput
+/// within `tolerance`, i.e. the same throughput at lower latency); each probe that does not pay doubles the hold
+/// before the next one (up to 8 × `holdWindows`), one that pays or an overload resets it. An overload signal (429/503) cuts the limit
 /// multiplicatively (×0.7 rounded, at least −1) and caps it below the overloaded value; the cap rises by one after
 /// `cooldownWindows` clean windows, twice as many after each further overload at the same limit (additive increase,
 /// multiplicative decrease). docs/concurrency.md.
@@ -94,12 +105,14 @@ public struct ConcurrencyTuner: Sendable {
     private var cooldown = 8
     private var overloadsAt: [Int: Int] = [:]
     private var held = 0
+    private var hold = 2
     private var probeUpNext = true
 
     /// A tuner starting at `initial` requests in flight, never above `maximum`.
     public init(initial: Int = 2, maximum: Int = 64) {
         self.maximum = max(1, maximum)
         limit = min(max(1, initial), self.maximum)
+        hold = holdWindows
         base = limit
         ceiling = self.maximum
     }
@@ -122,6 +135,7 @@ public struct ConcurrencyTuner: Sendable {
             let cut = max(minimum, min(l - 1, Int((Double(l) * 0.7).rounded())))
             base = cut
             held = 0
+            hold = holdWindows
             return set(cut, "overload")
         }
         clean += 1
@@ -151,17 +165,21 @@ public struct ConcurrencyTuner: Sendable {
             held = 0
             if l > base, t >= reference * (1 + gain / 2) {
                 base = l
+                hold = holdWindows
                 return set(l, "probe up paid")
             }
             if l < base, t >= reference * (1 - tolerance) {
                 base = l
+                hold = holdWindows
                 return set(l, "probe down kept throughput")
             }
+            // A probe that did not pay is tried less often: the hold between probes doubles, up to 8 × holdWindows.
+            hold = min(hold * 2, holdWindows * 8)
             return set(base, l > base ? "probe up: no gain" : "probe down: lost throughput")
         }
         base = l
         held += 1
-        guard held >= holdWindows else { return set(l, "hold") }
+        guard held >= hold else { return set(l, "hold") }
         held = 0
         let step = max(1, l / 4)
         let up = probeUpNext

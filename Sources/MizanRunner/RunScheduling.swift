@@ -18,10 +18,14 @@ struct RunScheduling: Sendable {
 
     /// Scheduling for `endpoint`: likelihood suites that must go one at a time use 1; `auto` applies to
     /// generation suites (likelihood suites keep the endpoint's fixed `concurrency`, default 8).
-    init(endpoint: EndpointConfig, sequential: Bool, likelihood: Bool) {
+    /// `auto` starts at `serverSlots` (llama.cpp's `total_slots`, 2…64) when the server reports it, else at 2;
+    /// `MIZAN_AUTO_INITIAL=N` sets the start (to measure the controller from a given point).
+    init(endpoint: EndpointConfig, sequential: Bool, likelihood: Bool, serverSlots: Int? = nil) {
         if endpoint.autoConcurrency && !likelihood && !sequential {
-            let slots = RequestSlots(2)
-            let controller = AdaptiveConcurrency(initial: 2, maximum: 64) { slots.setLimit($0) }
+            let forced = ProcessInfo.processInfo.environment["MIZAN_AUTO_INITIAL"].flatMap { Int($0) }.map { min(max(1, $0), 64) }
+            let start = forced ?? serverSlots.map { min(max(2, $0), 64) } ?? 2
+            let slots = RequestSlots(start)
+            let controller = AdaptiveConcurrency(initial: start, maximum: 64) { slots.setLimit($0) }
             self.slots = slots
             self.controller = controller
             ceiling = controller.maximum
@@ -53,13 +57,18 @@ struct RunScheduling: Sendable {
         -> (ModelClient, RunManifest.Ordering) {
         if likelihood { return (client, RunManifest.Ordering(strategy: "suite", window: nil, groups: nil, cachePrompt: nil, slots: nil)) }
         var client = client
-        var slots: Int?
-        if case .number(let n)? = props?["total_slots"], n >= 1, n == n.rounded(), n < 1e6 { slots = Int(n) }
+        let slots = serverSlots(props)
         if slots != nil { client.cacheHints = ["cache_prompt": .bool(true)] }
         let sent = slots != nil && client.config.params["cache_prompt"] == nil
         let blocked = samples > 1 && block > 1 && ProcessInfo.processInfo.environment["MIZAN_ORDERING"] != "suite"
         return (client, RunManifest.Ordering(strategy: blocked ? "sample-blocks" : "suite", window: blocked ? block : nil, groups: nil,
                                              cachePrompt: sent, slots: slots))
+    }
+
+    /// The slot count a llama.cpp server reports in `/props` (`total_slots`), nil for other servers.
+    static func serverSlots(_ props: JSONValue?) -> Int? {
+        if case .number(let n)? = props?["total_slots"], n >= 1, n == n.rounded(), n < 1e6 { return Int(n) }
+        return nil
     }
 
     /// Writes auto's trajectory into the stored manifest (a run of one process; a shard's processes share one

@@ -125,12 +125,13 @@ public struct Runner: Sendable {
         let base = try ModelClient(config: request.endpoint)
         let pacer = EndpointPacer(limit: request.endpoint.rateLimit)
         let likelihood = try await LikelihoodRun.prepare(request, client: base, pacer: pacer)
-        let scheduling = RunScheduling(endpoint: request.endpoint, sequential: likelihood?.sequential == true, likelihood: likelihood != nil)
         // What the server says about itself (for a new run's manifest; a resumed run's is in its manifest) tells
-        // whether it is llama.cpp's, which gets cache hints.
+        // whether it is llama.cpp's, which gets cache hints, and how many slots it has (auto starts there).
         let fingerprint: JSONValue? = if request.resume == nil { await base.fingerprint() } else { nil }
-        let (client, ordering) = RunScheduling.cacheHints(for: base, props: fingerprint?["server"]?["props"]
-                                                              ?? request.resume?.runManifest.endpoint?.server?["props"],
+        let props = fingerprint?["server"]?["props"] ?? request.resume?.runManifest.endpoint?.server?["props"]
+        let scheduling = RunScheduling(endpoint: request.endpoint, sequential: likelihood?.sequential == true, likelihood: likelihood != nil,
+                                       serverSlots: RunScheduling.serverSlots(props))
+        let (client, ordering) = RunScheduling.cacheHints(for: base, props: props,
                                                           samples: max(1, request.samples), likelihood: likelihood != nil,
                                                           block: scheduling.controller == nil ? scheduling.initial : 4)
         let selectedCount = min(request.limit ?? suite.itemCount, suite.itemCount)
@@ -335,8 +336,13 @@ public struct Runner: Sendable {
                 if control?.isDraining == true { return nil }
                 let ticket = controller?.started()
                 let sent = client.sentBody(prompt, settings: settings, hashed: body)
-                response = try await client.send(body: sent, prompt: prompt, settings: settings, pacer: pacer) {
-                    if let ticket { controller?.overloaded(ticket) }
+                do {
+                    response = try await client.send(body: sent, prompt: prompt, settings: settings, pacer: pacer) {
+                        if let ticket { controller?.overloaded(ticket) }
+                    }
+                } catch {
+                    if let ticket { controller?.abandoned(ticket) }
+                    throw error
                 }
                 if let ticket { controller?.finished(ticket, response: response) }
             } catch { return nil }

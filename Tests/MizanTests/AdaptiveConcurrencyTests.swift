@@ -32,6 +32,19 @@ import MizanTestSupport
         #expect(after.allSatisfy { (3...5).contains($0.limit) }, "\(after.map(\.limit))")
         #expect(after.filter { $0.reason == "hold" }.allSatisfy { $0.limit == 4 })
         #expect(after.contains { $0.reason == "probe up: no gain" } && after.contains { $0.reason == "probe down: lost throughput" })
+        // Probes that do not pay come less often: the gaps between them never shrink and grow past the first.
+        let probes = steps.filter { $0.reason == "probe up" || $0.reason == "probe down" }.map(\.window)
+        let gaps = zip(probes.dropFirst(), probes).map { $0 - $1 }
+        #expect(gaps.count >= 3 && zip(gaps.dropFirst(), gaps).allSatisfy { $0 >= $1 } && gaps.last! > gaps.first!, "probes at \(probes)")
+    }
+
+    /// A window that measured its requests in flight estimates throughput by Little's law (in flight ÷ mean time in
+    /// flight), not by completions over its wall time, which a window's first round of filling the places biases.
+    @Test func windowThroughputFollowsLittlesLaw() {
+        let w = ConcurrencyWindow(limit: 4, completions: 8, seconds: 2.9, outputTokens: 192, meanLatency: 1.0, overloads: 0, inFlight: 4)
+        #expect(w.itemsPerSecond == 4 && w.tokensPerSecond == 96)
+        let old = ConcurrencyWindow(limit: 4, completions: 8, seconds: 2, outputTokens: 192, meanLatency: 1.0, overloads: 0)
+        #expect(old.itemsPerSecond == 4 && old.tokensPerSecond == 96)
     }
 
     @Test func aHighKneeIsFoundBySlowStartThenProbingDown() {
@@ -66,12 +79,14 @@ import MizanTestSupport
         try TestEnv.writeSuite(in: dir, items: (0..<n).map { #"{"id":"i\#($0)","input":"question \#($0)","reference":"x"}"# })
     }
 
-    static func autoRun(_ server: TestHTTPServer, items: Int) throws -> (manifest: RunManifest, items: [ItemRecord], stdout: String) {
+    static func autoRun(_ server: TestHTTPServer, items: Int, initial: Int? = nil) throws
+        -> (manifest: RunManifest, items: [ItemRecord], stdout: String) {
         let dir = TestEnv.tempDir()
         let folder = try suite(items, in: dir)
         let store = dir + "/auto.sqlite"
         let r = try TestEnv.run(TestEnv.mizanBinary, ["run", "--suite", folder, "--endpoint", server.baseURL + "/v1",
-                                                      "--concurrency", "auto", "--store", store, "--json"])
+                                                      "--concurrency", "auto", "--store", store, "--json"],
+                               environment: initial.map { ProcessInfo.processInfo.environment.merging(["MIZAN_AUTO_INITIAL": String($0)]) { $1 } })
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let json = try JSONDecoder().decode(JSONValue.self, from: Data(r.stdout.utf8))
         let runID = try #require(json["run_id"]?.stringValue)
@@ -83,7 +98,8 @@ import MizanTestSupport
         let model = CapacityModel(capacity: 4, serviceSeconds: 0.1, overflow: .queue)
         let server = try TestHTTPServer { model.reply($0) }
         defer { server.stop() }
-        let (manifest, items, _) = try Self.autoRun(server, items: 300)
+        // Started low (MIZAN_AUTO_INITIAL=2), as on a server that does not report its slots.
+        let (manifest, items, _) = try Self.autoRun(server, items: 300, initial: 2)
         #expect(items.count == 300 && items.allSatisfy { $0.response.failure == nil })
         let c = try #require(manifest.concurrency)
         #expect(c.mode == "auto" && c.initial == 2 && c.maximum == 64)
@@ -97,6 +113,19 @@ import MizanTestSupport
         #expect((3...16).contains(final), "settled at \(final): \(limits)")
         #expect(model.peak == 4, "the server's capacity was reached")
         #expect(manifest.endpoint?.config?.extra["concurrency"] == .string("auto"))
+    }
+
+    /// A llama.cpp server reports its slots in /props (the test server says 4): auto starts there, and slow start
+    /// still tries above it before settling.
+    @Test func autoStartsAtTheSlotsTheServerReports() throws {
+        let model = CapacityModel(capacity: 4, serviceSeconds: 0.05, overflow: .queue)
+        let server = try TestHTTPServer { model.reply($0) }
+        defer { server.stop() }
+        let (manifest, items, _) = try Self.autoRun(server, items: 200)
+        #expect(items.count == 200 && items.allSatisfy { $0.response.failure == nil })
+        let c = try #require(manifest.concurrency)
+        #expect(c.initial == 4 && c.steps?.first?.limit == 4, "\(c)")
+        #expect(c.steps?.contains { $0.reason == "rising" && $0.limit == 8 } == true, "\(c.steps ?? [])")
     }
 
     @Test func autoBacksOffOn429AndLosesNoItem() throws {
