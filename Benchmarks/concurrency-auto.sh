@@ -9,6 +9,8 @@
 #
 #   Benchmarks/concurrency-auto.sh [rounds] [items] [max_tokens]   (defaults 3, 40, 24; the stub part uses 10 × items)
 #   PARTS=llama or PARTS=stub runs one part only; SETTINGS="auto 4 …" changes the settings and their order.
+#   The default settings include auto-2: auto started at 2 (MIZAN_AUTO_INITIAL=2), as on a server that does not
+#   report its slots; plain auto starts at llama-server's reported total_slots (the stub reports 4).
 #   MIZAN_BIN=/path/to/bin uses that folder's mizan and mizan-testserver instead of a release build.
 #   LLAMA_PORT (default 8092): a llama-server already answering there is used as it is (say how it was started).
 set -euo pipefail
@@ -18,7 +20,7 @@ ITEMS=${2:-40}
 TOKENS=${3:-24}
 PARTS=${PARTS:-llama stub}
 PORT=${LLAMA_PORT:-8092}
-SETTINGS=${SETTINGS:-1 2 4 8 16 auto}
+SETTINGS=${SETTINGS:-1 2 4 8 16 auto auto-2}
 if [ -n "${MIZAN_BIN:-}" ]; then BIN=$MIZAN_BIN; else
   swift build -c release --product mizan >/dev/null
   swift build -c release --product mizan-testserver >/dev/null
@@ -58,7 +60,9 @@ one_run() {
   local db="$WORK/run.sqlite" t0 t1 out
   rm -f "$db"*
   t0=$(date +%s.%N)
-  out=$("$BIN/mizan" run --suite "$WORK/$1" --endpoint "$2" --api openai-completions --concurrency "$3" --no-cache --store "$db" --json)
+  local setting=$3 start=""
+  if [[ "$setting" == auto-* ]]; then start=${setting#auto-}; setting=auto; fi
+  out=$(MIZAN_AUTO_INITIAL=$start "$BIN/mizan" run --suite "$WORK/$1" --endpoint "$2" --api openai-completions --concurrency "$setting" --no-cache --store "$db" --json)
   t1=$(date +%s.%N)
   python3 - "$db" "$t0" "$t1" <<'PY'
 import json, sqlite3, sys
@@ -93,22 +97,26 @@ if [[ "$PARTS" == *llama* ]]; then
 echo
 echo "llama-server --parallel 4, $ITEMS items, medians of $ROUNDS rounds (wall s, items/s, output tokens/s):"
 for s in $SETTINGS; do
-  wall=$(cat "$WORK"/llama-"$s"-* | awk '{print $1}' | median)
-  ips=$(cat "$WORK"/llama-"$s"-* | awk '{print $2/$1}' | median)
-  tps=$(cat "$WORK"/llama-"$s"-* | awk '{print $4/$1}' | median)
-  errs=$(cat "$WORK"/llama-"$s"-* | awk '{s+=$3} END {print s}')
-  printf "  %-5s  %7.2f s  %6.2f items/s  %7.1f tokens/s  errors %s\n" "$s" "$wall" "$ips" "$tps" "$errs"
+  wall=$(cat $(for r in $(seq 1 "$ROUNDS"); do echo "$WORK/llama-$s-$r"; done) | awk '{print $1}' | median)
+  ips=$(cat $(for r in $(seq 1 "$ROUNDS"); do echo "$WORK/llama-$s-$r"; done) | awk '{print $2/$1}' | median)
+  tps=$(cat $(for r in $(seq 1 "$ROUNDS"); do echo "$WORK/llama-$s-$r"; done) | awk '{print $4/$1}' | median)
+  errs=$(cat $(for r in $(seq 1 "$ROUNDS"); do echo "$WORK/llama-$s-$r"; done) | awk '{s+=$3} END {print s}')
+  printf "  %-6s  %7.2f s  %6.2f items/s  %7.1f tokens/s  errors %s\n" "$s" "$wall" "$ips" "$tps" "$errs"
 done
-echo "  auto's limits per round: $(cat "$WORK"/llama-auto-* | awk '{print $5}' | tr '\n' ' ')"
+for s in $SETTINGS; do
+  if [[ "$s" == auto* ]]; then echo "  $s's limits per round: $(cat $(for r in $(seq 1 "$ROUNDS"); do echo "$WORK/llama-$s-$r"; done) | awk '{print $5}' | tr '\n' ' ')"; fi
+done
 fi
 if [[ "$PARTS" == *stub* ]]; then
 echo
 echo "rate-limited stub (capacity 4, 429 beyond), $((10 * ITEMS)) items, medians of $ROUNDS rounds:"
 for s in $SETTINGS; do
-  wall=$(cat "$WORK"/stub-"$s"-* | awk '{print $1}' | median)
-  errs=$(cat "$WORK"/stub-"$s"-* | awk '{print $3}' | median)
-  printf "  %-5s  %7.2f s  items in error (median) %s\n" "$s" "$wall" "$errs"
+  wall=$(cat $(for r in $(seq 1 "$ROUNDS"); do echo "$WORK/stub-$s-$r"; done) | awk '{print $1}' | median)
+  errs=$(cat $(for r in $(seq 1 "$ROUNDS"); do echo "$WORK/stub-$s-$r"; done) | awk '{print $3}' | median)
+  printf "  %-6s  %7.2f s  items in error (median) %s\n" "$s" "$wall" "$errs"
 done
-echo "  auto's limits per round: $(cat "$WORK"/stub-auto-* | awk '{print $5}' | cut -c1-120 | tr '\n' ' ')"
+for s in $SETTINGS; do
+  if [[ "$s" == auto* ]]; then echo "  $s's limits per round: $(cat $(for r in $(seq 1 "$ROUNDS"); do echo "$WORK/stub-$s-$r"; done) | awk '{print $5}' | cut -c1-120 | tr '\n' ' ')"; fi
+done
 fi
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

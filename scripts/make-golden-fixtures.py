@@ -6,7 +6,9 @@
 
 Reads Tests/MizanTests/Fixtures/golden/corpus/{hyp,ref1,ref2}.txt (see make-golden-corpus.py) and
 writes one JSON file per metric configuration × reference count into Tests/MizanTests/Fixtures/golden/:
-corpus score, signature, sacrebleu's formatted line, and every sentence score.
+corpus score, signature, sacrebleu's formatted line, and every sentence score. Also writes
+tokens/zh.json: sacrebleu's `zh` tokenizer output for lines of Chinese mixed with Latin, Arabic and
+Tifinagh text, digits and punctuation (the golden corpus has no Chinese).
 
 Files are split exactly as mizan does: on "\n" only, one final "\n" ends the last line (an empty
 file has no lines), nothing is trimmed. Scores are computed through sacrebleu's Python API, which
@@ -39,7 +41,7 @@ def read_lines(path):
 
 def configs():
     """(case name, mizan metric, options, corpus metric, sentence metric)."""
-    for tok in ("13a", "intl", "char", "none"):
+    for tok in ("13a", "intl", "char", "none", "zh"):
         yield (f"bleu-{tok}", "bleu", {"tokenize": tok},
                BLEU(tokenize=tok), BLEU(tokenize=tok, effective_order=True))
     yield ("bleu-13a-lc", "bleu", {"tokenize": "13a", "lowercase": True},
@@ -83,7 +85,19 @@ def main():
                 f.write("\n")
             written.append(fname)
             print(f"{fname}: {score.format(width=4, signature=sig)}", file=sys.stderr)
-    print(f"wrote {len(written)} fixture files to {os.path.normpath(GOLDEN)}")
+    from sacrebleu.tokenizers.tokenizer_zh import TokenizerZh
+    zh = TokenizerZh()
+    lines = [
+        "我们今天去北京。", "他说：“你好！”然后走了。", "价格是12.50元，不是12,5元。", "2024年5月-6月", "  前后有空格  ",
+        "中文English混合text，还有123。", "（括号）《书名》【方括号】", "ｆｕｌｌ　ｗｉｄｔｈ！", "emoji ☀ and ✈ symbols",
+        "L’été — «ça» … ok", "ⴰⵣⵓⵍ 你好 مرحبا", "𠀀 extension B 𠀁", "⺀⻳ radicals ㈠㈡ ㍱", ".5 and 5. and -3",
+        "a.b,c d-e 3-4", "数字3.14和1,000", "tab\there", "﹐﹑﹒ small forms ︰︱", "",
+    ]
+    os.makedirs(os.path.join(GOLDEN, "tokens"), exist_ok=True)
+    with open(os.path.join(GOLDEN, "tokens", "zh.json"), "w", encoding="utf-8") as f:
+        json.dump([{"input": line, "tokens": zh(line)} for line in lines], f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    print(f"wrote {len(written)} fixture files and tokens/zh.json to {os.path.normpath(GOLDEN)}")
 
 
 if __name__ == "__main__":

@@ -73,9 +73,9 @@ public struct ConcurrencyWindow: Sendable, Hashable {
 }
 
 /// The decision logic of `--concurrency auto`, free of clocks and requests (so it is tested on synthetic
-/// windows): slow start (double the limit while throughput rises by at least `gain`), then settle on the
+/// windows): slow start (double the limit while throughput rises by at least `gain`, 20%), then settle on the
 /// smallest limit within `tolerance` of the best throughput seen (the knee), then probe one step up and down
-/// in turn every `holdWindows` windows, keeping a step only if it pays (up: throughput +`gain`/2; down: throughput
+/// in turn every `holdWindows` windows, keeping a step only if it pays (up: throughput +`probeGain`; down: throughput
 /// within `tolerance`, i.e. the same throughput at lower latency); each probe that does not pay doubles the hold
 /// before the next one (up to 8 × `holdWindows`), one that pays or an overload resets it. An overload signal (429/503) cuts the limit
 /// multiplicatively (×0.7 rounded, at least −1) and caps it below the overloaded value; the cap rises by one after
@@ -88,8 +88,12 @@ public struct ConcurrencyTuner: Sendable {
     public let maximum: Int
     /// The limit in force.
     public private(set) var limit: Int
-    /// Relative throughput gain that justifies more requests in flight (0.1 in slow start, half of it when probing).
-    public var gain = 0.1
+    /// Relative throughput gain that justifies doubling the requests in flight in slow start (0.2: below the knee a
+    /// doubling gains far more; at the knee the noise of a short window on a real server reached 10%, and a false
+    /// "rising" costs a window at twice the knee).
+    public var gain = 0.2
+    /// Relative throughput gain that keeps a probe one step up.
+    public var probeGain = 0.05
     /// Relative throughput loss accepted for fewer requests in flight.
     public var tolerance = 0.05
     /// Windows held at the settled limit between probes.
@@ -163,7 +167,7 @@ public struct ConcurrencyTuner: Sendable {
         }
         if l != base, let reference = measured[base] {
             held = 0
-            if l > base, t >= reference * (1 + gain / 2) {
+            if l > base, t >= reference * (1 + probeGain) {
                 base = l
                 hold = holdWindows
                 return set(l, "probe up paid")

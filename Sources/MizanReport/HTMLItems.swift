@@ -35,37 +35,20 @@ public enum HTMLItems {
             h += ordered.count > shown.count ? "; the first \(shown.count) are listed.</p>\n" : ".</p>\n"
             for (id, isChanged) in shown {
                 guard let item = first[id] else { continue }
-                let lang = HTMLExport.langAttributes(item.language)
                 let summary = c.columns.indices.filter { runIDs[$0] != nil }.map { i -> String in
                     let s = scores(i, id)
                     return "\(c.columns[i].label): " + metrics.compactMap { m in s[m].map { "\(m) \(SummaryTables.format($0))" } }.joined(separator: ", ")
                 }.joined(separator: " · ")
                 h += "<details class=\"item\(isChanged ? " changed" : "")\"><summary><bdi>\(HTMLExport.escape(id))</bdi> "
                 h += "<span class=\"note\">\(HTMLExport.escape(item.language)) — <bdi>\(HTMLExport.escape(summary))</bdi></span></summary>\n<dl>"
-                h += "<dt>Prompt</dt><dd><pre\(lang)>\(HTMLExport.escape(item.prompt))</pre></dd>"
-                if !item.references.isEmpty {
-                    h += "<dt>Reference\(item.references.count > 1 ? "s" : "")</dt><dd>"
-                    h += item.references.map { "<pre\(lang)>\(HTMLExport.escape($0))</pre>" }.joined() + "</dd>"
-                }
-                if let choices = item.choices {
-                    h += "<dt>Choices</dt><dd><ol start=\"0\">" + choices.enumerated().map { i, ch in
-                        "<li><bdi\(lang)>\(HTMLExport.escape(ch))</bdi>\(i == item.answerIndex ? " ✓" : "")</li>"
-                    }.joined() + "</ol></dd>"
-                }
+                h += ItemMarkup.inputs(item, classes: false)
                 for (i, map) in maps.enumerated() {
                     guard let rec = map?[id] else { continue }
                     let s = scores(i, id)
                     h += "<dt><bdi>\(HTMLExport.escape(c.columns[i].label))</bdi> <span class=\"note\">"
                     h += HTMLExport.escape(metrics.compactMap { m in s[m].map { "\(m) \(SummaryTables.format($0))" } }.joined(separator: ", "))
-                    if rec.response.reused {
-                        h += HTMLExport.escape(" · answer reused from " + (rec.response.reusedFrom.map { "run \($0)" } ?? "an earlier run"))
-                    }
-                    h += "</span></dt><dd>"
-                    if let f = rec.response.failure {
-                        h += "<pre class=\"err\">\(HTMLExport.escape("error \(f.kind.rawValue): \(f.message)"))</pre>"
-                    } else {
-                        h += "<pre dir=\"auto\" lang=\"\(HTMLExport.escape(item.language))\">\(HTMLExport.escape(rec.response.text ?? ""))</pre>"
-                    }
+                    if let reused = ItemMarkup.reusedNote(rec.response) { h += HTMLExport.escape(" · " + reused) }
+                    h += "</span></dt><dd>" + ItemMarkup.answer(rec.response, language: item.language, outputClass: false)
                     h += "</dd>"
                 }
                 h += "</dl></details>\n"

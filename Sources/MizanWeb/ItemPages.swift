@@ -58,35 +58,21 @@ extension WebApp {
 
     /// One item: prompt, references, choices, output or error, scores, latency, tokens.
     static func itemBlock(_ item: ItemRecord) -> String {
-        let lang = Layout.lang(item.language)
         let r = item.response
         let anchor = Layout.h("item-\(item.itemID)-\(item.sample)")
         var h = "<article class=\"item\" id=\"\(anchor)\"><h3><bdi>\(Layout.h(item.itemID))</bdi>"
         h += item.sample > 0 ? " <span class=\"note\">sample \(item.sample)</span>" : ""
         h += " <span class=\"note\">\(Layout.h(item.language))</span></h3>\n<dl>"
-        h += "<dt>Prompt</dt><dd><pre class=\"prompt\"\(lang)>\(Layout.h(item.prompt))</pre></dd>"
-        if !item.references.isEmpty {
-            h += "<dt>Reference\(item.references.count > 1 ? "s" : "")</dt><dd>"
-            h += item.references.map { "<pre class=\"reference\"\(lang)>\(Layout.h($0))</pre>" }.joined() + "</dd>"
-        }
-        if let choices = item.choices {
-            h += "<dt>Choices</dt><dd><ol start=\"0\">" + choices.enumerated().map { i, c in
-                "<li><bdi\(lang)>\(Layout.h(c))</bdi>\(i == item.answerIndex ? " ✓" : "")</li>"
-            }.joined() + "</ol></dd>"
-        }
-        if let failure = r.failure {
-            h += "<dt>Error</dt><dd><pre class=\"err\">\(Layout.h("\(failure.kind.rawValue): \(failure.message)"))</pre></dd>"
-        } else {
-            h += "<dt>Output</dt><dd><pre class=\"output\" lang=\"\(Layout.h(item.language))\" dir=\"auto\">\(Layout.h(r.text ?? ""))</pre></dd>"
-        }
+        h += ItemMarkup.inputs(item, classes: true)
+        h += r.failure == nil ? "<dt>Output</dt>" : "<dt>Error</dt>"
+        h += "<dd>" + ItemMarkup.answer(r, language: item.language, outputClass: true) + "</dd>"
         if !item.scores.isEmpty {
             h += "<dt>Scores</dt><dd><table class=\"scores-of-item\"><tbody>" + item.scores.map { sc in
                 let value = sc.value.map { SummaryTables.formatScore($0, metric: sc.metric) } ?? "–"
                 return "<tr><td>\(Layout.h(sc.metric))</td><td class=\"num\">\(Layout.h(value))</td><td class=\"err\">\(Layout.h(sc.error ?? ""))</td></tr>"
             }.joined() + "</tbody></table></dd>"
         }
-        var measured = r.reused ? ["answer reused from " + (r.reusedFrom.map { "run \($0)" } ?? "an earlier run")]
-            : [String(format: "latency %.0f ms", r.latency * 1000)]
+        var measured = [ItemMarkup.reusedNote(r) ?? String(format: "latency %.0f ms", r.latency * 1000)]
         if let t = r.timeToFirstToken, !r.reused { measured.append(String(format: "first token %.0f ms", t * 1000)) }
         if let p = r.usage.promptTokens, let c = r.usage.completionTokens { measured.append("tokens \(p) in, \(c) out") }
         if r.attempts > 1 { measured.append("\(r.attempts) attempts") }

@@ -11,6 +11,8 @@ public enum BLEUTokenizer: String, Sendable, CaseIterable, Codable {
     case intl
     /// Every non-whitespace code point is a token.
     case char
+    /// sacrebleu's `zh`: spaces around each character in its "Chinese" ranges, then 13a's regex passes.
+    case zh
     /// Whitespace split only.
     case none
     /// SentencePiece pieces from a model file the user names (spBLEU with any model).
@@ -27,7 +29,7 @@ public enum BLEUTokenizer: String, Sendable, CaseIterable, Codable {
     public var usesSentencePiece: Bool { self == .spm || self == .flores101 || self == .flores200 }
 
     /// The names accepted on the command line and in suites, for messages.
-    public static let namesForMessages = "13a, intl, char, none, spm, flores101, flores200"
+    public static let namesForMessages = "13a, intl, char, zh, none, spm, flores101, flores200"
 
     /// What to give when a SentencePiece tokenizer has no model; `how` names the flag or option.
     public func missingModelMessage(how: String) -> String {
@@ -62,6 +64,21 @@ extension BLEUTokenizer {
             for i in 0..<count { out.appendUnchecked(s[i]) }
         case .intl:
             Self.intl(s, count: count, into: &out, a: &scratch.t1, b: &scratch.t2, cache: &scratch.cache)
+        case .zh:
+            // line.strip() (the trailing part is already gone), then " c " around each Chinese character
+            var start = 0
+            while start < count && PyText.isSpace(s[start]) { start += 1 }
+            scratch.t2.removeAll()
+            scratch.t2.reserve(3 * (count - start))
+            for i in start..<count {
+                let v = s[i]
+                if Self.isSacrebleuChinese(v) {
+                    scratch.t2.appendUnchecked(0x20); scratch.t2.appendUnchecked(v); scratch.t2.appendUnchecked(0x20)
+                } else {
+                    scratch.t2.appendUnchecked(v)
+                }
+            }
+            Self.thirteenA(scratch.t2, count: scratch.t2.count, into: &out, t1: &scratch.t1, pad: false)
         case .thirteenA:
             var needsReplace = false
             for i in 0..<count {
@@ -78,6 +95,30 @@ extension BLEUTokenizer {
                 Self.thirteenA(s, count: count, into: &out, t1: &scratch.t1)
             }
         }
+    }
+
+    /// The tokens of one segment as sacrebleu's BLEU tokenizer gives them (`tokenizer(line.rstrip()).split()`); for
+    /// the tokenizers that need no model (a SentencePiece tokenizer gives nil: its pieces come from the model).
+    public func tokens(_ text: String) -> [String]? {
+        if usesSentencePiece { return nil }
+        var raw = ScalarBuffer(), out = ScalarBuffer()
+        var scratch = TokenizerScratch()
+        raw.load(text)
+        apply(raw, count: PyText.rstripLength(raw), into: &out, scratch: &scratch)
+        var tokens: [String] = []
+        var current = String.UnicodeScalarView()
+        for i in 0..<out.count {
+            if PyText.isSpace(out[i]) {
+                if !current.isEmpty { tokens.append(String(current)) }
+                current = String.UnicodeScalarView()
+            } else if splitsEveryScalar {
+                tokens.append(String(Unicode.Scalar(out[i]).map(Character.init) ?? "\u{FFFD}"))
+            } else {
+                current.append(Unicode.Scalar(out[i]) ?? "\u{FFFD}")
+            }
+        }
+        if !current.isEmpty { tokens.append(String(current)) }
+        return tokens
     }
 
     /// Whether tokens are single code points (the `char` tokenizer).
@@ -146,15 +187,35 @@ extension BLEUTokenizer {
         return line
     }
 
-    /// 13a's regex passes over `' ' + line + ' '`, each a left-to-right non-overlapping scan like `re.sub`.
+    /// sacrebleu's `_UCODE_RANGES` test for `zh`, including its quirk: the bounds written `u'\u20000'`,
+    /// `u'\u2a6d6'`, `u'\u2f800'`, `u'\u2fa1d'` are two-character strings in Python (`\u` takes four hex digits),
+    /// so those ranges compare as U+2001…U+2A6D and U+2F81…U+2FA1 (general punctuation such as ’ “ ” … and
+    /// U+202F among them), and CJK Extension B itself is not in any range.
+    static func isSacrebleuChinese(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x3400...0x4DB5, 0x4E00...0x9FA5, 0x9FA6...0x9FBB, 0xF900...0xFA2D, 0xFA30...0xFA6A, 0xFA70...0xFAD9,
+             0x2001...0x2A6D, 0x2F81...0x2FA1, 0xFF00...0xFFEF, 0x2E80...0x2EFF, 0x3000...0x303F, 0x31C0...0x31EF,
+             0x2F00...0x2FDF, 0x2FF0...0x2FFF, 0x3100...0x312F, 0x31A0...0x31BF, 0xFE10...0xFE1F, 0xFE30...0xFE4F,
+             0x2600...0x26FF, 0x2700...0x27BF, 0x3200...0x32FF, 0x3300...0x33FF:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// 13a's regex passes (sacrebleu's `TokenizerRegexp`), each a left-to-right non-overlapping scan like `re.sub`,
+    /// over `' ' + line + ' '` for 13a (`pad`) and over the line itself for `zh`.
     private static func thirteenA(_ line: borrowing ScalarBuffer, count: Int, into out: inout ScalarBuffer,
-                                  t1: inout ScalarBuffer) {
+                                  t1: inout ScalarBuffer, pad: Bool = true) {
         // ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> " \1 "
         t1.removeAll()
         t1.reserve(3 * count + 2)
         var src = line.base, dst = t1.base
-        dst[0] = 0x20
-        var k = 1
+        var k = 0
+        if pad {
+            dst[0] = 0x20
+            k = 1
+        }
         var hasDotComma = false, hasDash = false
         for i in 0..<count {
             let v = src[i]
@@ -166,8 +227,11 @@ extension BLEUTokenizer {
                 hasDash = hasDash || v == 0x2D
             }
         }
-        dst[k] = 0x20
-        t1.count = k + 1
+        if pad {
+            dst[k] = 0x20
+            k += 1
+        }
+        t1.count = k
         // Passes 2–3 only act on '.'/',' and pass 4 on '-' (no pass creates them): skip identity passes.
         if !hasDotComma {
             if hasDash {
