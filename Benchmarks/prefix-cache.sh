@@ -92,9 +92,10 @@ done
 echo
 echo "$ITEMS items x 4 samples, concurrency 4, medians of $ROUNDS rounds:"
 for way in off before after; do
-  n=$(cat "$WORK"/$way-[0-9]* | awk '{print $1}' | median)
-  ms=$(cat "$WORK"/$way-[0-9]* | awk '{print $2}' | median)
-  wall=$(cat "$WORK"/$way-[0-9]* | awk '{print $3}' | median)
+  files=$(for r in $(seq 1 "$ROUNDS"); do echo "$WORK/$way-$r"; done)  # exact names: $WORK also holds $way-$r.sqlite
+  n=$(cat $files | awk '{print $1}' | median)
+  ms=$(cat $files | awk '{print $2}' | median)
+  wall=$(cat $files | awk '{print $3}' | median)
   printf "  %-6s  prompt tokens evaluated %6s  prompt ms %9s  wall %6s s\n" "$way" "$n" "$ms" "$wall"
 done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

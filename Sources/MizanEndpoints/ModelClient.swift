@@ -103,8 +103,11 @@ public struct ModelClient: Sendable {
 
     /// `generate(_:settings:pacer:)` with the body already built (so callers can hash it once); `overload` is
     /// called for every 429/503 answer, retried or not (the signal `--concurrency auto` backs off on).
+    /// `waitBeforeRetry`, when given, does the wait before a retry instead of a plain sleep (`--concurrency auto`
+    /// gives up the request's slot while it waits, so the retry goes out under the limit in force by then).
     public func send(body: [UInt8], prompt: RenderedPrompt, settings: GenerationSettings, pacer: EndpointPacer?,
-                     overload: (@Sendable () -> Void)? = nil) async throws -> ModelResponse {
+                     overload: (@Sendable () -> Void)? = nil,
+                     waitBeforeRetry: (@Sendable (Double) async throws -> Void)? = nil) async throws -> ModelResponse {
         let estimate = Double(prompt.user.unicodeScalars.count + (prompt.system?.unicodeScalars.count ?? 0)) / 4
             + Double(settings.maxTokens ?? 256)
         var attempt = 0
@@ -120,7 +123,11 @@ public struct ModelClient: Sendable {
             if response.httpStatus == 429 || response.httpStatus == 503 {
                 await pacer?.pause(for: wait)
             }
-            try await Task.sleep(nanoseconds: UInt64(wait * 1e9))
+            if let waitBeforeRetry {
+                try await waitBeforeRetry(wait)
+            } else {
+                try await Task.sleep(nanoseconds: UInt64(wait * 1e9))
+            }
         }
     }
 

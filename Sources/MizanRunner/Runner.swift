@@ -332,14 +332,23 @@ public struct Runner: Sendable {
         } else {
             do {
                 try await slots?.acquire()
-                defer { slots?.release() }
+                // Whether this task holds a slot: with auto concurrency a retry's wait gives it up (see below).
+                let holding = Locked(true)
+                defer { if holding.withLock({ $0 }) { slots?.release() } }
                 if control?.isDraining == true { return nil }
                 let ticket = controller?.started()
                 let sent = client.sentBody(prompt, settings: settings, hashed: body)
+                // With auto concurrency a request waiting to retry (after a 429, say) gives up its slot and takes one
+                // again when the wait is over, so retries go out under the limit the controller has lowered meanwhile
+                // instead of all at once at the old one.
+                var wait: (@Sendable (Double) async throws -> Void)?
+                if controller != nil, let slots {
+                    wait = { seconds in try await Self.waitWithoutSlot(seconds, slots: slots, holding: holding) }
+                }
                 do {
-                    response = try await client.send(body: sent, prompt: prompt, settings: settings, pacer: pacer) {
-                        if let ticket { controller?.overloaded(ticket) }
-                    }
+                    response = try await client.send(body: sent, prompt: prompt, settings: settings, pacer: pacer,
+                                                     overload: { if let ticket { controller?.overloaded(ticket) } },
+                                                     waitBeforeRetry: wait)
                 } catch {
                     if let ticket { controller?.abandoned(ticket) }
                     throw error
@@ -349,6 +358,16 @@ public struct Runner: Sendable {
         }
         return await scoredRecord(item, suite: suite, requestHash: requestHash, prompt: rendered.user, response: response,
                                   metrics: metrics, sample: sample)
+    }
+
+    /// A retry's wait without holding a request slot: gives the slot up, sleeps, takes one again (`holding` says
+    /// whether the task holds one, for the caller's release on the way out).
+    static func waitWithoutSlot(_ seconds: Double, slots: RequestSlots, holding: Locked<Bool>) async throws {
+        holding.withLock { $0 = false }
+        slots.release()
+        try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
+        try await slots.acquire()
+        holding.withLock { $0 = true }
     }
 
     /// Scores one input with every metric; a throwing metric gives a score with its error.
