@@ -152,6 +152,35 @@ struct BLEUWorker: ~Copyable {
         } else {
             tokenizer.apply(raw, count: n, into: &tok, scratch: &scratch)
         }
+        splitTokens()
+    }
+
+    /// The SentencePiece pieces of `text` joined by spaces, after the same lowercasing and trailing-whitespace strip
+    /// as `tokenIDs` (so `stats(…, referencesArePieces: true)` on the result counts what it would count on `text`).
+    /// Only with a SentencePiece tokenizer.
+    mutating func pieces(_ text: String) -> String {
+        precondition(spm != nil, "pieces(_:) needs a SentencePiece tokenizer")
+        ids.removeAll()
+        raw.load(text)
+        if lowercase {
+            scratch.cache.lower(raw, into: &low)
+            swap(&raw, &low)
+        }
+        raw.utf8(prefix: PyText.rstripLength(raw), into: &bytes)
+        var out = ""
+        bytes.withUnsafeBufferPointer { text in spm!.encode(utf8: text) { out = String(decoding: $0, as: UTF8.self) } }
+        return out
+    }
+
+    /// Word ids of text that is already pieces joined by spaces (from `pieces(_:)`).
+    private mutating func pieceIDs(_ pieces: String) {
+        ids.removeAll()
+        tok.load(pieces)
+        splitTokens()
+    }
+
+    /// Word ids of the whitespace-separated runs of `tok` (single scalars for `char`).
+    private mutating func splitTokens() {
         let c = tok.count
         let p = tok.base
         if tokenizer.splitsEveryScalar {
@@ -187,14 +216,15 @@ struct BLEUWorker: ~Copyable {
         }
     }
 
-    /// BLEU statistics of one segment against its references (sacrebleu `_compute_segment_statistics`).
-    mutating func stats(hypothesis: String, references: [String]) -> BLEUStats {
+    /// BLEU statistics of one segment against its references (sacrebleu `_compute_segment_statistics`);
+    /// `referencesArePieces`: the references are `pieces(_:)` of the real ones (tokenized once for several systems).
+    mutating func stats(hypothesis: String, references: [String], referencesArePieces: Bool = false) -> BLEUStats {
         words.reset()
         grams.reset()
         var refLens: [Int] = []
         refTouched.removeAll(keepingCapacity: true)
         for ref in references {
-            tokenIDs(ref)
+            if referencesArePieces { pieceIDs(ref) } else { tokenIDs(ref) }
             refLens.append(ids.count)
             gramNodes()
             cur.ensure(grams.nodeCount)

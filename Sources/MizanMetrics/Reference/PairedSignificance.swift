@@ -36,8 +36,9 @@ public enum PairedSignificance {
 
     /// Per-segment sufficient statistics in sacrebleu's order (BLEU: hyp_len, ref_len, correct 1–4, total 1–4;
     /// chrF: hyp, ref, match per n-gram order; TER: edits, reference length).
+    /// `referencesArePieces`: BLEU with a SentencePiece tokenizer, references already encoded (`referencePieces`).
     public static func segmentStatistics(metric: ReferenceMetricKind, hypotheses: [String], segmentReferences: [[String]],
-                                         options: ReferenceOptions) -> [[Double]] {
+                                         options: ReferenceOptions, referencesArePieces: Bool = false) -> [[Double]] {
         let lower = options.lowercases(metric)
         switch metric {
         case .bleu:
@@ -45,7 +46,7 @@ public enum PairedSignificance {
                 hypotheses, segmentReferences,
                 make: { BLEUWorker(tokenizer: options.tokenize, lowercase: lower, maxOrder: options.maxNgramOrder, spm: options.spmModel) },
                 body: { w, h, r in
-                    let s = w.stats(hypothesis: h, references: r)
+                    let s = w.stats(hypothesis: h, references: r, referencesArePieces: referencesArePieces)
                     return [Double(s.sysLen), Double(s.refLen)] + s.correct.map(Double.init) + s.total.map(Double.init)
                 })
         case .chrf, .chrfpp:
@@ -84,7 +85,12 @@ public enum PairedSignificance {
                             options: ReferenceOptions, samples: Int? = nil, seed: UInt64 = defaultSeed) -> [PairedResult] {
         let n = segmentReferences.count
         let trials = samples ?? kind.defaultSamples
-        let stats = systems.map { segmentStatistics(metric: metric, hypotheses: $0, segmentReferences: segmentReferences, options: options) }
+        // With a SentencePiece tokenizer, encoding dominates: the references are encoded once for all systems.
+        let shareable = metric == .bleu && options.tokenize.usesSentencePiece && options.spmModel != nil && systems.count > 1
+        let refs = shareable ? referencePieces(segmentReferences, options: options) : segmentReferences
+        let stats = systems.map {
+            segmentStatistics(metric: metric, hypotheses: $0, segmentReferences: refs, options: options, referencesArePieces: shareable)
+        }
         let width = stats.first?.first?.count ?? 0
         let actual = stats.map { score(metric: metric, statistics: columnSums($0, width: width), options: options) }
         guard n > 0, !systems.isEmpty else { return [] }
@@ -117,6 +123,15 @@ public enum PairedSignificance {
             }
             return out
         }
+    }
+
+    /// Every reference as BLEU's SentencePiece pieces (lowercased first if the options say so), in parallel.
+    static func referencePieces(_ segmentReferences: [[String]], options: ReferenceOptions) -> [[String]] {
+        let lower = options.lowercases(.bleu)
+        return ReferenceScoring.parallelStats(
+            segmentReferences.map { _ in "" }, segmentReferences,
+            make: { BLEUWorker(tokenizer: options.tokenize, lowercase: lower, maxOrder: options.maxNgramOrder, spm: options.spmModel) },
+            body: { w, _, r in r.map { w.pieces($0) } })
     }
 
     /// Approximate randomization's count of trials where the swapped corpora differ more than the actual systems:
