@@ -17,7 +17,7 @@ struct ScoreCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Metric: bleu, chrf, chrf++ or ter.")
     var metric: String
 
-    @Option(name: .long, help: "BLEU tokenizer: 13a (default), intl, char, none, spm, flores101, flores200.")
+    @Option(name: .long, help: "BLEU tokenizer: 13a (default), intl, char, zh, none, spm, flores101, flores200.")
     var tokenize: String?
 
     @Option(name: .customLong("spm-model"),
