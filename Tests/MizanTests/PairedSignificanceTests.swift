@@ -57,6 +57,42 @@ import Testing
         }
     }
 
+    /// Non-default metric options in the paired tests (mizan score flags for paired-options.json's configurations).
+    static let optionCases: [(key: String, args: [String])] = [
+        ("bleu-floor-0.2", ["--metric", "bleu", "--smooth-method", "floor", "--smooth-value", "0.2"]),
+        ("bleu-add-k", ["--metric", "bleu", "--smooth-method", "add-k"]),
+        ("bleu-none-order-2", ["--metric", "bleu", "--smooth-method", "none", "--max-ngram-order", "2"]),
+        ("bleu-effective-order", ["--metric", "bleu", "--effective-order"]),
+        ("chrf-eps", ["--metric", "chrf", "--chrf-eps-smoothing"]),
+        ("chrf++-beta-3-eps", ["--metric", "chrf++", "--chrf-beta", "3", "--chrf-eps-smoothing"]),
+    ]
+
+    /// With BLEU smoothing, order and effective order and chrF's epsilon smoothing, the paired tests still give
+    /// sacrebleu's numbers bit for bit (paired-options.json, from scripts/make-paired-options-fixtures.py).
+    @Test(arguments: ["fra-Latn", "ary-Arab"], ["bs", "ar"])
+    func pairedTestsWithOptionsMatchSacrebleu(_ lang: String, _ test: String) throws {
+        let data = try Data(contentsOf: SPMFixture.root.appendingPathComponent("paired-options.json"))
+        let all = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let cases = try #require(((all["languages"] as? [String: Any])?[lang] as? [String: Any])?[test] as? [String: Any])
+        for (key, args) in Self.optionCases {
+            let expected = try #require(cases[key] as? [String: Any])
+            let systems = try #require(expected["systems"] as? [[String: Any]], "sacrebleu failed on \(key): \(expected["error"] ?? "")")
+            let hyps = ["sys1", "sys2", "sys3"].flatMap { ["--hyp", SPMFixture.path("\(lang).\($0)")] }
+            let r = try TestEnv.run(TestEnv.mizanBinary, ["score"] + args + ["--ref", SPMFixture.path("\(lang).ref")] + hyps
+                                    + ["--paired-\(test)", "--json"])
+            #expect(r.status == 0, "\(key): \(r.stderr)")
+            let rows = try r.stdout.split(separator: "\n").map(SPMFixture.json)
+            #expect(rows.count == 3, "\(key)")
+            for (got, want) in zip(rows, systems) {
+                for field in ["score", "p_value", "mean", "ci"] {
+                    #expect(got[field] as? Double == want[field] as? Double, "\(lang) \(test) \(key) \(field)")
+                }
+            }
+            let signature = try #require(rows.first?["signature"] as? String)
+            #expect(SPMFixture.sacrebleuSignature(signature) == expected["signature"] as? String, "\(key)")
+        }
+    }
+
     @Test func textOutputMarksSignificantSystems() throws {
         let hyps = ["sys1", "sys2", "sys3"].flatMap { ["--hyp", SPMFixture.path("fra-Latn.\($0)")] }
         let r = try TestEnv.run(TestEnv.mizanBinary, ["score", "--metric", "bleu", "--ref", SPMFixture.path("fra-Latn.ref")] + hyps

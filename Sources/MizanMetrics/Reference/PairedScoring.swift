@@ -14,11 +14,6 @@ extension ScoreRunner {
         }
         if request.sentence { throw ScoreInputError("paired tests are on the corpus score: drop \(CLIFlag.sentence)") }
         if let n = request.pairedSamples, n < 1 { throw ScoreInputError("the number of resamples or trials must be at least 1") }
-        let unsupported = request.options.unsupportedInPairedTests(request.metric, spelling: { $0.flag.description })
-        if !unsupported.isEmpty {
-            throw ScoreInputError("paired tests use sacrebleu's default BLEU smoothing and order and chrF's effective order; "
-                                  + "drop \(unsupported.joined(separator: ", ")) or score the systems one at a time")
-        }
         let paths = [request.hypothesisPath] + request.systemPaths
         var systems = try paths.map { try SegmentFile.read($0) }
         let strip = request.options.whitespace && (request.metric == .chrf || request.metric == .chrfpp)

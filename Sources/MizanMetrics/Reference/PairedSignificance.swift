@@ -66,12 +66,14 @@ public enum PairedSignificance {
     public static func score(metric: ReferenceMetricKind, statistics s: [Double], options: ReferenceOptions) -> Double {
         switch metric {
         case .bleu:
-            var st = BLEUStats()
+            let order = (s.count - 2) / 2
+            var st = BLEUStats(maxOrder: order)
             st.sysLen = Int(s[0])
             st.refLen = Int(s[1])
-            st.correct = (0..<4).map { Int(s[2 + $0]) }
-            st.total = (0..<4).map { Int(s[6 + $0]) }
-            return BLEU.compute(st, effectiveOrder: false).score
+            st.correct = (0..<order).map { Int(s[2 + $0]) }
+            st.total = (0..<order).map { Int(s[2 + order + $0]) }
+            return BLEU.compute(st, effectiveOrder: options.usesEffectiveOrder(sentence: false), smooth: options.smoothMethod,
+                                smoothValue: options.smoothValue).score
         case .chrf, .chrfpp:
             return CHRF.fScore(s.map { Int($0) }, config: options.chrfConfig(metric))
         case .ter:
@@ -99,7 +101,7 @@ public enum PairedSignificance {
             var rng = NumpyGenerator(seed: seed)
             let idxs = rng.choice(n, count: trials * n)
             if metric == .bleu {
-                let resampled = stats.map { bootstrapScores($0, idxs: idxs, trials: trials) { bleuScoreFloat32($0) } }
+                let resampled = stats.map { bootstrapScores($0, idxs: idxs, trials: trials) { bleuScoreFloat32($0, options: options) } }
                 return bootstrapResults(resampled, actual: actual)
             }
             // chrF and TER compute in float32 from float32 sums (numpy keeps the dtype), so their bootstrap scores,
@@ -228,32 +230,62 @@ public enum PairedSignificance {
         return out
     }
 
-    /// BLEU from float32 sums as sacrebleu computes it there: precisions in float32, logarithms and the rest in float64.
-    static func bleuScoreFloat32(_ s: [Float]) -> Double {
+    /// BLEU from float32 sums as sacrebleu computes it there (`compute_bleu` on a slice of a float32 array, NumPy 2's
+    /// promotion: a Python float meeting a float32 becomes float32): precisions in float32, logarithms and the rest in
+    /// float64; add-k adds k to the float32 counts, floor divides float32(100 × value) by the total.
+    static func bleuScoreFloat32(_ s: [Float], options: ReferenceOptions) -> Double {
+        let order = (s.count - 2) / 2
         let sysLen = Int(s[0]), refLen = Int(s[1])
         var bp = 1.0
         if sysLen < refLen { bp = sysLen > 0 ? Foundation.exp(1 - Double(refLen) / Double(sysLen)) : 0 }
-        guard (2..<6).contains(where: { s[$0] != 0 }) else { return 0 }
-        var precisions: [Double] = [0, 0, 0, 0]
-        var smooth = 1.0
-        for n in 0..<4 {
-            let correct = s[2 + n], total = s[6 + n]
+        guard (2..<(2 + order)).contains(where: { s[$0] != 0 }) else { return 0 }
+        let smooth = options.smoothMethod
+        let value = options.resolvedSmoothValue ?? 0
+        var precisions = [Double](repeating: 0, count: order)
+        var smoothMteval = 1.0
+        var effOrder = order
+        for n in 0..<order {
+            var correct = s[2 + n], total = s[2 + order + n]
+            if smooth == .addK && n > 0 {
+                correct += Float(value)
+                total += Float(value)
+            }
             if total == 0 { break }
+            if options.usesEffectiveOrder(sentence: false) { effOrder = n + 1 }
             if correct == 0 {
-                smooth *= 2
-                precisions[n] = Double(Float(100) / (Float(smooth) * total))
+                if smooth == .exp {
+                    smoothMteval *= 2
+                    precisions[n] = Double(Float(100) / (Float(smoothMteval) * total))
+                } else if smooth == .floor {
+                    precisions[n] = Double(Float(100 * value) / total)
+                }
             } else {
                 precisions[n] = Double(Float(100) * correct / total)
             }
         }
         var sum = 0.0
-        for p in precisions { sum += BLEU.myLog(p) }
-        return bp * Foundation.exp(sum / 4)
+        for p in precisions[0..<effOrder] { sum += BLEU.myLog(p) }
+        return bp * Foundation.exp(sum / Double(effOrder))
     }
 
-    /// chrF from float32 sums, all in float32 (sacrebleu's `_compute_f_score` on a float32 array).
+    /// chrF from float32 sums as sacrebleu's `_compute_f_score` computes it on a float32 array: float32 arithmetic
+    /// wherever a float32 count takes part; with `eps_smoothing`, an order with no hypothesis or reference n-grams
+    /// contributes Python's float 1e-16 (float64 until it meets a float32), as `EpsValue` follows.
     static func chrfScoreFloat32(_ s: [Float], config: CHRFConfig) -> Float {
         let factor = Float(config.beta * config.beta)
+        if config.epsSmoothing {
+            let eps = EpsValue.python(1e-16)
+            var score = EpsValue.python(0)
+            let f = EpsValue.python(Double(config.beta * config.beta))
+            for i in 0..<config.order {
+                let nHyp = s[3 * i], nRef = s[3 * i + 1], nMatch = s[3 * i + 2]
+                let prec = nHyp > 0 ? EpsValue.float(nMatch / nHyp) : eps
+                let rec = nRef > 0 ? EpsValue.float(nMatch / nRef) : eps
+                let denom = f * prec + rec
+                score = score + (denom.value > 0 ? (EpsValue.python(1) + f) * prec * rec / denom : eps)
+            }
+            return (EpsValue.python(100) * score / EpsValue.python(Double(config.order))).float32
+        }
         var avgPrec: Float = 0, avgRec: Float = 0
         var effective = 0
         for i in 0..<config.order {
@@ -290,6 +322,41 @@ public enum PairedSignificance {
         let upper = n - lower - 1
         return (NumpySum.pairwise(sorted) / F(n), F(0.5) * (sorted[upper] - sorted[lower]))
     }
+}
+
+/// A number in sacrebleu's chrF arithmetic on float32 statistics: a Python float (float64) or a NumPy float32.
+/// Under NumPy 2's promotion rules a Python float meeting a float32 is converted to float32 and the operation
+/// runs in float32; two Python floats stay float64.
+enum EpsValue {
+    /// A Python float.
+    case python(Double)
+    /// A NumPy float32.
+    case float(Float)
+
+    /// The value as a Double (for comparisons).
+    var value: Double {
+        switch self {
+        case .python(let d): return d
+        case .float(let f): return Double(f)
+        }
+    }
+
+    /// The value as float32 (a Python float converted as NumPy would).
+    var float32: Float {
+        switch self {
+        case .python(let d): return Float(d)
+        case .float(let f): return f
+        }
+    }
+
+    private static func apply(_ a: EpsValue, _ b: EpsValue, _ d: (Double, Double) -> Double, _ f: (Float, Float) -> Float) -> EpsValue {
+        if case .python(let x) = a, case .python(let y) = b { return .python(d(x, y)) }
+        return .float(f(a.float32, b.float32))
+    }
+
+    static func + (a: EpsValue, b: EpsValue) -> EpsValue { apply(a, b, +, +) }
+    static func * (a: EpsValue, b: EpsValue) -> EpsValue { apply(a, b, *, *) }
+    static func / (a: EpsValue, b: EpsValue) -> EpsValue { apply(a, b, /, /) }
 }
 
 /// numpy's pairwise summation (`pairwise_sum` in numpy's loops, accumulating in the array's precision), so means

@@ -69,19 +69,6 @@ public struct ReferenceOptions: Sendable, Hashable {
         return s
     }
 
-    /// The options the paired significance tests do not implement (they reproduce sacrebleu's float32 resampling
-    /// for default BLEU smoothing and order and for effective-order chrF), as flag or key names; empty when supported.
-    public func unsupportedInPairedTests(_ metric: ReferenceMetricKind, spelling: (ReferenceOptionKey) -> String) -> [String] {
-        var out: [String] = []
-        if metric == .bleu {
-            if smoothMethod != .exp || smoothValue != nil { out.append(spelling(.smoothMethod)) }
-            if maxNgramOrder != 4 { out.append(spelling(.maxNgramOrder)) }
-            if effectiveOrder == true { out.append(spelling(.effectiveOrder)) }
-        }
-        if (metric == .chrf || metric == .chrfpp) && epsSmoothing { out.append(spelling(.epsSmoothing)) }
-        return out
-    }
-
     /// Whether text is lowercased for `metric`.
     public func lowercases(_ metric: ReferenceMetricKind) -> Bool { lowercase ?? (metric == .ter) }
 
