@@ -129,3 +129,15 @@ extension Runner {
         }
     }
 }
+
+extension Runner {
+    /// A retry's wait without holding a request slot: gives the slot up, sleeps, takes one again (`holding` says
+    /// whether the task holds one, for the caller's release on the way out).
+    static func waitWithoutSlot(_ seconds: Double, slots: RequestSlots, holding: Locked<Bool>) async throws {
+        holding.withLock { $0 = false }
+        slots.release()
+        try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
+        try await slots.acquire()
+        holding.withLock { $0 = true }
+    }
+}
