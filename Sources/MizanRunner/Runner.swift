@@ -332,9 +332,10 @@ public struct Runner: Sendable {
         } else {
             do {
                 try await slots?.acquire()
-                // Whether this task holds a slot: with auto concurrency a retry's wait gives it up (see below).
-                let holding = Locked(true)
-                defer { if holding.withLock({ $0 }) { slots?.release() } }
+                // Whether this task holds a slot: with auto concurrency a retry's wait gives it up (see below); with a
+                // fixed concurrency it always does, and no lock is made for it.
+                let holding: Locked<Bool>? = controller == nil ? nil : Locked(true)
+                defer { if holding?.withLock({ $0 }) ?? true { slots?.release() } }
                 if control?.isDraining == true { return nil }
                 let ticket = controller?.started()
                 let sent = client.sentBody(prompt, settings: settings, hashed: body)
@@ -342,7 +343,7 @@ public struct Runner: Sendable {
                 // again when the wait is over, so retries go out under the limit the controller has lowered meanwhile
                 // instead of all at once at the old one.
                 var wait: (@Sendable (Double) async throws -> Void)?
-                if controller != nil, let slots {
+                if let holding, let slots {
                     wait = { seconds in try await Self.waitWithoutSlot(seconds, slots: slots, holding: holding) }
                 }
                 do {

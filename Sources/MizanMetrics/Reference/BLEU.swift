@@ -130,6 +130,12 @@ struct BLEUWorker: ~Copyable {
     private var bytes: [UInt8] = []
     private var scratch = TokenizerScratch()
 
+    /// A worker for BLEU as `options` configure it (tokenizer, case, max order, SentencePiece model).
+    init(options: ReferenceOptions) {
+        self.init(tokenizer: options.tokenize, lowercase: options.lowercases(.bleu), maxOrder: options.maxNgramOrder,
+                  spm: options.spmModel)
+    }
+
     init(tokenizer: BLEUTokenizer, lowercase: Bool, maxOrder: Int = 4, spm: SentencePieceModel? = nil) {
         self.tokenizer = tokenizer
         self.lowercase = lowercase

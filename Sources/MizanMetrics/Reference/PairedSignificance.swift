@@ -44,7 +44,7 @@ public enum PairedSignificance {
         case .bleu:
             return ReferenceScoring.parallelStats(
                 hypotheses, segmentReferences,
-                make: { BLEUWorker(tokenizer: options.tokenize, lowercase: lower, maxOrder: options.maxNgramOrder, spm: options.spmModel) },
+                make: { BLEUWorker(options: options) },
                 body: { w, h, r in
                     let s = w.stats(hypothesis: h, references: r, referencesArePieces: referencesArePieces)
                     return [Double(s.sysLen), Double(s.refLen)] + s.correct.map(Double.init) + s.total.map(Double.init)
@@ -129,10 +129,9 @@ public enum PairedSignificance {
 
     /// Every reference as BLEU's SentencePiece pieces (lowercased first if the options say so), in parallel.
     static func referencePieces(_ segmentReferences: [[String]], options: ReferenceOptions) -> [[String]] {
-        let lower = options.lowercases(.bleu)
         return ReferenceScoring.parallelStats(
             segmentReferences.map { _ in "" }, segmentReferences,
-            make: { BLEUWorker(tokenizer: options.tokenize, lowercase: lower, maxOrder: options.maxNgramOrder, spm: options.spmModel) },
+            make: { BLEUWorker(options: options) },
             body: { w, _, r in r.map { w.pieces($0) } })
     }
 

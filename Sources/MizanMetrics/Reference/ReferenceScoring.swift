@@ -102,8 +102,7 @@ public enum ReferenceScoring {
         case .bleu:
             let eff = options.usesEffectiveOrder(sentence: true)
             return parallelStats(hypotheses, segmentReferences,
-                                 make: { BLEUWorker(tokenizer: options.tokenize, lowercase: lower, maxOrder: options.maxNgramOrder,
-                                             spm: options.spmModel) },
+                                 make: { BLEUWorker(options: options) },
                                  body: { BLEU.compute($0.stats(hypothesis: $1, references: $2), effectiveOrder: eff,
                                                       smooth: options.smoothMethod, smoothValue: options.smoothValue).score })
         case .chrf, .chrfpp:
@@ -139,10 +138,8 @@ public enum ReferenceScoring {
     /// Corpus BLEU with its statistics (sacrebleu `corpus_score` of `BLEU`).
     public static func bleuCorpus(_ hypotheses: [String], _ segmentReferences: [[String]],
                                   options: ReferenceOptions = ReferenceOptions()) -> BLEUResult {
-        let lower = options.lowercases(.bleu)
         let all = parallelStats(hypotheses, segmentReferences,
-                                make: { BLEUWorker(tokenizer: options.tokenize, lowercase: lower, maxOrder: options.maxNgramOrder,
-                                                   spm: options.spmModel) },
+                                make: { BLEUWorker(options: options) },
                                 body: { $0.stats(hypothesis: $1, references: $2) })
         var total = BLEUStats(maxOrder: options.maxNgramOrder)
         for s in all { total.add(s) }
