@@ -44,21 +44,11 @@ public final class SentencePieceModel: @unchecked Sendable, Hashable, CustomStri
 
     /// The pieces of `text` joined by one space (sacrebleu's `" ".join(sp.EncodeAsPieces(line))`).
     public func encode(_ text: String) -> String {
-        if text.isEmpty { return "" }  // no pieces
         var text = text
-        return text.withUTF8 { utf8 -> String in
-            var length = 0
-            var error = [CChar](repeating: 0, count: 256)
-            let base = UnsafeRawPointer(utf8.baseAddress!).assumingMemoryBound(to: CChar.self)
-            guard let out = mizan_spm_encode_joined(handle, base, utf8.count, &length, &error, error.count) else {
-                // Encode fails only on resource exhaustion; an empty token list would hide it, so stop.
-                let message = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                fatalError("SentencePiece could not encode a segment with '\(path)': \(message)")
-            }
-            defer { mizan_spm_free_string(out) }
-            return UnsafeRawBufferPointer(start: out, count: length).withMemoryRebound(to: UInt8.self) {
-                String(decoding: $0, as: UTF8.self)
-            }
+        return text.withUTF8 { utf8 in
+            var out = ""
+            encode(utf8: utf8) { out = String(decoding: $0, as: UTF8.self) }
+            return out
         }
     }
 
